@@ -1,0 +1,132 @@
+import { noopLogger } from '../contract/logger.js';
+import {
+  PayloadKindConflictError,
+  PluginInitError,
+  PluginNameMismatchError,
+  PluginShutdownError,
+} from './errors.js';
+import { globalRegistry } from './global.js';
+import { shutdownAll } from './shutdown.js';
+import type { Daemon } from '../contract/daemon.js';
+import type { IdentitySecrets } from '../contract/identity.js';
+import type { Logger } from '../contract/logger.js';
+import type { ControlSender, PeerDirectory } from '../contract/peers.js';
+import type { Plugin, PluginContext } from '../contract/plugin.js';
+
+/** Optional engine services handed to every plugin through its {@link PluginContext}. */
+export interface PluginServices {
+  /** Peer keystore access. */
+  readonly peers?: PeerDirectory;
+  /** Plugin payload sender. */
+  readonly control?: ControlSender;
+  /** Local secret key material. */
+  readonly secrets?: IdentitySecrets;
+}
+
+/** Options of {@link loadAll}. */
+export interface LoadAllOptions {
+  /**
+   * Daemon-wide cancellation, handed to plugins as `context.signal`. Aborting it while plugins
+   * load stops loading (the plugins already initialised are shut down again).
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * The engine's logger; each plugin gets `logger.child(name)`.
+   * @defaultValue {@link noopLogger}
+   */
+  readonly logger?: Logger;
+  /** Optional services every plugin context carries. */
+  readonly services?: PluginServices;
+  /** The per-plugin data directory, when the engine keeps state on disk. */
+  readonly dataDir?: (plugin: string) => string | undefined;
+  /**
+   * Deadline for shutting plugins down again after a failed `init`.
+   * @defaultValue {@link DEFAULT_SHUTDOWN_TIMEOUT_MS}
+   */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/**
+ * Builds a fresh instance from every registered factory and calls `init` in sorted-name order.
+ * Payload-kind claims are checked before any `init` runs. When a factory or an `init` fails,
+ * the failing plugin and every plugin initialised before it are shut down (in reverse order)
+ * and the promise rejects, so nothing is left running.
+ * @returns the initialised plugins in sorted-name order, ready for {@link shutdownAll}.
+ * @throws PluginInitError naming the failing plugin, with its failure as `cause`.
+ * @throws PayloadKindConflictError when two plugins claim one payload kind.
+ * @throws IncompatibleContractError when the registry belongs to an incompatible copy.
+ */
+export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Promise<Plugin[]> {
+  const { factories } = globalRegistry();
+  const names = [...factories.keys()].sort();
+  const plugins: Plugin[] = [];
+  for (const name of names) {
+    try {
+      const plugin = (factories.get(name) as () => Plugin)();
+      if (plugin.name !== name) throw new PluginNameMismatchError(name, plugin.name);
+      plugins.push(plugin);
+    } catch (error) {
+      throw new PluginInitError(name, error);
+    }
+  }
+  assertDistinctPayloadKinds(plugins);
+
+  const signal = options.signal ?? new AbortController().signal;
+  const logger = options.logger ?? noopLogger;
+  const started: Plugin[] = [];
+  for (const plugin of plugins) {
+    try {
+      signal.throwIfAborted();
+      started.push(plugin);
+      await plugin.init(daemon, pluginContext(plugin.name, signal, logger, options));
+    } catch (error) {
+      let rollbackError: PluginShutdownError | undefined;
+      try {
+        await shutdownAll(
+          started,
+          options.shutdownTimeoutMs === undefined ? {} : { timeoutMs: options.shutdownTimeoutMs },
+        );
+      } catch (failure) {
+        if (failure instanceof PluginShutdownError) rollbackError = failure;
+        else throw failure;
+      }
+      throw new PluginInitError(plugin.name, error, rollbackError);
+    }
+  }
+  return plugins;
+}
+
+/**
+ * Refuses overlapping payload-kind claims. Dispatch gives a kind to the first claimant, so
+ * a second claimant would never see its payloads; failing at load time makes that visible.
+ * @throws PayloadKindConflictError naming the kind and both plugins.
+ */
+export function assertDistinctPayloadKinds(plugins: readonly Plugin[]): void {
+  const owners = new Map<string, string>();
+  for (const plugin of plugins) {
+    for (const kind of new Set(plugin.payloadKinds ?? [])) {
+      const owner = owners.get(kind);
+      if (owner !== undefined) throw new PayloadKindConflictError(kind, owner, plugin.name);
+      owners.set(kind, plugin.name);
+    }
+  }
+}
+
+/** The context of one plugin; optional members are left out rather than set to `undefined`. */
+function pluginContext(
+  name: string,
+  signal: AbortSignal,
+  logger: Logger,
+  options: LoadAllOptions,
+): PluginContext {
+  const dataDir = options.dataDir?.(name);
+  const { peers, control, secrets } = options.services ?? {};
+  return {
+    logger: logger.child(name),
+    signal,
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(peers === undefined ? {} : { peers }),
+    ...(control === undefined ? {} : { control }),
+    ...(secrets === undefined ? {} : { secrets }),
+  };
+}

@@ -1,0 +1,638 @@
+import {
+  PluginInitError,
+  PluginShutdownError,
+  assertDistinctPayloadKinds,
+  dispatchPayload,
+  noopLogger,
+  notifyPeerForgotten,
+  shutdownAll,
+} from '@mesh/daemonapi';
+import { MemoryEventBus } from '../bus/memory-bus.js';
+import { MemoryConnReadWriter, MemoryConnection } from '../network/connection.js';
+import { MemoryPortAllocator } from '../network/ports.js';
+import { AsyncQueue } from '../util/async-queue.js';
+import { MemoryDaemonError } from './errors.js';
+import { MemoryIdentity, randomX25519PublicKey } from './identity.js';
+import { MemoryPeerDirectory } from './peer-directory.js';
+import type { Clock } from '../clock/manual-clock.js';
+import type {
+  Addr,
+  ConnReadWriter,
+  Connection,
+  ControlSender,
+  Daemon,
+  DialOptions,
+  EventBus,
+  EventPayload,
+  HandshakeService,
+  HandshakeTrustRecord,
+  Identity,
+  IpcMethodHandler,
+  Logger,
+  PayloadDispatchResult,
+  Plugin,
+  PluginContext,
+  PluginHookFailure,
+  PluginPayload,
+  PolicyManager,
+  PortAllocator,
+  RegistryClient,
+  ShutdownAllOptions,
+  TrustChecker,
+  TunnelRegistry,
+  VersionInfo,
+  WebhookManager,
+} from '@mesh/daemonapi';
+
+/** What a {@link MemoryDaemon} needs from its network. */
+export interface MemoryFabric {
+  /** The network's settable clock. */
+  readonly clock: Clock;
+  /** The running daemon with `nodeId`, if any. */
+  daemon(nodeId: number): MemoryDaemon | undefined;
+  /** Removes a stopped daemon from the network. */
+  detach(daemon: MemoryDaemon): void;
+}
+
+/** Options of a {@link MemoryDaemon} (see `MemoryNetwork.createDaemon`). */
+export interface MemoryDaemonOptions {
+  /** Node id; the network assigns the next free one when absent. */
+  readonly nodeId?: number;
+  /**
+   * Name advertised to other daemons' peer directories.
+   * @defaultValue `node-<id>`
+   */
+  readonly name?: string;
+  /**
+   * Root logger; plugins get `logger.child(pluginName)`.
+   * @defaultValue {@link noopLogger}
+   */
+  readonly logger?: Logger;
+  /**
+   * Whether the daemon has an Ed25519 identity (a real key pair).
+   * @defaultValue true
+   */
+  readonly identity?: boolean;
+  /** Registry client handed to plugins; none by default. */
+  readonly registryClient?: RegistryClient;
+  /** Admin token reported by `adminToken()`. */
+  readonly adminToken?: string;
+  /**
+   * Value of `trustAutoApprove()`.
+   * @defaultValue false
+   */
+  readonly trustAutoApprove?: boolean;
+  /** Per-plugin data directory handed to plugins. */
+  readonly dataDir?: (plugin: string) => string;
+  /**
+   * Deadline for plugin shutdown when the daemon stops.
+   * @defaultValue 5000
+   */
+  readonly stopTimeoutMs?: number;
+}
+
+/** A datagram received by a {@link DatagramReceiver}. */
+export interface MemoryDatagram {
+  /** Sender address. */
+  readonly source: Addr;
+  /** Destination port. */
+  readonly port: number;
+  /** The bytes (a copy). */
+  readonly data: Uint8Array;
+}
+
+/** Receives datagrams sent to one port of a {@link MemoryDaemon}. */
+export interface DatagramReceiver extends AsyncIterable<MemoryDatagram> {
+  /** The port. */
+  readonly port: number;
+  /** The next datagram; `undefined` after `close`. */
+  next(): Promise<MemoryDatagram | undefined>;
+  /** Stops receiving. Idempotent. */
+  close(): void;
+}
+
+/** Counts of everything a plugin could leave open on a {@link MemoryDaemon}. */
+export interface MemoryDaemonResources {
+  /** Bound ports. */
+  readonly ports: readonly number[];
+  /** Open stream connections (both directions). */
+  readonly connections: number;
+  /** Open event-bus subscriptions. */
+  readonly busSubscriptions: number;
+  /** Peer-directory listeners. */
+  readonly peerSubscriptions: number;
+  /** Registered IPC methods. */
+  readonly methods: readonly string[];
+  /** Open datagram receivers. */
+  readonly datagramReceivers: number;
+}
+
+/** Tunnel table that records removals. */
+class MemoryTunnels implements TunnelRegistry {
+  readonly removed: number[] = [];
+  removePeer(nodeId: number): void {
+    this.removed.push(nodeId);
+  }
+}
+
+/** Formats an address as reference §B.1 text. */
+export function formatAddr(addr: Addr): string {
+  const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
+  return `${addr.network}:${hex(addr.network)}.${hex(addr.node >>> 16)}.${hex(addr.node & 0xffff)}`;
+}
+
+/**
+ * An in-memory implementation of the {@link Daemon} contract, real enough to run plugins:
+ * streams, datagrams and ports between the daemons of one `MemoryNetwork`, a pattern-matching
+ * event bus, a peer directory, IPC method registration, and a plugin host with payload dispatch
+ * and forgotten-peer notification. Extra members (not in the contract) let tests drive it.
+ */
+export class MemoryDaemon implements Daemon {
+  /** Name advertised to other daemons. */
+  readonly name: string;
+  /** The peer keystore (drive it with `see` / `forget`). */
+  readonly peerDirectory = new MemoryPeerDirectory();
+  /** This daemon's X25519 public key, as other daemons' directories see it. */
+  readonly x25519PublicKey: Uint8Array = randomX25519PublicKey();
+  /** Tags set through `setMemberTags`, by network. */
+  readonly memberTags = new Map<number, readonly string[]>();
+  /** Payload handlers that failed (contained), newest last. */
+  readonly payloadFailures: {
+    readonly plugin: string;
+    readonly kind: string;
+    readonly error: unknown;
+  }[] = [];
+
+  readonly #fabric: MemoryFabric;
+  readonly #nodeId: number;
+  readonly #options: MemoryDaemonOptions;
+  readonly #logger: Logger;
+  readonly #identity: MemoryIdentity | undefined;
+  readonly #bus: MemoryEventBus;
+  readonly #ports = new MemoryPortAllocator();
+  readonly #tunnels = new MemoryTunnels();
+  readonly #connections = new Set<MemoryConnection>();
+  readonly #datagrams = new Map<number, AsyncQueue<MemoryDatagram>>();
+  readonly #methods = new Map<string, IpcMethodHandler>();
+  readonly #lifetime = new AbortController();
+  readonly #control: ControlSender;
+  #plugins: Plugin[] = [];
+  #stopping: Promise<void> | undefined;
+  #trustChecker: TrustChecker | undefined;
+  #handshake: HandshakeService | undefined;
+  #policy: PolicyManager | undefined;
+  #webhook: WebhookManager | undefined;
+
+  /** Use `MemoryNetwork.createDaemon`. */
+  constructor(fabric: MemoryFabric, nodeId: number, options: MemoryDaemonOptions = {}) {
+    this.#fabric = fabric;
+    this.#nodeId = nodeId;
+    this.#options = options;
+    this.name = options.name ?? `node-${nodeId}`;
+    this.#logger = options.logger ?? noopLogger;
+    this.#identity = options.identity === false ? undefined : new MemoryIdentity();
+    this.#bus = new MemoryEventBus(fabric.clock, () => this.#nodeId);
+    this.#control = {
+      sendDirect: async (target, payload) => {
+        await this.#fabric.daemon(target)?.deliverPayload(this.#nodeId, payload);
+      },
+      sendRouted: async (target, payload) => {
+        const daemon = this.#fabric.daemon(target);
+        if (daemon === undefined) return false;
+        void daemon.deliverPayload(this.#nodeId, payload);
+        return true;
+      },
+    };
+  }
+
+  // ---- lifecycle and identity ----
+
+  /** The daemon is ready once created; `start` only checks it was not stopped. */
+  async start(): Promise<void> {
+    this.#assertRunning();
+  }
+
+  /**
+   * Shuts loaded plugins down (with `stopTimeoutMs`), aborts the daemon-wide signal, closes
+   * every connection, port, subscription and method, and leaves the network. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** Whether `stop` was called. */
+  get stopped(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  /** The daemon-wide cancellation signal plugins receive; aborted when the daemon stops. */
+  get signal(): AbortSignal {
+    return this.#lifetime.signal;
+  }
+
+  nodeId(): number {
+    return this.#nodeId;
+  }
+
+  identity(): Identity | undefined {
+    return this.#identity;
+  }
+
+  identityPath(): string | undefined {
+    return undefined;
+  }
+
+  sign(message: Uint8Array): Uint8Array | undefined {
+    return this.#identity?.sign(message);
+  }
+
+  adminToken(): string | undefined {
+    return this.#options.adminToken;
+  }
+
+  trustAutoApprove(): boolean {
+    return this.#options.trustAutoApprove ?? false;
+  }
+
+  addr(): Addr {
+    return { network: 0, node: this.#nodeId };
+  }
+
+  versionInfo(): VersionInfo {
+    return { version: '0.0.0-memory', commit: '', buildTime: '' };
+  }
+
+  // ---- streams, datagrams, ports ----
+
+  async dialConnection(dst: Addr, port: number, options: DialOptions = {}): Promise<Connection> {
+    this.#assertRunning();
+    options.signal?.throwIfAborted();
+    const target = this.#fabric.daemon(dst.node);
+    if (target === undefined || target.stopped) {
+      throw new MemoryDaemonError('HOST_UNREACHABLE', `no daemon at ${formatAddr(dst)}`);
+    }
+    if (!target.#ports.boundPorts().includes(port)) {
+      throw new MemoryDaemonError(
+        'CONNECTION_REFUSED',
+        `nothing listens on ${formatAddr(dst)}:${port}`,
+      );
+    }
+    const localPort = this.#ports.ephemeralPort();
+    const local = new MemoryConnection(
+      {
+        localAddr: this.addr(),
+        localPort,
+        remoteAddr: { network: dst.network, node: dst.node },
+        remotePort: port,
+      },
+      (c) => this.#connections.delete(c),
+    );
+    const remote = new MemoryConnection(
+      {
+        localAddr: { network: dst.network, node: dst.node },
+        localPort: port,
+        remoteAddr: this.addr(),
+        remotePort: localPort,
+      },
+      (c) => target.#connections.delete(c),
+    );
+    MemoryConnection.link(local, remote);
+    this.#connections.add(local);
+    target.#connections.add(remote);
+    target.#ports.deliver(port, remote);
+    target.publishEvent('conn.established', {
+      src_addr: formatAddr(this.addr()),
+      src_port: localPort,
+      dst_port: port,
+    });
+    return local;
+  }
+
+  async sendData(conn: Connection, data: Uint8Array): Promise<void> {
+    this.#own(conn).write(data);
+  }
+
+  async sendDatagram(dst: Addr, port: number, data: Uint8Array): Promise<void> {
+    this.#assertRunning();
+    const target = this.#fabric.daemon(dst.node);
+    if (target === undefined || target.stopped) return; // best-effort, like UDP
+    const delivered =
+      target.#datagrams.get(port)?.push({ source: this.addr(), port, data: data.slice() }) ?? false;
+    if (delivered) {
+      target.publishEvent('data.datagram', {
+        src_addr: formatAddr(this.addr()),
+        src_port: 0,
+        dst_port: port,
+        size: data.length,
+      });
+    }
+  }
+
+  closeConnection(conn: Connection): void {
+    if (conn instanceof MemoryConnection) conn.close();
+  }
+
+  newConnReadWriter(conn: Connection): ConnReadWriter {
+    return new MemoryConnReadWriter(this.#own(conn, { allowClosed: true }));
+  }
+
+  ports(): PortAllocator {
+    return this.#ports;
+  }
+
+  tunnels(): TunnelRegistry {
+    return this.#tunnels;
+  }
+
+  /** Node ids passed to `tunnels().removePeer`, in order. */
+  get removedTunnels(): readonly number[] {
+    return this.#tunnels.removed;
+  }
+
+  /** Starts receiving datagrams sent to `port` (a test-side extension; the contract has no receive call). */
+  receiveDatagrams(port: number): DatagramReceiver {
+    if (this.#datagrams.has(port))
+      throw new MemoryDaemonError('PORT_IN_USE', `datagram port ${port} already has a receiver`);
+    const close = (): void => {
+      if (this.#datagrams.get(port) === queue) this.#datagrams.delete(port);
+      queue.end();
+    };
+    const queue = new AsyncQueue<MemoryDatagram>({ onReturn: close });
+    this.#datagrams.set(port, queue);
+    return {
+      port,
+      next: () => queue.next(),
+      close,
+      [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
+    };
+  }
+
+  // ---- registry ----
+
+  registryClient(): RegistryClient | undefined {
+    return this.#options.registryClient;
+  }
+
+  async regConnListNodes(networkId: number, token: string): Promise<Record<string, unknown>> {
+    if (token.length === 0 && this.#options.adminToken !== undefined) {
+      throw new MemoryDaemonError('NO_REGISTRY', 'list_nodes needs the admin token');
+    }
+    const nodes = this.#fabric.daemon(this.#nodeId) === undefined ? [] : this.#networkMembers();
+    return {
+      network_id: networkId,
+      nodes: nodes.map((d) => ({
+        node_id: d.nodeId(),
+        address: formatAddr({ network: networkId, node: d.nodeId() }),
+        hostname: d.name,
+      })),
+    };
+  }
+
+  async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
+    this.memberTags.set(networkId, [...tags]);
+  }
+
+  // ---- events ----
+
+  publishEvent(topic: string, payload?: EventPayload): void {
+    this.#bus.publish(topic, payload);
+  }
+
+  bus(): EventBus {
+    return this.#bus;
+  }
+
+  // ---- services plugins register ----
+
+  getTrustChecker(): TrustChecker | undefined {
+    return this.#trustChecker;
+  }
+
+  registerTrustChecker(checker: TrustChecker): void {
+    this.#trustChecker = checker;
+  }
+
+  handshakeService(): HandshakeService | undefined {
+    return this.#handshake;
+  }
+
+  registerHandshakeService(service: HandshakeService): void {
+    this.#handshake = service;
+  }
+
+  trustedPeers(): HandshakeTrustRecord[] {
+    return this.#handshake?.trustedPeers() ?? [];
+  }
+
+  async handshakeRevokeTrust(nodeId: number): Promise<void> {
+    await this.#requireHandshake().revokeTrust(nodeId);
+  }
+
+  async handshakeSendRequest(nodeId: number, reason: string): Promise<void> {
+    await this.#requireHandshake().sendRequest(nodeId, reason);
+  }
+
+  registerPolicyManager(manager: PolicyManager): void {
+    this.#policy = manager;
+  }
+
+  /** The registered policy manager (test-side accessor). */
+  policyManager(): PolicyManager | undefined {
+    return this.#policy;
+  }
+
+  setWebhookUrl(url: string): void {
+    this.#webhook?.setUrl(url);
+  }
+
+  registerWebhookManager(manager: WebhookManager): void {
+    this.#webhook = manager;
+  }
+
+  /** The registered webhook manager (test-side accessor). */
+  webhookManager(): WebhookManager | undefined {
+    return this.#webhook;
+  }
+
+  // ---- IPC methods ----
+
+  registerMethod(name: string, handler: IpcMethodHandler): () => void {
+    if (this.#methods.has(name))
+      throw new MemoryDaemonError('METHOD_EXISTS', `IPC method "${name}" is already registered`);
+    this.#methods.set(name, handler);
+    return () => {
+      if (this.#methods.get(name) === handler) this.#methods.delete(name);
+    };
+  }
+
+  /** Calls a registered IPC method as the IPC server would. */
+  async callMethod(
+    name: string,
+    params?: unknown,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<unknown> {
+    const handler = this.#methods.get(name);
+    if (handler === undefined)
+      throw new MemoryDaemonError('METHOD_NOT_FOUND', `method not found: ${name}`);
+    return await handler(params, { signal: options.signal ?? this.#lifetime.signal });
+  }
+
+  // ---- plugin host ----
+
+  /** Plugins loaded with {@link loadPlugins}, in load order. */
+  plugins(): readonly Plugin[] {
+    return this.#plugins;
+  }
+
+  /** The context {@link loadPlugins} hands to the plugin `name`. */
+  pluginContext(name: string): PluginContext {
+    const dataDir = this.#options.dataDir?.(name);
+    return {
+      logger: this.#logger.child(name),
+      signal: this.#lifetime.signal,
+      peers: this.peerDirectory,
+      control: this.#control,
+      ...(this.#identity === undefined ? {} : { secrets: this.#identity }),
+      ...(dataDir === undefined ? {} : { dataDir }),
+    };
+  }
+
+  /**
+   * Initialises `plugins` in the given order, the way `loadAll` does for the registry: payload
+   * kinds are checked first, and a failure shuts the failing and earlier plugins down again.
+   * @throws PluginInitError / PayloadKindConflictError, as `loadAll`.
+   */
+  async loadPlugins(plugins: readonly Plugin[]): Promise<void> {
+    this.#assertRunning();
+    assertDistinctPayloadKinds([...this.#plugins, ...plugins]);
+    const started: Plugin[] = [];
+    for (const plugin of plugins) {
+      started.push(plugin);
+      try {
+        await plugin.init(this, this.pluginContext(plugin.name));
+      } catch (error) {
+        let rollback: PluginShutdownError | undefined;
+        await shutdownAll(started, { timeoutMs: this.#options.stopTimeoutMs ?? 5000 }).catch(
+          (e: unknown) => {
+            if (e instanceof PluginShutdownError) rollback = e;
+          },
+        );
+        throw new PluginInitError(plugin.name, error, rollback);
+      }
+    }
+    this.#plugins.push(...started);
+  }
+
+  /** Shuts every loaded plugin down in reverse order (see `shutdownAll`) and forgets them. */
+  async unloadPlugins(options?: ShutdownAllOptions): Promise<void> {
+    const plugins = this.#plugins;
+    this.#plugins = [];
+    await shutdownAll(plugins, options);
+  }
+
+  /** Dispatches an inbound payload from `source` to the loaded plugin claiming its kind. */
+  async deliverPayload(source: number, payload: PluginPayload): Promise<PayloadDispatchResult> {
+    const result = await dispatchPayload(this.#plugins, source, payload);
+    if (result.status === 'failed') {
+      this.payloadFailures.push({ plugin: result.plugin, kind: payload.kind, error: result.error });
+      this.#logger.warn('plugin payload handler failed', {
+        plugin: result.plugin,
+        kind: payload.kind,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Forgets a peer: the directory emits `forgotten`, the tunnel is dropped and every loaded
+   * plugin's `onPeerForgotten` runs (all of them, even if some throw). Returns the failures.
+   */
+  async forgetPeer(nodeId: number): Promise<PluginHookFailure[]> {
+    this.peerDirectory.forget(nodeId);
+    this.#tunnels.removePeer(nodeId);
+    const failures = await notifyPeerForgotten(this.#plugins, nodeId);
+    for (const failure of failures) {
+      this.#logger.warn('plugin onPeerForgotten failed', { plugin: failure.plugin, peer: nodeId });
+    }
+    return failures;
+  }
+
+  /** What is open right now; a leak check compares this before and after a plugin runs. */
+  resources(): MemoryDaemonResources {
+    return {
+      ports: this.#ports.boundPorts(),
+      connections: this.#connections.size,
+      busSubscriptions: this.#bus.subscriptionCount,
+      peerSubscriptions: this.peerDirectory.listenerCount,
+      methods: [...this.#methods.keys()].sort(),
+      datagramReceivers: this.#datagrams.size,
+    };
+  }
+
+  /** Makes this daemon and `other` known to each other's peer directory. */
+  meet(other: MemoryDaemon): void {
+    this.peerDirectory.see({
+      nodeId: other.#nodeId,
+      x25519PublicKey: other.x25519PublicKey,
+      name: other.name,
+    });
+    other.peerDirectory.see({
+      nodeId: this.#nodeId,
+      x25519PublicKey: this.x25519PublicKey,
+      name: this.name,
+    });
+  }
+
+  async #stop(): Promise<void> {
+    this.#lifetime.abort(
+      new MemoryDaemonError('DAEMON_STOPPED', `daemon ${this.name} is stopping`),
+    );
+    try {
+      await this.unloadPlugins({ timeoutMs: this.#options.stopTimeoutMs ?? 5000 });
+    } catch (error) {
+      this.#logger.error('plugins failed to shut down', { error });
+    }
+    for (const conn of [...this.#connections]) conn.close();
+    this.#ports.unbindAll();
+    for (const queue of this.#datagrams.values()) queue.end();
+    this.#datagrams.clear();
+    this.#bus.closeAll();
+    this.peerDirectory.clearListeners();
+    this.#methods.clear();
+    this.#fabric.detach(this);
+  }
+
+  #networkMembers(): MemoryDaemon[] {
+    const members: MemoryDaemon[] = [];
+    for (const peer of this.peerDirectory.peers()) {
+      const daemon = this.#fabric.daemon(peer.nodeId);
+      if (daemon !== undefined) members.push(daemon);
+    }
+    return [this, ...members];
+  }
+
+  #own(conn: Connection, options: { allowClosed?: boolean } = {}): MemoryConnection {
+    if (!(conn instanceof MemoryConnection)) {
+      throw new MemoryDaemonError('FOREIGN_CONNECTION', 'not a connection of an in-memory daemon');
+    }
+    if (this.#connections.has(conn)) return conn;
+    if (conn.closed) {
+      if (options.allowClosed === true) return conn;
+      throw new MemoryDaemonError('CONNECTION_CLOSED', 'the connection is closed');
+    }
+    throw new MemoryDaemonError('FOREIGN_CONNECTION', 'the connection belongs to another daemon');
+  }
+
+  #requireHandshake(): HandshakeService {
+    if (this.#handshake === undefined) {
+      throw new MemoryDaemonError('NO_HANDSHAKE_SERVICE', 'no handshake plugin loaded');
+    }
+    return this.#handshake;
+  }
+
+  #assertRunning(): void {
+    if (this.stopped)
+      throw new MemoryDaemonError('DAEMON_STOPPED', `daemon ${this.name} is stopped`);
+  }
+}

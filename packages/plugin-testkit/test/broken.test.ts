@@ -1,0 +1,80 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkPluginCompliance, complianceChecks } from '../src/index.js';
+import type { ComplianceCheckId, ComplianceResult } from '../src/index.js';
+import { BrokenPlugin, leakedServers, leakedTimers } from './plugins/broken.js';
+
+afterAll(async () => {
+  for (const timer of leakedTimers.splice(0)) clearInterval(timer);
+  await Promise.all(
+    leakedServers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
+});
+
+describe('the compliance suite on a deliberately broken plugin', () => {
+  let results: ComplianceResult[];
+  const failures = (id: ComplianceCheckId): readonly string[] =>
+    results.find((r) => r.check === id)?.failures ?? [];
+
+  it('runs every check and fails each one', async () => {
+    // A short deadline: the broken plugin's shutdown never returns, so each check waits it out.
+    results = await checkPluginCompliance({
+      name: 'broken',
+      factory: () => new BrokenPlugin(),
+      deadlineMs: 250,
+    });
+    expect(results.map((r) => r.check)).toEqual(complianceChecks.map((c) => c.id));
+    for (const result of results) expect(result.failures, result.check).not.toEqual([]);
+  });
+
+  it('reports the unstable, mismatched name', () => {
+    expect(failures('stable-name')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^factory built a plugin named "broken-\d+-\d+", registered as "broken"$/,
+        ),
+        'name changes between reads',
+        expect.stringMatching(/^a second instance is named/),
+      ]),
+    );
+  });
+
+  it('reports every leaked resource and the stuck shutdown', () => {
+    expect(failures('clean-shutdown')).toEqual(
+      expect.arrayContaining([
+        'shutdown did not return within 250 ms',
+        'port(s) still bound: 9',
+        'IPC method(s) still registered: broken.poke',
+        '1 open connection(s) left open',
+        '1 event-bus subscription(s) left open',
+        '1 interval timer(s) still running after shutdown',
+        'process has 1 more TCPServerWrap after shutdown',
+      ]),
+    );
+  });
+
+  it('reports the ignored deadline', () => {
+    expect(failures('shutdown-deadline')).toEqual([
+      'shutdown was still running 250 ms after its signal was aborted',
+    ]);
+  });
+
+  it('reports the harmful second shutdown and shutdown without init', () => {
+    expect(failures('repeat-shutdown')).toEqual(
+      expect.arrayContaining([
+        'first shutdown did not return within 250 ms',
+        'second shutdown threw Error: already shut down',
+      ]),
+    );
+    expect(failures('shutdown-without-init')).toEqual([
+      "shutdown without init threw TypeError: Cannot read properties of undefined (reading 'ports')",
+    ]);
+  });
+
+  it('reports that its payload handler broke another plugin, while the hooks were still contained', () => {
+    const isolation = failures('fault-isolation');
+    expect(isolation).toContain("another plugin's port stopped serving");
+    // The throwing hooks themselves are contained: the witness heard about both forgotten peers.
+    expect(isolation).not.toContain('another plugin was not told about every forgotten peer');
+    expect(isolation).not.toContain('the daemon was stopped');
+  });
+});
