@@ -1,0 +1,6 @@
+import { meshTsup } from '@mesh/tooling/tsup';
+
+export default meshTsup({
+  entry: { index: 'src/index.ts', node: 'src/node.ts' },
+  platform: 'neutral',
+});
