@@ -1,0 +1,40 @@
+/**
+ * The exact challenge strings a node signs (Ed25519 over UTF-8) for each registry operation.
+ * They must match the registry byte for byte, so they live in one place.
+ */
+export const challenges = {
+  /** `heartbeat:<node>` */
+  heartbeat: (node: number): string => `heartbeat:${node}`,
+  /** `resolve:<requester>:<target>` */
+  resolve: (requester: number, target: number): string => `resolve:${requester}:${target}`,
+  /** `report_trust:<node>:<peer>` */
+  reportTrust: (node: number, peer: number): string => `report_trust:${node}:${peer}`,
+  /** `revoke_trust:<node>:<peer>` */
+  revokeTrust: (node: number, peer: number): string => `revoke_trust:${node}:${peer}`,
+  /** `set_visibility:<node>` */
+  setVisibility: (node: number): string => `set_visibility:${node}`,
+  /** `set_hostname:<node>` */
+  setHostname: (node: number): string => `set_hostname:${node}`,
+  /** `set_tags:<node>` */
+  setTags: (node: number): string => `set_tags:${node}`,
+  /** `set_task_exec:<node>` */
+  setTaskExec: (node: number): string => `set_task_exec:${node}`,
+  /** `deregister:<node>` */
+  deregister: (node: number): string => `deregister:${node}`,
+  /** `poll_handshakes:<node>` */
+  pollHandshakes: (node: number): string => `poll_handshakes:${node}`,
+  /** `punch:<node_a>:<node_b>` */
+  punch: (a: number, b: number): string => `punch:${a}:${b}`,
+  /** `handshake:<from>:<to>` (request_handshake) */
+  handshake: (from: number, to: number): string => `handshake:${from}:${to}`,
+  /** `respond:<responder>:<requester>` (respond_handshake) */
+  respond: (responder: number, requester: number): string => `respond:${responder}:${requester}`,
+  /** `rotate:<node>` */
+  rotate: (node: number): string => `rotate:${node}`,
+  /** `join_network:<node>:<net>` */
+  joinNetwork: (node: number, net: number): string => `join_network:${node}:${net}`,
+  /** `leave_network:<node>:<net>` */
+  leaveNetwork: (node: number, net: number): string => `leave_network:${node}:${net}`,
+  /** `set_key_expiry:<node>` */
+  setKeyExpiry: (node: number): string => `set_key_expiry:${node}`,
+} as const;

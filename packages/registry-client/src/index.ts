@@ -1,0 +1,46 @@
+/**
+ * Client for the mesh registry: binary mode for heartbeat, lookup and resolve, JSON for the rest,
+ * signed requests through a signer hook, one request in flight, reconnect with backoff.
+ *
+ * @example
+ * ```ts
+ * import { RegistryClient } from '@mesh/registry-client';
+ * const client = new RegistryClient({ port: 9000, signer });
+ * const { nodeId } = await client.register({ listenAddr: '0.0.0.0:4000', publicKey });
+ * await client.heartbeat();
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { RegistryClient } from './client/registry-client.js';
+export { formatAddress } from './client/address.js';
+export { challenges } from './challenges.js';
+export { RegistryClientError, RegistryRemoteError, isRegistryClientError } from './errors.js';
+export type { RegistryClientErrorCode } from './errors.js';
+export type {
+  BeaconInfo,
+  CallOptions,
+  CreateNetworkParams,
+  CreateNetworkResult,
+  HandshakeRequest,
+  HandshakeResponse,
+  HeartbeatResult,
+  HostnameResolution,
+  JoinNetworkParams,
+  JoinNetworkResult,
+  JsonObject,
+  KeyInfo,
+  NetworkSummary,
+  NodeInfo,
+  NodeListing,
+  PollHandshakesResult,
+  PunchResult,
+  ReconnectOptions,
+  RegisterParams,
+  RegisterResult,
+  RegistryClientLogger,
+  RegistryClientOptions,
+  RegistrySigner,
+  ResolveResult,
+  RotateKeyResult,
+} from './types.js';

@@ -1,0 +1,162 @@
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { PREAMBLE } from '@mesh/wire';
+import { RegistryClientError } from '../errors.js';
+import { LengthPrefixedReader } from './frame-reader.js';
+
+interface Waiter {
+  resolve(body: Uint8Array): void;
+  reject(err: Error): void;
+}
+
+/**
+ * One TCP connection to the registry. Exactly one request may be outstanding: the protocol has
+ * no request ids, so a call that times out or is aborted destroys the connection.
+ */
+export class RegistryConnection {
+  readonly #socket: Socket;
+  readonly #reader = new LengthPrefixedReader();
+  #waiter: Waiter | undefined;
+  #closedError: Error | undefined;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (err) =>
+      this.#fail(
+        new RegistryClientError('TRANSPORT', `registry connection failed: ${err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
+    socket.on('close', () =>
+      this.#fail(new RegistryClientError('TRANSPORT', 'registry closed the connection')),
+    );
+  }
+
+  /** Opens a connection; in binary mode the PILT preamble is written first. */
+  static open(
+    host: string,
+    port: number,
+    binary: boolean,
+    timeoutMs: number,
+  ): Promise<RegistryConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new RegistryClientError(
+            'TRANSPORT',
+            `connect to ${host}:${port} timed out after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const onError = (err: Error): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(
+          new RegistryClientError(
+            'TRANSPORT',
+            `connect to ${host}:${port} failed: ${err.message}`,
+            { cause: err },
+          ),
+        );
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        const conn = new RegistryConnection(socket);
+        if (binary) socket.write(PREAMBLE);
+        resolve(conn);
+      });
+    });
+  }
+
+  /** Whether the connection can no longer be used. */
+  get closed(): boolean {
+    return this.#closedError !== undefined;
+  }
+
+  /** Writes one request and resolves with the body of the next frame or message. */
+  exchange(request: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    if (this.#waiter)
+      return Promise.reject(
+        new RegistryClientError('PROTOCOL', 'a request is already in flight on this connection'),
+      );
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiter = undefined;
+      };
+      const onAbort = (): void => {
+        cleanup();
+        this.destroy(
+          new RegistryClientError('ABORTED', 'registry call aborted', { cause: signal?.reason }),
+        );
+        reject(
+          new RegistryClientError('ABORTED', 'registry call aborted', { cause: signal?.reason }),
+        );
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const err = new RegistryClientError(
+          'TIMEOUT',
+          `registry did not answer within ${timeoutMs} ms`,
+        );
+        this.destroy(err);
+        reject(err);
+      }, timeoutMs);
+      this.#waiter = {
+        resolve: (body) => {
+          cleanup();
+          resolve(body);
+        },
+        reject: (err) => {
+          cleanup();
+          reject(err);
+        },
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#socket.write(request);
+    });
+  }
+
+  /** Closes the socket; a pending call fails with `reason`. */
+  destroy(reason?: Error): void {
+    this.#fail(reason ?? new RegistryClientError('CLOSED', 'registry client closed'));
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    let bodies: Uint8Array[];
+    try {
+      bodies = this.#reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    } catch (err) {
+      this.destroy(err as Error);
+      return;
+    }
+    for (const body of bodies) {
+      const waiter = this.#waiter;
+      if (!waiter) {
+        this.destroy(new RegistryClientError('PROTOCOL', 'registry sent an unsolicited frame'));
+        return;
+      }
+      waiter.resolve(body);
+    }
+  }
+
+  #fail(err: Error): void {
+    if (!this.#closedError) this.#closedError = err;
+    const waiter = this.#waiter;
+    if (waiter) waiter.reject(err);
+  }
+}

@@ -1,0 +1,72 @@
+import { RegistryRequestError } from '../errors.js';
+import type { RegistryCore, RequestContext } from '../state/registry-core.js';
+import type { JsonObject } from '../util/fields.js';
+import { beaconList, beaconRegister } from './beacons.js';
+import { listNodes, lookup, punch, resolve, resolveHostname } from './discovery.js';
+import { createNetwork, joinNetwork, leaveNetwork, listNetworks } from './networks.js';
+import {
+  deregister,
+  getKeyInfo,
+  heartbeat,
+  register,
+  rotateKey,
+  setHostname,
+  setKeyExpiry,
+  setTags,
+  setTaskExec,
+  setVisibility,
+} from './nodes.js';
+import {
+  checkTrust,
+  pollHandshakes,
+  reportTrust,
+  requestHandshake,
+  respondHandshake,
+  revokeTrust,
+} from './trust.js';
+
+/** A JSON message handler. */
+export type Handler = (core: RegistryCore, msg: JsonObject, ctx: RequestContext) => JsonObject;
+
+/** Every JSON message type the registry serves. */
+export const handlers: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ['register', register],
+  ['lookup', lookup],
+  ['resolve', resolve],
+  ['resolve_hostname', resolveHostname],
+  ['set_hostname', setHostname],
+  ['set_visibility', setVisibility],
+  ['set_tags', setTags],
+  ['set_task_exec', setTaskExec],
+  ['heartbeat', heartbeat],
+  ['deregister', deregister],
+  ['report_trust', reportTrust],
+  ['revoke_trust', revokeTrust],
+  ['check_trust', checkTrust],
+  ['request_handshake', requestHandshake],
+  ['poll_handshakes', pollHandshakes],
+  ['respond_handshake', respondHandshake],
+  ['punch', punch],
+  ['list_networks', listNetworks],
+  ['list_nodes', listNodes],
+  ['create_network', createNetwork],
+  ['join_network', joinNetwork],
+  ['leave_network', leaveNetwork],
+  ['rotate_key', rotateKey],
+  ['set_key_expiry', setKeyExpiry],
+  ['get_key_info', getKeyInfo],
+  ['beacon_register', beaconRegister],
+  ['beacon_list', beaconList],
+]);
+
+/** Runs one JSON request; throws {@link RegistryRequestError} for refusals. */
+export function dispatch(
+  core: RegistryCore,
+  type: string,
+  msg: JsonObject,
+  ctx: RequestContext,
+): JsonObject {
+  const handler = handlers.get(type);
+  if (!handler) throw new RegistryRequestError('UNKNOWN_TYPE', `unknown message type "${type}"`);
+  return handler(core, msg, ctx);
+}

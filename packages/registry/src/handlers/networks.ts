@@ -1,0 +1,148 @@
+import { validateRules } from '@mesh/wire';
+import type { NetworkRules } from '@mesh/wire';
+import { constantTimeEquals } from '../auth/admin-token.js';
+import { decodeSignature } from '../auth/signature.js';
+import { RegistryRequestError } from '../errors.js';
+import type { RegistryCore, RequestContext } from '../state/registry-core.js';
+import type { NetworkRecord } from '../state/records.js';
+import type { StoreWrite } from '../store/store.js';
+import { formatAddress } from '../util/address.js';
+import { optId, optString, reqId, reqNetId, reqString } from '../util/fields.js';
+import type { JsonObject } from '../util/fields.js';
+import { validateNetworkName } from '../util/names.js';
+
+const JOIN_RULES = new Set(['open', 'token', 'invite']);
+
+/** `list_networks`: member counts only with the admin token. */
+export function listNetworks(
+  core: RegistryCore,
+  _msg: JsonObject,
+  ctx: RequestContext,
+): JsonObject {
+  const networks: JsonObject[] = [];
+  const backbone: JsonObject = { id: 0, name: 'backbone', join_rule: 'open' };
+  if (ctx.isAdmin) backbone['members'] = core.nodes.size;
+  networks.push(backbone);
+  for (const net of [...core.networks.values()].sort((a, b) => a.id - b.id)) {
+    const e: JsonObject = { id: net.id, name: net.name, join_rule: net.joinRule };
+    if (ctx.isAdmin) e['members'] = core.membersOf(net.id).size;
+    networks.push(e);
+  }
+  return { type: 'list_networks_ok', networks };
+}
+
+/** `create_network` (admin token): validated name, join rule and rules; the creator joins. */
+export function createNetwork(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): JsonObject {
+  if (!core.admin.enabled)
+    throw new RegistryRequestError(
+      'UNAUTHORIZED',
+      'network creation is disabled (no admin token configured)',
+    );
+  if (!ctx.isAdmin)
+    throw new RegistryRequestError('UNAUTHORIZED', 'create_network requires a valid admin_token');
+  const name = reqString(msg, 'name');
+  validateNetworkName(name);
+  const joinRule = optString(msg, 'join_rule') ?? 'open';
+  if (!JOIN_RULES.has(joinRule))
+    throw new RegistryRequestError(
+      'BAD_REQUEST',
+      `invalid join_rule "${joinRule}": use open, token or invite`,
+    );
+  const token = optString(msg, 'token') ?? '';
+  if (joinRule === 'token' && token === '')
+    throw new RegistryRequestError('BAD_REQUEST', 'a token network needs a non-empty token');
+  for (const n of core.networks.values()) {
+    if (n.name === name)
+      throw new RegistryRequestError('CONFLICT', `network name "${name}" already exists`);
+  }
+  let rules: unknown;
+  if (msg['rules'] !== undefined && msg['rules'] !== null) {
+    rules = msg['rules'];
+    try {
+      validateRules(rules as NetworkRules);
+    } catch (err) {
+      throw new RegistryRequestError('BAD_REQUEST', `invalid rules: ${(err as Error).message}`);
+    }
+  }
+  const id = core.nextNet;
+  if (id > 0xffff) throw new RegistryRequestError('LIMIT', 'network id space exhausted');
+  const creator = optId(msg, 'node_id');
+  const creatorNode = creator === undefined ? undefined : core.nodes.get(creator);
+  const net: NetworkRecord = {
+    id,
+    name,
+    joinRule: joinRule as NetworkRecord['joinRule'],
+    created: ctx.now,
+  };
+  if (token !== '') net.token = token;
+  if (rules !== undefined) net.rules = rules;
+  const writes: StoreWrite[] = [
+    { kind: 'network', network: net },
+    { kind: 'meta', key: 'next_net', value: id + 1 },
+  ];
+  if (creatorNode)
+    core.putNode({ ...creatorNode, networks: [...creatorNode.networks, id] }, writes);
+  else core.commit(writes);
+  core.nextNet = id + 1;
+  core.networks.set(id, net);
+  core.membersOf(id);
+  core.logger.info('network created', { network_id: id, name });
+  const resp: JsonObject = { type: 'create_network_ok', network_id: id, name, join_rule: joinRule };
+  if (rules !== undefined) resp['rules'] = rules;
+  return resp;
+}
+
+/** `join_network`: open, token (must match) or invite (inviter must be a member); admin token bypasses. */
+export function joinNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const nodeId = reqId(msg, 'node_id');
+  const netId = reqNetId(msg, 'network_id');
+  const node = core.requireNode(nodeId);
+  core.authorize(node, `join_network:${nodeId}:${netId}`, decodeSignature(msg['signature']), ctx);
+  if (netId === 0)
+    throw new RegistryRequestError('BAD_REQUEST', 'every node is already a member of the backbone');
+  const net = core.networks.get(netId);
+  if (!net) throw new RegistryRequestError('NOT_FOUND', `network ${netId} not found`);
+  if (node.networks.includes(netId))
+    throw new RegistryRequestError(
+      'CONFLICT',
+      `node ${nodeId} is already a member of network ${netId}`,
+    );
+  if (!ctx.isAdmin) {
+    if (net.joinRule === 'token') {
+      const token = optString(msg, 'token') ?? '';
+      if (token === '' || !constantTimeEquals(token, net.token ?? '')) {
+        throw new RegistryRequestError('DENIED', `network ${netId} requires a valid join token`);
+      }
+    } else if (net.joinRule === 'invite') {
+      const inviter = optId(msg, 'inviter_id');
+      if (inviter === undefined || !core.membersOf(netId).has(inviter)) {
+        throw new RegistryRequestError(
+          'DENIED',
+          `network ${netId} is invite-only: inviter_id must be a member`,
+        );
+      }
+    }
+  }
+  core.putNode({ ...node, networks: [...node.networks, netId] });
+  return { type: 'join_network_ok', network_id: netId, address: formatAddress(netId, nodeId) };
+}
+
+/** `leave_network`: the backbone cannot be left. */
+export function leaveNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const nodeId = reqId(msg, 'node_id');
+  const netId = reqNetId(msg, 'network_id');
+  const node = core.requireNode(nodeId);
+  core.authorize(node, `leave_network:${nodeId}:${netId}`, decodeSignature(msg['signature']), ctx);
+  if (netId === 0) throw new RegistryRequestError('DENIED', 'the backbone cannot be left');
+  if (!node.networks.includes(netId))
+    throw new RegistryRequestError(
+      'NOT_FOUND',
+      `node ${nodeId} is not a member of network ${netId}`,
+    );
+  core.putNode({ ...node, networks: node.networks.filter((n) => n !== netId) });
+  return { type: 'leave_network_ok', network_id: netId };
+}

@@ -1,0 +1,304 @@
+import { decodePublicKey, decodeSignature } from '../auth/signature.js';
+import { RegistryRequestError } from '../errors.js';
+import type { RegistryCore, RequestContext } from '../state/registry-core.js';
+import type { NodeRecord } from '../state/records.js';
+import type { StoreWrite } from '../store/store.js';
+import { formatAddress, joinHostPort, portOf } from '../util/address.js';
+import { optString, reqBool, reqId, reqString } from '../util/fields.js';
+import type { JsonObject } from '../util/fields.js';
+import { normaliseTags, validateHostname } from '../util/names.js';
+
+const MAX_LAN_ADDRS = 16;
+const MAX_ADDR_LENGTH = 64;
+
+/** The decoded `signature` field, if present and 64 bytes. */
+function challengeSig(msg: JsonObject): Uint8Array | undefined {
+  return decodeSignature(msg['signature']);
+}
+
+/** Validates the optional `lan_addrs` list. */
+function lanAddrs(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_LAN_ADDRS) {
+    throw new RegistryRequestError(
+      'BAD_REQUEST',
+      `lan_addrs must be an array of at most ${MAX_LAN_ADDRS} addresses`,
+    );
+  }
+  return value.map((a) => {
+    if (typeof a !== 'string' || a.length === 0 || a.length > MAX_ADDR_LENGTH) {
+      throw new RegistryRequestError('BAD_REQUEST', 'invalid lan_addrs entry');
+    }
+    return a;
+  });
+}
+
+/** `register`: same key → same id; a known owner reclaims its id; endpoint = source IP + listen port. */
+export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const publicKey = reqString(msg, 'public_key');
+  if (!decodePublicKey(publicKey)) {
+    throw new RegistryRequestError(
+      'BAD_REQUEST',
+      'public_key must be a base64 Ed25519 public key (32 bytes)',
+    );
+  }
+  const listenAddr = optString(msg, 'listen_addr') ?? '';
+  const owner = optString(msg, 'owner') ?? '';
+  const hostname = optString(msg, 'hostname') ?? '';
+  const lan = lanAddrs(msg['lan_addrs']);
+  const version = optString(msg, 'version');
+  const relayOnly = msg['relay_only'] === true;
+
+  const known = core.keyIndex.get(publicKey);
+  if (known === undefined && core.rateLimiter && !core.rateLimiter.allow(ctx.remoteIp, ctx.now)) {
+    throw new RegistryRequestError(
+      'RATE_LIMITED',
+      'registration rate limit exceeded for this address; try again later',
+    );
+  }
+  const writes: StoreWrite[] = [];
+  let id = known;
+  let reclaimed = false;
+  if (id === undefined && owner !== '') {
+    id = core.ownerIndex.get(owner);
+    reclaimed = id !== undefined;
+  }
+  if (id === undefined) {
+    id = core.nextNode;
+    if (id > 0xfffffffe) throw new RegistryRequestError('LIMIT', 'node id space exhausted');
+    core.nextNode = id + 1;
+    writes.push({ kind: 'meta', key: 'next_node', value: core.nextNode });
+  }
+  const existing = core.nodes.get(id);
+  // An owner reclaim replaces the node's key: the old key no longer maps to it.
+  const oldKey = !reclaimed
+    ? undefined
+    : (existing?.publicKey ?? [...core.keyIndex].find(([, v]) => v === id)?.[0]);
+  if (oldKey !== undefined && oldKey !== publicKey && core.keyIndex.get(oldKey) === id) {
+    writes.push({ kind: 'keyIndex', publicKey: oldKey, nodeId: undefined });
+  }
+  if (known === undefined) writes.push({ kind: 'keyIndex', publicKey, nodeId: id });
+  if (owner !== '' && core.ownerIndex.get(owner) !== id)
+    writes.push({ kind: 'ownerIndex', owner, nodeId: id });
+
+  const sameKey = existing !== undefined && existing.publicKey === publicKey;
+  const node: NodeRecord = {
+    id,
+    publicKey,
+    realAddr: joinHostPort(ctx.remoteIp, portOf(listenAddr)),
+    lanAddrs: lan,
+    networks: existing?.networks ?? [0],
+    public: existing?.public ?? false,
+    hostname: existing?.hostname ?? '',
+    tags: existing?.tags ?? [],
+    taskExec: existing?.taskExec ?? false,
+    relayOnly,
+    lastSeen: ctx.now,
+    keyCreatedAt: sameKey ? existing.keyCreatedAt : ctx.now,
+  };
+  const ownerValue = owner !== '' ? owner : existing?.owner;
+  if (ownerValue !== undefined) node.owner = ownerValue;
+  if (version !== undefined) node.version = version;
+  if (existing?.externalId !== undefined) node.externalId = existing.externalId;
+  if (sameKey && existing.keyExpiresAt !== undefined) node.keyExpiresAt = existing.keyExpiresAt;
+
+  const resp: JsonObject = {
+    type: 'register_ok',
+    node_id: id,
+    network_id: 0,
+    address: formatAddress(0, id),
+    public_key: publicKey,
+  };
+  if (hostname !== '') {
+    try {
+      validateHostname(hostname);
+      const holder = core.hostnames.get(hostname);
+      if (holder !== undefined && holder !== id)
+        throw new RegistryRequestError('CONFLICT', `hostname "${hostname}" already in use`);
+      node.hostname = hostname;
+      resp['hostname'] = hostname;
+    } catch (err) {
+      resp['hostname_error'] = (err as Error).message;
+    }
+  }
+  if (
+    node.hostname !== '' &&
+    resp['hostname'] === undefined &&
+    core.hostnames.get(node.hostname) === id
+  ) {
+    resp['hostname'] = node.hostname;
+  }
+  core.putNode(node, writes);
+  if (known === undefined) core.keyIndex.set(publicKey, id);
+  if (oldKey !== undefined && oldKey !== publicKey && core.keyIndex.get(oldKey) === id)
+    core.keyIndex.delete(oldKey);
+  if (owner !== '') core.ownerIndex.set(owner, id);
+  core.counters.registrations++;
+  core.logger.info('node registered', {
+    node_id: id,
+    reused: known !== undefined,
+    remote: ctx.remoteIp,
+  });
+  return resp;
+}
+
+/** Heartbeat logic shared by JSON and binary mode. */
+export function heartbeatCore(
+  core: RegistryCore,
+  nodeId: number,
+  signature: Uint8Array | undefined,
+  ctx: RequestContext,
+): { time: number; keyExpiryWarning: boolean } {
+  const node = core.requireNode(nodeId, 'node not registered');
+  core.authorize(node, `heartbeat:${nodeId}`, signature, ctx);
+  core.touch(node, ctx.now);
+  return {
+    time: Math.floor(ctx.now / 1000),
+    keyExpiryWarning: core.keyExpiryWarning(node, ctx.now),
+  };
+}
+
+/** `heartbeat`; keys in the order the reference pre-builds them. */
+export function heartbeat(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const r = heartbeatCore(core, reqId(msg, 'node_id'), challengeSig(msg), ctx);
+  return r.keyExpiryWarning
+    ? { key_expiry_warning: true, time: r.time, type: 'heartbeat_ok' }
+    : { time: r.time, type: 'heartbeat_ok' };
+}
+
+/** `deregister`: ok also for unknown nodes; keeps key/owner index, trust and inboxes. */
+export function deregister(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const id = reqId(msg, 'node_id');
+  const node = core.nodes.get(id);
+  core.authorize(node, `deregister:${id}`, challengeSig(msg), ctx);
+  if (node) {
+    core.removeNodes([id]);
+    core.counters.deregistrations++;
+  }
+  return { type: 'deregister_ok' };
+}
+
+/** Loads and authorises the node a settings change applies to. */
+function update(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+  challenge: string,
+): NodeRecord {
+  const id = reqId(msg, 'node_id');
+  const node = core.requireNode(id);
+  core.authorize(node, `${challenge}:${id}`, challengeSig(msg), ctx);
+  return node;
+}
+
+/** `set_hostname`: unique, validated; `''` clears. */
+export function setHostname(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const hostname = reqString(msg, 'hostname');
+  const node = update(core, msg, ctx, 'set_hostname');
+  if (hostname !== '') {
+    validateHostname(hostname);
+    const holder = core.hostnames.get(hostname);
+    if (holder !== undefined && holder !== node.id)
+      throw new RegistryRequestError('CONFLICT', `hostname "${hostname}" already in use`);
+  }
+  core.putNode({ ...node, hostname });
+  return { type: 'set_hostname_ok', node_id: node.id, hostname };
+}
+
+/** `set_visibility`. */
+export function setVisibility(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): JsonObject {
+  const isPublic = reqBool(msg, 'public');
+  const node = update(core, msg, ctx, 'set_visibility');
+  core.putNode({ ...node, public: isPublic });
+  return {
+    type: 'set_visibility_ok',
+    node_id: node.id,
+    visibility: isPublic ? 'public' : 'private',
+  };
+}
+
+/** `set_tags`: leading `#` stripped, at most 10, each 1–32 chars. */
+export function setTags(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const tags = normaliseTags(msg['tags']);
+  const node = update(core, msg, ctx, 'set_tags');
+  core.putNode({ ...node, tags });
+  return { type: 'set_tags_ok', node_id: node.id, tags };
+}
+
+/** `set_task_exec`. */
+export function setTaskExec(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const enabled = reqBool(msg, 'enabled');
+  const node = update(core, msg, ctx, 'set_task_exec');
+  core.putNode({ ...node, taskExec: enabled });
+  return { type: 'set_task_exec_ok', node_id: node.id, task_exec: enabled };
+}
+
+/** `rotate_key`: signed by the current key over `rotate:<node>`. */
+export function rotateKey(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const newKey = reqString(msg, 'new_public_key');
+  if (!decodePublicKey(newKey))
+    throw new RegistryRequestError(
+      'BAD_REQUEST',
+      'new_public_key must be a base64 Ed25519 public key',
+    );
+  const id = reqId(msg, 'node_id');
+  const node = core.requireNode(id);
+  core.authorize(node, `rotate:${id}`, challengeSig(msg), ctx);
+  const holder = core.keyIndex.get(newKey);
+  if (holder !== undefined && holder !== id)
+    throw new RegistryRequestError('CONFLICT', 'new_public_key is already registered');
+  const next: NodeRecord = { ...node, publicKey: newKey, keyCreatedAt: ctx.now };
+  delete next.keyExpiresAt;
+  const writes: StoreWrite[] = [{ kind: 'keyIndex', publicKey: newKey, nodeId: id }];
+  if (node.publicKey !== '' && node.publicKey !== newKey)
+    writes.push({ kind: 'keyIndex', publicKey: node.publicKey, nodeId: undefined });
+  core.putNode(next, writes);
+  if (node.publicKey !== newKey) core.keyIndex.delete(node.publicKey);
+  core.keyIndex.set(newKey, id);
+  core.logger.info('key rotated', { node_id: id });
+  return { type: 'rotate_key_ok', node_id: id, address: formatAddress(0, id), public_key: newKey };
+}
+
+/** `set_key_expiry`: `expires_at` as RFC 3339 or `never`. */
+export function setKeyExpiry(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const value = reqString(msg, 'expires_at');
+  const node = update(core, msg, ctx, 'set_key_expiry');
+  const next: NodeRecord = { ...node };
+  if (value === 'never') delete next.keyExpiresAt;
+  else {
+    const t = Date.parse(value);
+    if (!Number.isFinite(t) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+      throw new RegistryRequestError(
+        'BAD_REQUEST',
+        'expires_at must be an RFC 3339 time or "never"',
+      );
+    }
+    next.keyExpiresAt = t;
+  }
+  core.putNode(next);
+  return {
+    type: 'set_key_expiry_ok',
+    node_id: node.id,
+    expires_at:
+      next.keyExpiresAt === undefined ? 'never' : new Date(next.keyExpiresAt).toISOString(),
+  };
+}
+
+/** `get_key_info`. */
+export function getKeyInfo(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const node = core.requireNode(reqId(msg, 'node_id'));
+  const resp: JsonObject = {
+    type: 'get_key_info_ok',
+    node_id: node.id,
+    public_key: node.publicKey,
+    key_age_days: core.keyAgeDays(node, ctx.now),
+    key_created_at: new Date(node.keyCreatedAt).toISOString(),
+  };
+  if (node.keyExpiresAt !== undefined)
+    resp['expires_at'] = new Date(node.keyExpiresAt).toISOString();
+  return resp;
+}

@@ -1,0 +1,146 @@
+import type { Socket } from 'node:net';
+import { MAGIC, MsgType, VERSION, encodeError, encodeFrame, encodeMessage } from '@mesh/wire';
+import { ByteBuffer } from './byte-buffer.js';
+
+/** What a connection needs from the server. */
+export interface ConnectionHost {
+  /** Largest accepted length prefix. */
+  readonly maxMessageSize: number;
+  /** A response must drain within this many ms, or the connection is dropped. */
+  readonly writeDeadlineMs: number;
+  /** Connections silent for this long are closed. */
+  readonly idleTimeoutMs: number;
+  /** Handles one JSON-mode message body; returns the response bytes (length-prefixed JSON). */
+  handleJsonBody(body: Uint8Array, remoteIp: string): Uint8Array;
+  /** Handles one binary frame; returns the complete response frame. */
+  handleFrame(type: number, payload: Uint8Array, remoteIp: string): Uint8Array;
+  /** Logs a connection-level problem. */
+  connectionError(remoteIp: string, reason: string): void;
+}
+
+type Mode = 'detect' | 'binary' | 'json';
+
+/**
+ * One client connection: detects the mode from the first 4 bytes, then handles requests strictly
+ * one after another. Malformed framing gets an error response (where the mode allows) and the
+ * connection is closed; a client that does not read its responses is dropped after the write
+ * deadline; a silent one after the idle timeout.
+ */
+export class ClientConnection {
+  readonly #socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #remoteIp: string;
+  readonly #buf = new ByteBuffer();
+  #mode: Mode = 'detect';
+  #blocked = false;
+  #closing = false;
+  #writeTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: Socket, host: ConnectionHost, remoteIp: string) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#remoteIp = remoteIp;
+    socket.setNoDelay(true);
+    socket.setTimeout(host.idleTimeoutMs, () => {
+      this.#host.connectionError(this.#remoteIp, 'idle timeout');
+      socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.#closing) return;
+      this.#buf.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.#pump();
+    });
+    socket.on('drain', () => {
+      if (this.#writeTimer) clearTimeout(this.#writeTimer);
+      this.#writeTimer = undefined;
+      if (!this.#blocked) return;
+      this.#blocked = false;
+      socket.resume();
+      this.#pump();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      if (this.#writeTimer) clearTimeout(this.#writeTimer);
+      this.#closing = true;
+      this.#buf.clear();
+    });
+  }
+
+  /** Closes the connection now. */
+  destroy(): void {
+    this.#closing = true;
+    this.#socket.destroy();
+  }
+
+  #pump(): void {
+    while (!this.#closing && !this.#blocked) {
+      if (this.#mode === 'detect') {
+        if (this.#buf.length < 4) return;
+        if (this.#isMagic()) {
+          if (this.#buf.length < 5) return;
+          const version = this.#buf.byte(4);
+          this.#buf.take(5);
+          this.#mode = 'binary';
+          if (version !== VERSION) {
+            this.#fail(`unsupported binary protocol version ${version} (expected ${VERSION})`);
+            return;
+          }
+        } else {
+          this.#mode = 'json';
+        }
+        continue;
+      }
+      if (this.#buf.length < 4) return;
+      const length = this.#buf.uint32();
+      if (length === 0) {
+        this.#fail(this.#mode === 'binary' ? 'binary frame too short' : 'message too short');
+        return;
+      }
+      if (length > this.#host.maxMessageSize) {
+        this.#fail(`message too large: ${length} bytes (max ${this.#host.maxMessageSize})`);
+        return;
+      }
+      if (this.#buf.length < 4 + length) return;
+      this.#buf.take(4);
+      const body = this.#buf.take(length);
+      const response =
+        this.#mode === 'binary'
+          ? this.#host.handleFrame(body[0], body.subarray(1), this.#remoteIp)
+          : this.#host.handleJsonBody(body, this.#remoteIp);
+      this.#write(response);
+    }
+  }
+
+  #isMagic(): boolean {
+    for (let i = 0; i < 4; i++) if (this.#buf.byte(i) !== MAGIC[i]) return false;
+    return true;
+  }
+
+  #write(bytes: Uint8Array): void {
+    if (this.#socket.write(bytes)) return;
+    // The client is not reading: stop reading its requests until the response drains.
+    this.#blocked = true;
+    this.#socket.pause();
+    this.#writeTimer = setTimeout(() => {
+      this.#host.connectionError(this.#remoteIp, 'write deadline exceeded');
+      this.destroy();
+    }, this.#host.writeDeadlineMs);
+  }
+
+  /** Sends an error in the connection's mode, then closes it. */
+  #fail(reason: string): void {
+    this.#host.connectionError(this.#remoteIp, reason);
+    this.#closing = true;
+    this.#buf.clear();
+    const bytes =
+      this.#mode === 'binary'
+        ? encodeFrame(MsgType.ERROR, encodeError(reason))
+        : encodeMessage({ type: 'error', error: reason });
+    // Half-close after the error; the socket keeps draining (and discarding) input so the kernel
+    // does not reset the connection before the client read the error, and is destroyed if the
+    // client does not close its side within the write deadline.
+    this.#writeTimer = setTimeout(() => this.#socket.destroy(), this.#host.writeDeadlineMs);
+    this.#socket.resume();
+    this.#socket.end(bytes);
+  }
+}

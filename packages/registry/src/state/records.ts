@@ -1,0 +1,79 @@
+/** One registered node, as stored. Times are unix milliseconds. */
+export interface NodeRecord {
+  /** Node id. */
+  id: number;
+  /** Base64 Ed25519 public key ('' for legacy keyless nodes). */
+  publicKey: string;
+  /** Owner / e-mail for key recovery. */
+  owner?: string;
+  /** Endpoint: the registry connection's source IP with the port of `listen_addr`. */
+  realAddr: string;
+  /** LAN endpoints reported by the node. */
+  lanAddrs: string[];
+  /** Member networks, always including 0 (backbone). */
+  networks: number[];
+  /** Endpoint visible to anyone. */
+  public: boolean;
+  /** Hostname ('' for none). */
+  hostname: string;
+  /** Tags. */
+  tags: string[];
+  /** Accepts tasks. */
+  taskExec: boolean;
+  /** Reachable only via relay: the endpoint is never handed out. */
+  relayOnly: boolean;
+  /** Software version string. */
+  version?: string;
+  /** External identity. */
+  externalId?: string;
+  /** Last register or heartbeat. */
+  lastSeen: number;
+  /** When the current key was registered or rotated. */
+  keyCreatedAt: number;
+  /** When the key expires (undefined = never). */
+  keyExpiresAt?: number;
+}
+
+/** A custom network, as stored (membership lives on the node records). */
+export interface NetworkRecord {
+  /** Network id, 1..65535. */
+  id: number;
+  /** Unique name. */
+  name: string;
+  /** `open`, `token` or `invite`. */
+  joinRule: 'open' | 'token' | 'invite';
+  /** Join token for `token` networks. */
+  token?: string;
+  /** Managed-network rules, as validated JSON. */
+  rules?: unknown;
+  /** Creation time. */
+  created: number;
+}
+
+/** A relayed handshake request waiting in the target's inbox. */
+export interface InboxRequest {
+  /** Requesting node. */
+  fromNodeId: number;
+  /** Requester's free text. */
+  justification: string;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/** A relayed handshake answer waiting in the requester's inbox. */
+export interface InboxResponse {
+  /** Responding node. */
+  fromNodeId: number;
+  /** Accepted or not. */
+  accept: boolean;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/** Both handshake inboxes of one node. */
+export interface Inbox {
+  /** Requests addressed to the node. */
+  requests: InboxRequest[];
+  /** Answers to the node's own requests. */
+  responses: InboxResponse[];
+}

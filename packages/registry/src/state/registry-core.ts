@@ -1,0 +1,278 @@
+import type { AdminTokenCheck } from '../auth/admin-token.js';
+import type { RateLimiter } from '../auth/rate-limiter.js';
+import type { SignatureVerifier } from '../auth/signature.js';
+import { RegistryRequestError } from '../errors.js';
+import type { RegistryLogger } from '../logger.js';
+import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
+import type { Inbox, NetworkRecord, NodeRecord } from './records.js';
+
+/** Tunables of the registry logic. */
+export interface CoreConfig {
+  /** Heartbeat warning when the key expires within this many ms. */
+  readonly keyExpiryWarningMs: number;
+  /** Max queued handshake requests (and responses) per node. */
+  readonly inboxLimit: number;
+  /** Beacon entry lifetime. */
+  readonly beaconTtlMs: number;
+  /** Nodes silent for longer are reaped. */
+  readonly staleThresholdMs: number;
+}
+
+/** Counters the handlers bump (exported as Prometheus metrics). */
+export interface CoreCounters {
+  registrations: number;
+  deregistrations: number;
+  trustReports: number;
+  trustRevocations: number;
+  handshakeRequests: number;
+  reaped: number;
+}
+
+/** Per-request facts. */
+export interface RequestContext {
+  /** Source IP of the connection. */
+  readonly remoteIp: string;
+  /** Request time, unix ms. */
+  readonly now: number;
+  /** The request carried a valid admin token. */
+  readonly isAdmin: boolean;
+}
+
+/** The in-memory registry state, mirrored durably in a {@link RegistryStore}. */
+export class RegistryCore {
+  readonly nodes = new Map<number, NodeRecord>();
+  readonly keyIndex = new Map<string, number>();
+  readonly ownerIndex = new Map<string, number>();
+  readonly hostnames = new Map<string, number>();
+  readonly trust = new Set<string>();
+  readonly networks = new Map<number, NetworkRecord>();
+  readonly members = new Map<number, Set<number>>();
+  readonly inboxes = new Map<number, Inbox>();
+  readonly beacons = new Map<number, { addr: string; expiresAt: number }>();
+  readonly counters: CoreCounters = {
+    registrations: 0,
+    deregistrations: 0,
+    trustReports: 0,
+    trustRevocations: 0,
+    handshakeRequests: 0,
+    reaped: 0,
+  };
+  nextNode = 1;
+  nextNet = 1;
+  readonly #dirtySeen = new Set<number>();
+
+  constructor(
+    readonly store: RegistryStore,
+    readonly config: CoreConfig,
+    readonly verifier: SignatureVerifier,
+    readonly admin: AdminTokenCheck,
+    readonly rateLimiter: RateLimiter | undefined,
+    readonly logger: RegistryLogger,
+  ) {}
+
+  /**
+   * Fills the maps from a loaded snapshot. Last-seen times are raised to `now` (in memory only):
+   * the registry's own downtime must not count as node silence, or every node would be reaped at
+   * the first tick after a long outage.
+   */
+  load(s: StoredState, now: number): void {
+    for (const n of s.nodes) {
+      n.lastSeen = Math.max(n.lastSeen, now);
+      this.nodes.set(n.id, n);
+      if (n.hostname !== '') this.hostnames.set(n.hostname, n.id);
+      for (const net of n.networks) if (net !== 0) this.#members(net).add(n.id);
+    }
+    for (const net of s.networks) {
+      this.networks.set(net.id, net);
+      this.#members(net.id);
+    }
+    for (const [k, v] of s.keyIndex) this.keyIndex.set(k, v);
+    for (const [k, v] of s.ownerIndex) this.ownerIndex.set(k, v);
+    for (const p of s.trustPairs) this.trust.add(p);
+    for (const [id, inbox] of s.inboxes) this.inboxes.set(id, inbox);
+    this.nextNode = Math.max(s.meta['next_node'] ?? 1, 1);
+    this.nextNet = Math.max(s.meta['next_net'] ?? 1, 1);
+  }
+
+  /** Persists a batch; the request fails (and nothing is acknowledged) if the store fails. */
+  commit(writes: readonly StoreWrite[]): void {
+    try {
+      this.store.apply(writes);
+    } catch (err) {
+      this.logger.error('store write failed', { error: (err as Error).message });
+      throw new RegistryRequestError('STORE', 'registry store write failed', { cause: err });
+    }
+  }
+
+  /** The node, or a NOT_FOUND error naming it. */
+  requireNode(id: number, message = `node ${id} not registered`): NodeRecord {
+    const n = this.nodes.get(id);
+    if (!n) throw new RegistryRequestError('NOT_FOUND', message);
+    return n;
+  }
+
+  /**
+   * Enforces the node signature rule: when the registry holds a key for `node`, `signature` must
+   * be a valid Ed25519 signature over `challenge`. Admin-token requests are exempt.
+   */
+  authorize(
+    node: NodeRecord | undefined,
+    challenge: string,
+    signature: Uint8Array | undefined,
+    ctx: RequestContext,
+  ): void {
+    if (ctx.isAdmin || !node || node.publicKey === '') return;
+    if (!signature)
+      throw new RegistryRequestError(
+        'UNAUTHORIZED',
+        `signature required for ${challenge.split(':')[0]}`,
+      );
+    if (!this.verifier.verify(node.publicKey, challenge, signature)) {
+      throw new RegistryRequestError(
+        'UNAUTHORIZED',
+        `signature verification failed for ${challenge.split(':')[0]}`,
+      );
+    }
+  }
+
+  /** Records a heartbeat time in memory; flushed in batches by {@link flushLastSeen}. */
+  touch(node: NodeRecord, now: number): void {
+    node.lastSeen = now;
+    this.#dirtySeen.add(node.id);
+  }
+
+  /** Writes pending last-seen times in one transaction. */
+  flushLastSeen(): void {
+    if (this.#dirtySeen.size === 0) return;
+    const entries: [number, number][] = [];
+    for (const id of this.#dirtySeen) {
+      const n = this.nodes.get(id);
+      if (n) entries.push([id, n.lastSeen]);
+    }
+    this.#dirtySeen.clear();
+    this.store.apply([{ kind: 'lastSeen', entries }]);
+  }
+
+  /** Stores a node record and indexes it (hostname, memberships). */
+  putNode(node: NodeRecord, extra: StoreWrite[] = []): void {
+    this.commit([{ kind: 'node', node }, ...extra]);
+    this.#index(node);
+  }
+
+  /** Removes a node (deregister/reap); key, owner, trust and inbox indices are kept. */
+  removeNodes(ids: readonly number[]): void {
+    const present = ids.filter((id) => this.nodes.has(id));
+    if (present.length === 0) return;
+    this.commit(present.map((id) => ({ kind: 'deleteNode', id })));
+    for (const id of present) this.#unindex(id);
+  }
+
+  /** Whether both nodes share a network other than the backbone. */
+  shareNetwork(a: NodeRecord, b: NodeRecord): boolean {
+    for (const net of a.networks) if (net !== 0 && b.networks.includes(net)) return true;
+    return false;
+  }
+
+  /** Whether the pair has reported trust. */
+  trusted(a: number, b: number): boolean {
+    return this.trust.has(pairKey(a, b));
+  }
+
+  /** Whether `requester` may learn `target`'s endpoint. */
+  mayResolve(requester: NodeRecord, target: NodeRecord): boolean {
+    return (
+      requester.id === target.id ||
+      target.public ||
+      this.trusted(requester.id, target.id) ||
+      this.shareNetwork(requester, target)
+    );
+  }
+
+  /** Days since the node's key was registered or rotated. */
+  keyAgeDays(node: NodeRecord, now: number): number {
+    return node.keyCreatedAt > 0
+      ? Math.max(0, Math.floor((now - node.keyCreatedAt) / 86_400_000))
+      : -1;
+  }
+
+  /** Heartbeat warning: the key expires within the warning window (or already has). */
+  keyExpiryWarning(node: NodeRecord, now: number): boolean {
+    return (
+      node.keyExpiresAt !== undefined && node.keyExpiresAt - now <= this.config.keyExpiryWarningMs
+    );
+  }
+
+  /** The node's inbox (not created). */
+  inbox(id: number): Inbox {
+    return this.inboxes.get(id) ?? { requests: [], responses: [] };
+  }
+
+  /** Stores an inbox, deleting it when empty. */
+  inboxWrite(id: number, inbox: Inbox): StoreWrite {
+    return {
+      kind: 'inbox',
+      nodeId: id,
+      inbox: inbox.requests.length + inbox.responses.length > 0 ? inbox : undefined,
+    };
+  }
+
+  /** Applies an inbox change in memory (after commit). */
+  setInbox(id: number, inbox: Inbox): void {
+    if (inbox.requests.length + inbox.responses.length > 0) this.inboxes.set(id, inbox);
+    else this.inboxes.delete(id);
+  }
+
+  /** Removes nodes silent for longer than the stale threshold; returns how many. */
+  reap(now: number): number {
+    const cutoff = now - this.config.staleThresholdMs;
+    const stale: number[] = [];
+    for (const n of this.nodes.values()) if (n.lastSeen < cutoff) stale.push(n.id);
+    // Chunked, so one huge reap does not build one giant transaction.
+    for (let i = 0; i < stale.length; i += 1000) this.removeNodes(stale.slice(i, i + 1000));
+    for (const [id, b] of this.beacons) if (b.expiresAt <= now) this.beacons.delete(id);
+    this.rateLimiter?.cleanup(now);
+    this.counters.reaped += stale.length;
+    return stale.length;
+  }
+
+  /** Members of a custom network (created on demand). */
+  membersOf(net: number): Set<number> {
+    return this.#members(net);
+  }
+
+  #members(net: number): Set<number> {
+    let set = this.members.get(net);
+    if (!set) {
+      set = new Set();
+      this.members.set(net, set);
+    }
+    return set;
+  }
+
+  #index(node: NodeRecord): void {
+    const old = this.nodes.get(node.id);
+    if (old && old !== node) {
+      if (old.hostname !== '' && this.hostnames.get(old.hostname) === old.id)
+        this.hostnames.delete(old.hostname);
+      for (const net of old.networks) if (net !== 0) this.members.get(net)?.delete(old.id);
+    }
+    this.nodes.set(node.id, node);
+    if (node.hostname !== '') this.hostnames.set(node.hostname, node.id);
+    for (const net of node.networks) if (net !== 0) this.#members(net).add(node.id);
+  }
+
+  #unindex(id: number): void {
+    const old = this.nodes.get(id);
+    if (!old) return;
+    if (old.hostname !== '' && this.hostnames.get(old.hostname) === id)
+      this.hostnames.delete(old.hostname);
+    for (const net of old.networks) if (net !== 0) this.members.get(net)?.delete(id);
+    this.nodes.delete(id);
+    this.#dirtySeen.delete(id);
+  }
+}
+
+/** Canonical `"min:max"` key of a symmetric trust pair. */
+export function pairKey(a: number, b: number): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}

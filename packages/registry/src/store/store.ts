@@ -1,0 +1,46 @@
+import type { Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
+
+/** Everything a store holds, as loaded at start-up. */
+export interface StoredState {
+  /** Registered nodes. */
+  readonly nodes: NodeRecord[];
+  /** Custom networks. */
+  readonly networks: NetworkRecord[];
+  /** Public key (base64) → node id; survives deregistration and reaping. */
+  readonly keyIndex: [string, number][];
+  /** Owner → node id; survives deregistration and reaping. */
+  readonly ownerIndex: [string, number][];
+  /** Trust pairs `"min:max"`. */
+  readonly trustPairs: string[];
+  /** Handshake inboxes per node. */
+  readonly inboxes: [number, Inbox][];
+  /** Counters such as `next_node` and `next_net`. */
+  readonly meta: Record<string, number>;
+}
+
+/** One change; a batch of them is applied atomically. */
+export type StoreWrite =
+  | { readonly kind: 'node'; readonly node: NodeRecord }
+  | { readonly kind: 'deleteNode'; readonly id: number }
+  | { readonly kind: 'lastSeen'; readonly entries: readonly (readonly [number, number])[] }
+  | { readonly kind: 'keyIndex'; readonly publicKey: string; readonly nodeId: number | undefined }
+  | { readonly kind: 'ownerIndex'; readonly owner: string; readonly nodeId: number | undefined }
+  | { readonly kind: 'trust'; readonly pair: string; readonly present: boolean }
+  | { readonly kind: 'network'; readonly network: NetworkRecord }
+  | { readonly kind: 'deleteNetwork'; readonly id: number }
+  | { readonly kind: 'inbox'; readonly nodeId: number; readonly inbox: Inbox | undefined }
+  | { readonly kind: 'meta'; readonly key: string; readonly value: number };
+
+/**
+ * Durable storage behind the registry. `apply` must be atomic and durable when it returns: the
+ * server acknowledges a request only after its writes were applied. Implementations are
+ * synchronous so a request is handled start to finish without interleaving.
+ */
+export interface RegistryStore {
+  /** Reads the whole state (called once at start-up). */
+  load(): StoredState;
+  /** Applies a batch of writes atomically and durably. */
+  apply(writes: readonly StoreWrite[]): void;
+  /** Flushes and closes. */
+  close(): void;
+}

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RegistryServer } from '../src/index.js';
+import { Harness, binaryFrame, jsonMessage } from './helpers.js';
+
+const h = new Harness();
+afterEach(() => h.close());
+
+async function stillServes(server: RegistryServer): Promise<void> {
+  const a = await h.node(server);
+  expect((await a.client.heartbeat()).time).toBeGreaterThan(0);
+  expect((await h.client(server, { mode: 'json' }).lookup(a.nodeId)).nodeId).toBe(a.nodeId);
+}
+
+describe('bad input closes only the offending connection', () => {
+  it('garbage bytes: error message, then close', async () => {
+    const server = await h.server();
+    const sock = await h.raw(server);
+    sock.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const err = JSON.parse((await sock.readUnit()).toString());
+    expect(err).toEqual({ type: 'error', error: expect.stringMatching(/too large/) });
+    await sock.untilClosed();
+    await stillServes(server);
+  });
+
+  it('a 2 GiB length prefix is refused before allocating, in both modes', async () => {
+    const server = await h.server();
+    const json = await h.raw(server);
+    json.write(Buffer.from([0x80, 0x00, 0x00, 0x00, 1, 2, 3]));
+    expect(JSON.parse((await json.readUnit()).toString()).error).toMatch(
+      /message too large: 2147483648 bytes/,
+    );
+    await json.untilClosed();
+
+    const bin = await h.raw(server);
+    bin.write(Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x01, 0x80, 0x00, 0x00, 0x00, 0x02]));
+    const frame = await bin.readUnit();
+    expect(frame[0]).toBe(0xff);
+    expect(frame.subarray(3).toString()).toMatch(/too large/);
+    await bin.untilClosed();
+    await stillServes(server);
+  });
+
+  it('zero length, bad version, invalid JSON, non-object JSON and unknown types', async () => {
+    const server = await h.server();
+    const zero = await h.raw(server);
+    zero.write(Buffer.alloc(4));
+    expect(JSON.parse((await zero.readUnit()).toString()).error).toMatch(/too short/);
+    await zero.untilClosed();
+
+    const version = await h.raw(server);
+    version.write(Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x09]));
+    expect((await version.readUnit()).subarray(3).toString()).toMatch(
+      /unsupported binary protocol version 9/,
+    );
+    await version.untilClosed();
+
+    // Framing is intact here, so the connection stays usable after each error.
+    const json = await h.raw(server);
+    const bad = Buffer.from('{not json');
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(bad.length);
+    json.write(Buffer.concat([head, bad]));
+    expect(JSON.parse((await json.readUnit()).toString())).toEqual({
+      type: 'error',
+      error: 'invalid JSON',
+    });
+    json.write(jsonMessage([1, 2]));
+    expect(JSON.parse((await json.readUnit()).toString()).error).toMatch(/JSON object/);
+    json.write(jsonMessage({ type: 'frobnicate' }));
+    expect(JSON.parse((await json.readUnit()).toString()).error).toBe(
+      'unknown message type "frobnicate"',
+    );
+    json.write(jsonMessage({ type: 'lookup', node_id: -1 }));
+    expect(JSON.parse((await json.readUnit()).toString()).error).toBe('missing or invalid node_id');
+
+    const bin = await h.raw(server);
+    bin.write(Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x01]));
+    bin.write(binaryFrame(0x42, Buffer.alloc(3)));
+    expect((await bin.readUnit()).subarray(3).toString()).toBe('unknown binary message type 0x42');
+    bin.write(binaryFrame(0x01, Buffer.alloc(10)));
+    const short = await bin.readUnit();
+    expect(short[0]).toBe(0xff);
+    bin.write(binaryFrame(0x02, Buffer.from([0, 0, 0, 1])));
+    expect((await bin.readUnit())[0]).toBe(0xff); // node 1 not found, connection still alive
+    await stillServes(server);
+  });
+
+  it('a truncated frame followed by a half-close, and a silent half-open connection', async () => {
+    const server = await h.server({ idleTimeoutMs: 300 });
+    const trunc = await h.raw(server);
+    trunc.write(Buffer.from([0, 0, 0, 50, 0x7b]));
+    trunc.socket.end();
+    await trunc.untilClosed();
+
+    const silent = await h.raw(server);
+    silent.write(Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x01, 0, 0, 0, 9, 0x02]));
+    // The idle deadline closes it; meanwhile other clients are served.
+    await stillServes(server);
+    await silent.untilClosed();
+  });
+
+  it('a client that never reads is dropped at the write deadline while others are served', async () => {
+    let dropped!: () => void;
+    const droppedAt = new Promise<void>((resolve) => (dropped = resolve));
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn(_msg: string, fields?: Record<string, unknown>) {
+        if (fields?.['reason'] === 'write deadline exceeded') dropped();
+      },
+    };
+    const server = await h.server({ writeDeadlineMs: 300, logger });
+    const a = await h.node(server, { hostname: 'x'.repeat(60) });
+    const slow = await h.raw(server);
+    slow.socket.pause();
+    const lookup = Buffer.from([0, 0, 0, 5, 0x02, 0, 0, 0, a.nodeId]);
+    const burst = Buffer.concat([
+      Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x01]),
+      ...Array.from({ length: 60_000 }, () => lookup),
+    ]);
+    slow.socket.write(burst);
+    await stillServes(server);
+    await droppedAt;
+    // Once the slow client finally reads, it finds the connection gone.
+    slow.socket.resume();
+    await slow.untilClosed();
+    await stillServes(server);
+  });
+});
+
+describe('connection caps', () => {
+  it('refuses connections over the per-IP cap and accepts again once one closes', async () => {
+    const server = await h.server({ maxConnectionsPerIp: 2 });
+    const one = await h.raw(server);
+    const two = await h.raw(server);
+    const three = await h.raw(server);
+    await three.untilClosed();
+    one.socket.destroy();
+    await one.untilClosed();
+    // The slot frees when the server sees the close; a fresh client gets in (its reconnect absorbs the race).
+    const c = h.client(server, { reconnect: { attempts: 20, initialDelayMs: 5, maxDelayMs: 20 } });
+    expect(await c.beaconList()).toEqual([]);
+    expect(two.closed).toBe(false);
+  });
+});
