@@ -1,0 +1,21 @@
+import type { ConnectionStats } from '@mesh/client';
+import type { Command } from '../cli/types.js';
+
+export const connections: Command = {
+  name: 'connections',
+  args: [],
+  description: 'stream connections with transport statistics',
+  returns:
+    'connections[{id, local_port, remote_addr, remote_port, state, cong_win, srtt_ms, bytes_sent, bytes_recv, retransmits, …}]',
+  run: async (ctx) => ({ connections: await (await ctx.client()).connections() }),
+  human: (d: { connections: ConnectionStats[] }) =>
+    d.connections.length === 0
+      ? 'no connections'
+      : [
+          'ID    LOCAL  REMOTE                    STATE        SRTT  SENT      RECV      RETX',
+          ...d.connections.map(
+            (c) =>
+              `${String(c.id).padEnd(5)} ${String(c.local_port).padEnd(6)} ${`${c.remote_addr}:${c.remote_port}`.padEnd(25)} ${c.state.padEnd(12)} ${String(c.srtt_ms).padEnd(5)} ${String(c.bytes_sent).padEnd(9)} ${String(c.bytes_recv).padEnd(9)} ${c.retransmits}`,
+          ),
+        ].join('\n'),
+};

@@ -1,0 +1,16 @@
+import type { PluginSummary } from '@mesh/client';
+import type { Command } from '../cli/types.js';
+
+export const plugins: Command = {
+  name: 'plugins',
+  args: [],
+  description: 'loaded plugins and the IPC methods they add',
+  returns: 'plugins[{name, version, methods}]',
+  run: async (ctx) => ({ plugins: await (await ctx.client()).plugins() }),
+  human: (d: { plugins: PluginSummary[] }) =>
+    d.plugins.length === 0
+      ? 'no plugins loaded'
+      : d.plugins
+          .map((p) => `${p.name}${p.methods.length ? `  (${p.methods.join(', ')})` : ''}`)
+          .join('\n'),
+};

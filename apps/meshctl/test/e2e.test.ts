@@ -1,0 +1,319 @@
+// meshctl as a user runs it: built binaries in child processes, a real rendezvous, two daemons.
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MESHCTL = path.resolve(here, '../dist/index.js');
+const MESHD = path.resolve(here, '../../meshd/dist/index.js');
+const RENDEZVOUS = path.resolve(here, '../../rendezvous/dist/index.js');
+
+for (const [name, file] of [
+  ['meshctl', MESHCTL],
+  ['meshd', MESHD],
+  ['mesh-rendezvous', RENDEZVOUS],
+] as const) {
+  if (!existsSync(file)) {
+    throw new Error(
+      `${name} is not built (${file} missing): run "pnpm turbo run build --filter=meshctl..." before these tests`,
+    );
+  }
+}
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed CLI output
+}
+
+let root: string;
+let rendezvous: ChildProcess;
+let registry = '';
+let beacon = '';
+const homes = { a: '', b: '' };
+
+function meshctl(home: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [MESHCTL, ...args],
+      { env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '' }, timeout: 60_000 },
+      (error, out, err) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let json: unknown;
+        const text = code === 0 ? out : err;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ code, out, err, json });
+      },
+    );
+  });
+}
+
+function pidOf(home: string): number {
+  try {
+    return Number(readFileSync(path.join(home, 'meshd.pid'), 'utf8').trim());
+  } catch {
+    return 0;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'meshctl-e2e-'));
+  homes.a = path.join(root, 'a');
+  homes.b = path.join(root, 'b');
+  rendezvous = spawn(
+    process.execPath,
+    [
+      RENDEZVOUS,
+      '--registry-addr',
+      '127.0.0.1:0',
+      '--beacon-addr',
+      '127.0.0.1:0',
+      '--ws-addr',
+      '',
+      '--store',
+      ':memory:',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const ready = await new Promise<{ registry: string; beacon: string }>((resolve, reject) => {
+    let buf = '';
+    rendezvous.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const line = buf.split('\n').find((l) => l.includes('"ready"'));
+      if (line) resolve(JSON.parse(line));
+    });
+    rendezvous.once('exit', (code) => reject(new Error(`mesh-rendezvous exited with ${code}`)));
+  });
+  registry = ready.registry;
+  beacon = ready.beacon;
+  const common = ['--registry', registry, '--beacon', beacon, '--listen', '127.0.0.1:0', '--json'];
+  const [a, b] = await Promise.all([
+    meshctl(homes.a, 'daemon', 'start', '--hostname', 'alpha', ...common),
+    meshctl(homes.b, 'daemon', 'start', '--hostname', 'beta', '--public', ...common),
+  ]);
+  expect(a.code, a.err).toBe(0);
+  expect(b.code, b.err).toBe(0);
+});
+
+afterAll(async () => {
+  for (const home of [homes.a, homes.b]) {
+    const pid = pidOf(home);
+    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  if (rendezvous && rendezvous.exitCode === null) {
+    const gone = new Promise((r) => rendezvous.once('exit', r));
+    rendezvous.kill('SIGTERM');
+    await gone;
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('meshctl end to end', () => {
+  it('info --json has the InfoOK shape', async () => {
+    const r = await meshctl(homes.a, 'info', '--json');
+    expect(r.code).toBe(0);
+    expect(r.json.status).toBe('ok');
+    const d = r.json.data;
+    for (const key of [
+      'node_id',
+      'address',
+      'hostname',
+      'uptime_secs',
+      'connections',
+      'ports',
+      'peers',
+      'encrypted_peers',
+      'authenticated_peers',
+      'encrypt',
+      'identity',
+      'public_key',
+      'owner',
+      'bytes_sent',
+      'bytes_recv',
+      'pkts_sent',
+      'pkts_recv',
+      'peer_list',
+      'conn_list',
+    ]) {
+      expect(d, key).toHaveProperty(key);
+    }
+    expect(d).toMatchObject({
+      hostname: 'alpha',
+      encrypt: true,
+      identity: true,
+      pid: pidOf(homes.a),
+    });
+    expect(d.address).toMatch(/^0:0000\.[0-9A-F]{4}\.[0-9A-F]{4}$/);
+  });
+
+  it('refuses to start a second daemon on the same home', async () => {
+    const r = await meshctl(homes.b, 'daemon', 'start', '--registry', registry, '--json');
+    expect(r.code).toBe(5);
+    expect(r.json).toMatchObject({ status: 'error', code: 'already_exists' });
+  });
+
+  it("find resolves the other daemon's hostname", async () => {
+    const b = await meshctl(homes.b, 'info', '--json');
+    const r = await meshctl(homes.a, 'find', 'beta', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json.data).toEqual({
+      hostname: 'beta',
+      node_id: b.json.data.node_id,
+      address: b.json.data.address,
+      public: true,
+    });
+  });
+
+  it('send reaches recv on the other daemon', async () => {
+    const recv = spawn(process.execPath, [MESHCTL, 'recv', '1000', '--timeout', '30s'], {
+      env: { ...process.env, MESH_HOME: homes.b },
+    });
+    let out = '';
+    recv.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise<void>((resolve) => {
+      let err = '';
+      recv.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (err.includes('listening on port 1000')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((r) => recv.once('exit', r));
+    const s = await meshctl(homes.a, 'send', 'beta', '1000', '--data', 'hello beta', '--json');
+    expect(s.code, s.err).toBe(0);
+    expect(s.json.data).toMatchObject({ target: 'beta', port: 1000, sent: 10 });
+    expect(await exited).toBe(0);
+    expect(out).toBe('hello beta\n');
+  });
+
+  it('send-file arrives with the same SHA-256', async () => {
+    const file = path.join(root, 'payload.bin');
+    const bytes = randomBytes(300_000);
+    writeFileSync(file, bytes);
+    const r = await meshctl(homes.a, 'send-file', 'beta', file, '--json');
+    expect(r.code, r.err).toBe(0);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(r.json.data).toMatchObject({ filename: 'payload.bin', bytes: 300_000, sha256: sha });
+    const received = readdirSync(path.join(homes.b, 'received'));
+    expect(received).toHaveLength(1);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(path.join(homes.b, 'received', received[0])))
+        .digest('hex'),
+    ).toBe(sha);
+  });
+
+  it('ping measures round trips through the echo service', async () => {
+    const r = await meshctl(homes.a, 'ping', 'beta', '--count', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json.data.results).toHaveLength(3);
+    for (const res of r.json.data.results) expect(res.rtt_ms).toBeGreaterThan(0);
+  });
+
+  it('connect pipes stdin through the stream (echo service) to stdout', async () => {
+    const child = spawn(process.execPath, [MESHCTL, 'connect', 'beta', '7'], {
+      env: { ...process.env, MESH_HOME: homes.a },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    child.stdin.end('line one\nline two\n');
+    expect(await exited).toBe(0);
+    expect(out).toBe('line one\nline two\n');
+  });
+
+  it('send-message lands in the peer inbox; publish reaches a subscriber', async () => {
+    const m = await meshctl(
+      homes.a,
+      'send-message',
+      'beta',
+      '--data',
+      '{"hello":1}',
+      '--type',
+      'json',
+      '--json',
+    );
+    expect(m.code, m.err).toBe(0);
+    expect(m.json.data.ack).toMatch(/^ACK JSON 11 bytes/);
+    expect(readdirSync(path.join(homes.b, 'inbox')).length).toBeGreaterThan(0);
+    const sub = spawn(
+      process.execPath,
+      [MESHCTL, 'subscribe', 'beta', 'alerts', '--count', '1', '--timeout', '20s'],
+      { env: { ...process.env, MESH_HOME: homes.a } },
+    );
+    let subOut = '';
+    sub.stdout.on('data', (c: Buffer) => (subOut += c.toString()));
+    await new Promise<void>((resolve) => {
+      let err = '';
+      sub.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (err.includes('subscribed')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((r) => sub.once('exit', r));
+    const p = await meshctl(homes.b, 'publish', 'beta', 'alerts', '--data', 'disk full', '--json');
+    expect(p.code, p.err).toBe(0);
+    expect(await exited).toBe(0);
+    expect(subOut).toContain('[alerts] disk full');
+  });
+
+  it('daemon stop removes the pid file; afterwards commands fail with not_running (exit 3)', async () => {
+    const pid = pidOf(homes.b);
+    const r = await meshctl(homes.b, 'daemon', 'stop', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json.data).toEqual({ pid, forced: false });
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(path.join(homes.b, 'meshd.pid'))).toBe(false);
+    expect(existsSync(path.join(homes.b, 'mesh.sock'))).toBe(false);
+    const info = await meshctl(homes.b, 'info', '--json');
+    expect(info.code).toBe(3);
+    expect(info.json).toMatchObject({
+      status: 'error',
+      code: 'not_running',
+      hint: 'start the daemon with: meshctl daemon start',
+    });
+  });
+
+  it("a kill -9ed daemon's stale pid file is handled on the next start", async () => {
+    const pid = pidOf(homes.a);
+    process.kill(pid, 'SIGKILL');
+    while (alive(pid)) await new Promise((r) => setImmediate(r));
+    expect(pidOf(homes.a)).toBe(pid);
+    const status = await meshctl(homes.a, 'daemon', 'status', '--json');
+    expect(status.json.data).toMatchObject({ running: false, responsive: false });
+    const r = await meshctl(
+      homes.a,
+      'daemon',
+      'start',
+      '--registry',
+      registry,
+      '--listen',
+      '127.0.0.1:0',
+      '--json',
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.json.data.pid).not.toBe(pid);
+    expect(pidOf(homes.a)).toBe(r.json.data.pid);
+    const stop = await meshctl(homes.a, 'daemon', 'stop', '--json');
+    expect(stop.code).toBe(0);
+  });
+});

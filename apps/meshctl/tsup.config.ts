@@ -1,0 +1,7 @@
+import { meshTsup } from '@mesh/tooling/tsup';
+
+export default meshTsup({
+  entry: { index: 'src/index.ts' },
+  platform: 'node',
+  banner: '#!/usr/bin/env node',
+});

@@ -1,0 +1,238 @@
+// An in-memory engine for handler tests: real Duplex pairs instead of a network.
+import { Duplex } from 'node:stream';
+import type { HandshakeService } from '@mesh/daemonapi';
+import type { Addr } from '@mesh/protocol';
+import type {
+  EngineConnection,
+  EngineDatagram,
+  EngineListener,
+  HandshakeEngine,
+  NodeEngine,
+  PluginEngine,
+  StreamEngine,
+} from '../src/ipc/engine.js';
+
+let nextId = 1;
+
+/** A Duplex whose writes appear as reads on its twin. */
+function pair(a: {
+  localPort: number;
+  remoteAddr: Addr;
+  remotePort: number;
+}): [EngineConnection, EngineConnection] {
+  const ends: Duplex[] = [];
+  const make = (other: () => Duplex): Duplex =>
+    new Duplex({
+      allowHalfOpen: true,
+      read() {},
+      write(chunk, _enc, cb) {
+        other().push(chunk);
+        cb();
+      },
+      final(cb) {
+        other().push(null);
+        cb();
+      },
+    });
+  const left = make(() => ends[1]);
+  const right = make(() => ends[0]);
+  ends.push(left, right);
+  Object.assign(left, { id: nextId++, ...a });
+  Object.assign(right, {
+    id: nextId++,
+    localPort: a.remotePort,
+    remoteAddr: { network: 0, node: 1 },
+    remotePort: a.localPort,
+  });
+  return [left as EngineConnection, right as EngineConnection];
+}
+
+export class StubEngine implements StreamEngine, NodeEngine, HandshakeEngine, PluginEngine {
+  readonly remoteEnds: EngineConnection[] = [];
+  readonly localEnds: EngineConnection[] = [];
+  readonly listeners = new Map<
+    number,
+    { queue: EngineConnection[]; waiters: ((c: EngineConnection) => void)[]; closed: boolean }
+  >();
+  readonly datagramFns = new Set<(d: EngineDatagram) => void>();
+  readonly sent: { dst: Addr; port: number; data: Uint8Array }[] = [];
+  readonly hosts = new Map<string, number>([['beta', 2]]);
+  handshake: HandshakeService | undefined;
+  pluginMethods = new Map<string, (p: unknown) => unknown>();
+  webhook = '';
+
+  async dial(dst: Addr, port: number): Promise<EngineConnection> {
+    if (port === 9)
+      throw Object.assign(new Error('connection refused'), { code: 'CONNECTION_REFUSED' });
+    const [local, remote] = pair({ localPort: 49152, remoteAddr: dst, remotePort: port });
+    this.remoteEnds.push(remote);
+    this.localEnds.push(local);
+    return local;
+  }
+
+  listen(port: number): EngineListener {
+    if (this.listeners.has(port))
+      throw Object.assign(new Error(`port ${port} in use`), { code: 'PORT_IN_USE' });
+    const state = {
+      queue: [] as EngineConnection[],
+      waiters: [] as ((c: EngineConnection) => void)[],
+      closed: false,
+      reject: [] as ((e: Error) => void)[],
+    };
+    this.listeners.set(port, state);
+    return {
+      port,
+      accept: () =>
+        state.closed
+          ? Promise.reject(new Error('closed'))
+          : state.queue.length > 0
+            ? Promise.resolve(state.queue.shift()!)
+            : new Promise((resolve, reject) => {
+                state.waiters.push(resolve);
+                state.reject.push(reject);
+              }),
+      close: () => {
+        state.closed = true;
+        this.listeners.delete(port);
+        for (const r of state.reject.splice(0)) r(new Error('closed'));
+      },
+    };
+  }
+
+  /** A peer connects to a listening port; returns the peer's end. */
+  inbound(port: number): EngineConnection {
+    const l = this.listeners.get(port)!;
+    const [local, remote] = pair({
+      localPort: port,
+      remoteAddr: { network: 0, node: 9 },
+      remotePort: 50000,
+    });
+    const w = l.waiters.shift();
+    if (w) w(local);
+    else l.queue.push(local);
+    return remote;
+  }
+
+  async sendDatagram(dst: Addr, port: number, data: Uint8Array): Promise<void> {
+    this.sent.push({ dst, port, data });
+  }
+
+  onDatagram(fn: (d: EngineDatagram) => void): () => void {
+    this.datagramFns.add(fn);
+    return () => this.datagramFns.delete(fn);
+  }
+
+  info() {
+    return {
+      node_id: 1,
+      address: '0:0000.0000.0001',
+      hostname: 'engine-name',
+      uptime_secs: 5,
+      peers: 0,
+      peer_list: [],
+      conn_list: [],
+      version: '0.1.0',
+    };
+  }
+
+  addr(): Addr {
+    return { network: 0, node: 1 };
+  }
+
+  rawRegistryClient() {
+    return {
+      resolveHostname: async (h: string) => {
+        const node = this.hosts.get(h);
+        if (node === undefined) throw new Error(`hostname not found: ${h}`);
+        return { nodeId: node, address: `0:0000.0000.000${node}`, public: true, hostname: h };
+      },
+      setHostname: async (h: string) => h,
+      setVisibility: async () => {},
+      setTags: async (t: readonly string[]) => [...t],
+      deregister: async () => {},
+    };
+  }
+
+  setWebhookUrl(url: string): void {
+    this.webhook = url;
+  }
+
+  handshakeService(): HandshakeService | undefined {
+    return this.handshake;
+  }
+
+  pluginNames(): string[] {
+    return this.pluginMethods.size > 0 ? ['hello'] : [];
+  }
+
+  methodNames(): string[] {
+    return [...this.pluginMethods.keys()].sort();
+  }
+
+  method(name: string) {
+    return this.pluginMethods.get(name);
+  }
+}
+
+/** The stub plus the lifecycle members meshd drives. */
+export class LifecycleStubEngine extends StubEngine {
+  started = false;
+  stopped = false;
+  heartbeats: boolean[] = [];
+  heartbeatResult = true;
+  readonly #subs = new Set<{
+    push(e: { topic: string; payload: Record<string, unknown> }): void;
+    close(): void;
+  }>();
+
+  async start(): Promise<void> {
+    this.started = true;
+    this.publish('node.registered');
+  }
+
+  async stop(): Promise<void> {
+    this.publish('node.deregistered');
+    this.stopped = true;
+  }
+
+  async heartbeatNow(): Promise<boolean> {
+    this.heartbeats.push(this.heartbeatResult);
+    return this.heartbeatResult;
+  }
+
+  publish(topic: string): void {
+    for (const s of this.#subs) s.push({ topic, payload: {} });
+  }
+
+  bus() {
+    const subs = this.#subs;
+    return {
+      subscribe() {
+        const queue: { topic: string; payload: Record<string, unknown> }[] = [];
+        let wake: (() => void) | undefined;
+        let closed = false;
+        const sub = {
+          push: (e: { topic: string; payload: Record<string, unknown> }) => {
+            queue.push(e);
+            wake?.();
+          },
+          close: () => {
+            closed = true;
+            subs.delete(sub);
+            wake?.();
+          },
+        };
+        subs.add(sub);
+        return {
+          close: sub.close,
+          async *[Symbol.asyncIterator]() {
+            while (!closed) {
+              if (queue.length > 0) yield queue.shift()!;
+              else await new Promise<void>((r) => (wake = r));
+            }
+          },
+        };
+      },
+    };
+  }
+}

@@ -1,0 +1,19 @@
+export { MeshClient, connect } from './client/mesh-client.js';
+export type { ConnectOptions, Datagram, DialOptions } from './client/mesh-client.js';
+export { MeshListener } from './client/listener.js';
+export { MAX_SEND_CHUNK, MeshStream } from './stream/mesh-stream.js';
+export type { MeshStreamInfo } from './stream/mesh-stream.js';
+export { targetText } from './target/target.js';
+export type { AddrLike, Target } from './target/target.js';
+export { ErrorCode, IpcError, meshHome, resolveSocketPath } from '@mesh/ipc';
+export type {
+  ConnectionStats,
+  DiagResult,
+  HandshakeActionResult,
+  InfoResult,
+  PeerSummary,
+  PendingHandshake,
+  PluginSummary,
+  ResolveResult,
+  TrustedPeer,
+} from '@mesh/ipc';

@@ -1,0 +1,1006 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIP, isIPv6 } from 'node:net';
+import {
+  authChallenge,
+  classifyDatagram,
+  decodeBeaconMessage,
+  decodePacket,
+  decodeTunnelFrame,
+  encodeBeaconMessage,
+  encodeTunnelFrame,
+  type BeaconMessage,
+  type Packet,
+  type TunnelFrame,
+} from '@mesh/protocol';
+import {
+  TunnelSession,
+  deriveTunnelKey,
+  generateX25519KeyPair,
+  type X25519KeyPair,
+} from '../crypto/tunnel-crypto.js';
+import type { EventBus } from '../events/event-bus.js';
+import { verifySignature, type Identity } from '../identity/identity.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { TunnelError } from '../errors/errors.js';
+import type { RelayLink } from './relay-link.js';
+
+/** A UDP endpoint. */
+export interface UdpEndpoint {
+  /** IP address text. */
+  readonly address: string;
+  /** UDP port. */
+  readonly port: number;
+}
+
+/** Who sent a packet delivered by the tunnel. */
+export interface PacketOrigin {
+  /** The authenticated peer node id (for plaintext frames: the packet's own claim). */
+  readonly peer: number;
+  /** Whether the frame was decrypted with a session whose peer key the registry vouched for. */
+  readonly authenticated: boolean;
+  /** Whether it arrived through the beacon relay. */
+  readonly relay: boolean;
+  /** Whether the inner packet claimed a different source node than the authenticated peer. */
+  readonly spoofed: boolean;
+}
+
+/** Options of {@link Tunnel}. */
+export interface TunnelOptions {
+  /** Event bus for `tunnel.*` and `security.*` events. */
+  readonly bus: EventBus;
+  /** Ed25519 identity; without one the tunnel sends anonymous `PILK` exchanges. */
+  readonly identity?: Identity;
+  /**
+   * Encrypt frames.
+   * @default true
+   */
+  readonly encrypt?: boolean;
+  /**
+   * Also send plaintext `PILT` copies while a key exchange is pending, and accept `PILT` from
+   * anyone (the [M] compatibility mode). Insecure; off unless explicitly enabled.
+   * @default false
+   */
+  readonly allowPlaintext?: boolean;
+  /** UDP bind address. @default '0.0.0.0' */
+  readonly host?: string;
+  /** UDP port. @default 0 */
+  readonly port?: number;
+  /** The peer's Ed25519 key as the registry knows it (`lookup`); `undefined` when unknown. */
+  readonly lookupKey: (nodeId: number) => Promise<Uint8Array | undefined>;
+  /** The peer's UDP endpoint as the registry resolves it; `undefined` when not resolvable. */
+  readonly resolveEndpoint: (nodeId: number) => Promise<UdpEndpoint | undefined>;
+  /** Beacon endpoint (discovery, punch, relay). */
+  readonly beacon?: UdpEndpoint;
+  /** Relay over a WebSocket instead of UDP (`--transport ws`), or after UDP relay fails (`auto`). */
+  readonly relayLink?: RelayLink;
+  /** Called with every decoded inbound packet. */
+  readonly onPacket: (packet: Packet, origin: PacketOrigin) => void;
+  /** Logger. */
+  readonly logger?: Logger;
+  /**
+   * Key-exchange attempts sent directly before switching the peer to the relay.
+   * @default 3
+   */
+  readonly directAttempts?: number;
+  /**
+   * First key-exchange retransmission delay; doubles per attempt, capped at 8 s.
+   * @default 1000
+   */
+  readonly keyExchangeRetryMs?: number;
+  /**
+   * Frames queued per peer while its key exchange is pending (oldest dropped).
+   * @default 64
+   */
+  readonly maxQueuedFrames?: number;
+  /**
+   * Peers that may have a pending queue at once.
+   * @default 256
+   */
+  readonly maxPendingPeers?: number;
+}
+
+/** A snapshot of one peer, for `info`. */
+export interface TunnelPeerInfo {
+  /** Peer node id. */
+  readonly nodeId: number;
+  /** Direct UDP endpoint, `host:port`, or empty. */
+  readonly endpoint: string;
+  /** Whether a session key exists. */
+  readonly encrypted: boolean;
+  /** Whether the peer's identity was checked against the registry. */
+  readonly authenticated: boolean;
+  /** Whether frames go through the beacon relay. */
+  readonly relay: boolean;
+  /** Frames waiting for the key exchange. */
+  readonly queued: number;
+}
+
+/** Traffic counters of the tunnel socket. */
+export interface TunnelStats {
+  /** UDP payload bytes sent. */
+  bytesSent: number;
+  /** UDP payload bytes received. */
+  bytesRecv: number;
+  /** Inner packets sent. */
+  pktsSent: number;
+  /** Inner packets delivered. */
+  pktsRecv: number;
+  /** Frames dropped as replays or too old. */
+  replays: number;
+  /** Frames that failed authentication. */
+  authFailures: number;
+  /** Key exchanges rejected (bad signature, key mismatch with the registry). */
+  rejectedKeyExchanges: number;
+  /** Frames dropped from full pending queues. */
+  queueDrops: number;
+}
+
+interface PeerState {
+  readonly nodeId: number;
+  endpoint: UdpEndpoint | undefined;
+  relay: boolean;
+  session: TunnelSession | undefined;
+  authenticated: boolean;
+  ed25519: Uint8Array | undefined;
+  queue: Uint8Array[];
+  kxAttempts: number;
+  kxTimer: NodeJS.Timeout | undefined;
+  resolving: boolean;
+  chain: Promise<void>;
+  receivedSealed: boolean;
+  duplicateReplies: number;
+  duplicateWindowStart: number;
+  relayAnnounced: boolean;
+}
+
+const MAX_KX_RETRY_MS = 8000;
+// Replies to duplicate exchanges cover a lost reply; a few per window, so two idle peers cannot
+// ping-pong fast, while a peer that keeps missing our reply is answered again in the next window.
+const MAX_DUPLICATE_REPLIES = 3;
+const DUPLICATE_REPLY_WINDOW_MS = 2000;
+const UNKNOWN_SESSION_REPLY_MS = 1000;
+const MAX_PENDING_LOOKUPS = 64;
+
+/**
+ * The tunnel layer: one UDP socket carrying beacon messages and `PILT`/`PILS`/`PILK`/`PILA`/`PILP`
+ * frames, authenticated X25519 key exchange, AES-256-GCM sessions with per-peer replay windows,
+ * bounded queues while a key exchange is pending, and fallback to the beacon relay.
+ */
+export class Tunnel {
+  readonly #opts: TunnelOptions;
+  readonly #log: Logger;
+  readonly #encrypt: boolean;
+  readonly #kx: X25519KeyPair = generateX25519KeyPair();
+  readonly #peers = new Map<number, PeerState>();
+  readonly #keyCache = new Map<number, Uint8Array>();
+  readonly #discoverWaiters = new Set<(ep: UdpEndpoint) => void>();
+  readonly #unknownSessionReplies = new Map<number, number>();
+  #pendingLookups = 0;
+  #socket: Socket | undefined;
+  #nodeId = 0;
+  #kxFrame: Uint8Array | undefined;
+  #closed = false;
+  #local: UdpEndpoint | undefined;
+  /** Traffic and security counters. */
+  readonly stats: TunnelStats = {
+    bytesSent: 0,
+    bytesRecv: 0,
+    pktsSent: 0,
+    pktsRecv: 0,
+    replays: 0,
+    authFailures: 0,
+    rejectedKeyExchanges: 0,
+    queueDrops: 0,
+  };
+
+  /**
+   * @param options callbacks and settings
+   */
+  constructor(options: TunnelOptions) {
+    this.#opts = options;
+    this.#log = options.logger ?? silentLogger;
+    this.#encrypt = options.encrypt ?? true;
+    options.relayLink?.onFrame((sender, frame) => this.#handleRelayed(sender, frame));
+  }
+
+  /** This run's ephemeral X25519 public key. */
+  get x25519PublicKey(): Uint8Array {
+    return this.#kx.publicKey;
+  }
+
+  /** Whether frames are encrypted. */
+  get encrypted(): boolean {
+    return this.#encrypt;
+  }
+
+  /** The bound local endpoint. */
+  get localEndpoint(): UdpEndpoint {
+    if (this.#local === undefined)
+      throw new TunnelError('TUNNEL_CLOSED', 'the tunnel socket is not bound');
+    return this.#local;
+  }
+
+  /**
+   * Sets the local node id (after registration); resets the cached key-exchange frame.
+   * @param nodeId the id the registry assigned
+   */
+  setNodeId(nodeId: number): void {
+    this.#nodeId = nodeId;
+    this.#kxFrame = undefined;
+  }
+
+  /**
+   * Binds the UDP socket and starts reading.
+   * @returns the bound endpoint
+   */
+  async bind(): Promise<UdpEndpoint> {
+    const host = this.#opts.host ?? '0.0.0.0';
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+    this.#socket = socket;
+    socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
+    socket.on('error', (error) => this.#log.warn('tunnel socket error', { error: String(error) }));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.#opts.port ?? 0, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      socket.setRecvBufferSize(4 * 1024 * 1024);
+      socket.setSendBufferSize(4 * 1024 * 1024);
+    } catch {
+      /* best effort: the OS may cap buffer sizes */
+    }
+    const addr = socket.address();
+    this.#local = { address: addr.address, port: addr.port };
+    return this.#local;
+  }
+
+  /**
+   * Asks the beacon for this socket's public endpoint (beacon Discover). Also (re-)registers
+   * the node at the beacon when the node id is set.
+   * @param timeoutMs how long to wait for the reply
+   * @returns the observed endpoint, or `undefined` without a beacon or reply
+   */
+  async discover(timeoutMs = 2000): Promise<UdpEndpoint | undefined> {
+    const beacon = this.#opts.beacon;
+    if (beacon === undefined) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let waiter: ((ep: UdpEndpoint) => void) | undefined;
+    const reply = new Promise<UdpEndpoint | undefined>((resolve) => {
+      waiter = resolve;
+      this.#discoverWaiters.add(resolve);
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    this.#sendBeacon({ kind: 'discover', node: this.#nodeId });
+    try {
+      return await reply;
+    } finally {
+      clearTimeout(timer);
+      if (waiter !== undefined) this.#discoverWaiters.delete(waiter);
+    }
+  }
+
+  /** Sends a beacon Discover with the real node id (keeps the NAT mapping and registration). */
+  announceToBeacon(): void {
+    if (this.#opts.beacon !== undefined) this.#sendBeacon({ kind: 'discover', node: this.#nodeId });
+    if (this.#opts.relayLink !== undefined && this.#nodeId !== 0)
+      this.#opts.relayLink.register(this.#nodeId);
+  }
+
+  /**
+   * Records a peer's direct endpoint and starts a key exchange (the reference's `AddPeer`).
+   * @param nodeId the peer
+   * @param endpoint its UDP endpoint
+   */
+  addPeer(nodeId: number, endpoint: UdpEndpoint): void {
+    const peer = this.#peer(nodeId);
+    const isNew = peer.endpoint === undefined;
+    peer.endpoint = endpoint;
+    if (isNew) {
+      this.#opts.bus.publish('tunnel.peer_added', {
+        peer_node_id: nodeId,
+        endpoint: formatEndpoint(endpoint),
+      });
+    }
+    if (this.#encrypt && peer.session === undefined) this.#startKeyExchange(peer);
+  }
+
+  /**
+   * Sends an encoded packet to a peer: sealed when a session exists, otherwise queued (bounded)
+   * while the key exchange runs. Never throws; drops are counted.
+   * @param nodeId destination node
+   * @param packet the encoded packet (header + payload)
+   */
+  send(nodeId: number, packet: Uint8Array): void {
+    if (this.#closed || this.#socket === undefined) return;
+    if (nodeId === this.#nodeId && this.#nodeId !== 0) {
+      // Loopback to self: deliver without touching the network.
+      this.stats.pktsSent += 1;
+      queueMicrotask(() =>
+        this.#deliver(packet, { peer: nodeId, authenticated: true, relay: false }),
+      );
+      return;
+    }
+    const peer = this.#peer(nodeId);
+    this.stats.pktsSent += 1;
+    if (!this.#encrypt) {
+      if (peer.endpoint === undefined && !peer.relay) {
+        this.#enqueue(peer, packet);
+        this.#resolve(peer);
+        return;
+      }
+      this.#sendFrame(peer, encodeTunnelFrame({ kind: 'plain', packet }));
+      return;
+    }
+    if (peer.session !== undefined) {
+      this.#sendSealed(peer, packet);
+      return;
+    }
+    this.#enqueue(peer, packet);
+    if (this.#opts.allowPlaintext === true && (peer.endpoint !== undefined || peer.relay)) {
+      this.#sendFrame(peer, encodeTunnelFrame({ kind: 'plain', packet }));
+    }
+    if (peer.endpoint === undefined && !peer.relay) this.#resolve(peer);
+    else this.#startKeyExchange(peer);
+  }
+
+  /**
+   * Starts the key exchange with a peer (resolving its endpoint first when needed) and waits
+   * until a session exists, so the first stream packet does not wait in the queue (which would
+   * inflate its RTT sample). Resolves `false` on timeout; never rejects.
+   * @param nodeId the peer
+   * @param timeoutMs how long to wait
+   * @returns whether a session exists
+   */
+  async connect(nodeId: number, timeoutMs = 5000): Promise<boolean> {
+    if (!this.#encrypt || this.#closed || nodeId === this.#nodeId) return true;
+    const peer = this.#peer(nodeId);
+    if (peer.session !== undefined) return true;
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      const off = this.#opts.bus.on('tunnel.established', (e) => {
+        if (e.payload['peer_node_id'] !== nodeId) return;
+        clearTimeout(timer);
+        off();
+        resolve(true);
+      });
+    });
+    if (peer.endpoint === undefined && !peer.relay) this.#resolve(peer);
+    else this.#startKeyExchange(peer);
+    return ready;
+  }
+
+  /**
+   * Switches a peer to the beacon relay (after direct attempts failed).
+   * @param nodeId the peer
+   */
+  activateRelay(nodeId: number): void {
+    const peer = this.#peer(nodeId);
+    if (peer.relay) return;
+    if (this.#opts.beacon === undefined && this.#opts.relayLink === undefined) return;
+    peer.relay = true;
+    this.#announceRelay(peer);
+    if (this.#encrypt && peer.session === undefined) {
+      this.#stopKeyExchange(peer);
+      this.#startKeyExchange(peer);
+    }
+    this.#flush(peer);
+  }
+
+  /**
+   * Drops all per-peer state (keys, queue, route). Safe when none exists.
+   * @param nodeId the peer
+   */
+  removePeer(nodeId: number): void {
+    const peer = this.#peers.get(nodeId);
+    if (peer === undefined) return;
+    this.#stopKeyExchange(peer);
+    this.#peers.delete(nodeId);
+    this.#keyCache.delete(nodeId);
+  }
+
+  /**
+   * Whether the peer currently has an authenticated session.
+   * @param nodeId the peer
+   * @returns the state
+   */
+  isAuthenticated(nodeId: number): boolean {
+    return this.#peers.get(nodeId)?.authenticated === true;
+  }
+
+  /**
+   * One row per known peer.
+   * @returns snapshots
+   */
+  peers(): TunnelPeerInfo[] {
+    return [...this.#peers.values()].map((p) => ({
+      nodeId: p.nodeId,
+      endpoint: p.endpoint === undefined ? '' : formatEndpoint(p.endpoint),
+      encrypted: p.session !== undefined,
+      authenticated: p.authenticated,
+      relay: p.relay,
+      queued: p.queue.length,
+    }));
+  }
+
+  /** Closes the socket and forgets every peer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const peer of this.#peers.values()) this.#stopKeyExchange(peer);
+    this.#peers.clear();
+    for (const waiter of this.#discoverWaiters) waiter({ address: '', port: 0 });
+    this.#opts.relayLink?.close();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /**
+   * Sends raw bytes from the tunnel socket (tests and NAT punching).
+   * @param bytes the datagram
+   * @param to destination
+   */
+  sendRaw(bytes: Uint8Array, to: UdpEndpoint): void {
+    if (this.#socket === undefined) return;
+    this.stats.bytesSent += bytes.length;
+    this.#socket.send(bytes, to.port, to.address);
+  }
+
+  // ---- outbound ------------------------------------------------------------------------------
+
+  #peer(nodeId: number): PeerState {
+    let peer = this.#peers.get(nodeId);
+    if (peer === undefined) {
+      peer = this.#blankPeer(nodeId);
+      this.#peers.set(nodeId, peer);
+    }
+    return peer;
+  }
+
+  #blankPeer(nodeId: number): PeerState {
+    return {
+      nodeId,
+      endpoint: undefined,
+      relay: false,
+      session: undefined,
+      authenticated: false,
+      ed25519: undefined,
+      queue: [],
+      kxAttempts: 0,
+      kxTimer: undefined,
+      resolving: false,
+      chain: Promise.resolve(),
+      receivedSealed: false,
+      duplicateReplies: 0,
+      duplicateWindowStart: 0,
+      relayAnnounced: false,
+    };
+  }
+
+  #enqueue(peer: PeerState, packet: Uint8Array): void {
+    if (peer.queue.length === 0) {
+      const pending = [...this.#peers.values()].filter((p) => p.queue.length > 0).length;
+      if (pending >= (this.#opts.maxPendingPeers ?? 256)) {
+        this.stats.queueDrops += 1;
+        return;
+      }
+    }
+    peer.queue.push(new Uint8Array(packet));
+    if (peer.queue.length > (this.#opts.maxQueuedFrames ?? 64)) {
+      peer.queue.shift();
+      this.stats.queueDrops += 1;
+    }
+  }
+
+  #resolve(peer: PeerState): void {
+    if (peer.resolving) return;
+    peer.resolving = true;
+    this.#opts.resolveEndpoint(peer.nodeId).then(
+      (endpoint) => {
+        peer.resolving = false;
+        if (this.#closed || this.#peers.get(peer.nodeId) !== peer) return;
+        if (endpoint !== undefined && endpoint.port !== 0) {
+          this.addPeer(peer.nodeId, endpoint);
+          if (!this.#encrypt) this.#flush(peer);
+          // Ask the beacon to coordinate a punch as well: cheap, and opens NATs both ways.
+          if (this.#opts.beacon !== undefined && this.#nodeId !== 0) {
+            this.#sendBeacon({
+              kind: 'punch-request',
+              requester: this.#nodeId,
+              target: peer.nodeId,
+            });
+          }
+        } else {
+          this.#fallBackToRelay(peer, 'not resolvable');
+        }
+      },
+      (error: unknown) => {
+        peer.resolving = false;
+        if (this.#closed) return;
+        this.#log.debug('resolve failed', { peer: peer.nodeId, error: String(error) });
+        this.#fallBackToRelay(peer, 'resolve failed');
+      },
+    );
+  }
+
+  #fallBackToRelay(peer: PeerState, why: string): void {
+    if (this.#opts.beacon === undefined && this.#opts.relayLink === undefined) {
+      this.stats.queueDrops += peer.queue.length;
+      peer.queue = [];
+      this.#log.debug('peer unreachable and no relay configured', { peer: peer.nodeId, why });
+      return;
+    }
+    this.activateRelay(peer.nodeId);
+  }
+
+  #keyExchangeFrame(): Uint8Array {
+    if (this.#kxFrame !== undefined) return this.#kxFrame;
+    const identity = this.#opts.identity;
+    const x25519 = this.#kx.publicKey;
+    const frame: TunnelFrame =
+      identity === undefined
+        ? { kind: 'key-exchange', sender: this.#nodeId, x25519 }
+        : {
+            kind: 'auth-key-exchange',
+            sender: this.#nodeId,
+            x25519,
+            ed25519: identity.publicKey,
+            signature: identity.sign(authChallenge(this.#nodeId, x25519)),
+          };
+    const encoded = encodeTunnelFrame(frame);
+    this.#kxFrame = encoded;
+    return encoded;
+  }
+
+  #startKeyExchange(peer: PeerState): void {
+    if (peer.kxTimer !== undefined || peer.session !== undefined || this.#closed) return;
+    if (peer.endpoint === undefined && !peer.relay) return;
+    peer.kxAttempts = 0;
+    const attempt = (): void => {
+      peer.kxTimer = undefined;
+      if (this.#closed || peer.session !== undefined || this.#peers.get(peer.nodeId) !== peer)
+        return;
+      const direct = this.#opts.directAttempts ?? 3;
+      if (peer.kxAttempts >= direct * 2) {
+        // Both phases exhausted: give up until the next send restarts the exchange.
+        this.stats.queueDrops += peer.queue.length;
+        peer.queue = [];
+        this.#opts.bus.publish('tunnel.key_exchange_failed', { peer_node_id: peer.nodeId });
+        return;
+      }
+      if (peer.kxAttempts === direct && !peer.relay) {
+        if (this.#opts.beacon !== undefined || this.#opts.relayLink !== undefined) {
+          peer.relay = true;
+          this.#announceRelay(peer);
+        }
+      }
+      this.#sendFrame(peer, this.#keyExchangeFrame());
+      const base = this.#opts.keyExchangeRetryMs ?? 1000;
+      const delay = Math.min(MAX_KX_RETRY_MS, base * 2 ** (peer.kxAttempts % direct));
+      peer.kxAttempts += 1;
+      peer.kxTimer = setTimeout(attempt, delay);
+      peer.kxTimer.unref();
+    };
+    attempt();
+  }
+
+  #stopKeyExchange(peer: PeerState): void {
+    if (peer.kxTimer !== undefined) clearTimeout(peer.kxTimer);
+    peer.kxTimer = undefined;
+  }
+
+  #announceRelay(peer: PeerState): void {
+    if (peer.relayAnnounced) return;
+    peer.relayAnnounced = true;
+    this.#opts.bus.publish('tunnel.relay_activated', { peer_node_id: peer.nodeId });
+  }
+
+  #sendSealed(peer: PeerState, packet: Uint8Array): void {
+    this.#sendFrame(peer, peer.session!.sealFrame(packet, this.#nodeId));
+  }
+
+  #flush(peer: PeerState): void {
+    if (peer.queue.length === 0) return;
+    if (this.#encrypt && peer.session === undefined) return;
+    if (peer.endpoint === undefined && !peer.relay) return;
+    const queued = peer.queue;
+    peer.queue = [];
+    for (const packet of queued) {
+      if (this.#encrypt) this.#sendSealed(peer, packet);
+      else this.#sendFrame(peer, encodeTunnelFrame({ kind: 'plain', packet }));
+    }
+  }
+
+  #sendFrame(peer: PeerState, frame: Uint8Array): void {
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    if (peer.relay || peer.endpoint === undefined) {
+      const link = this.#opts.relayLink;
+      if (link !== undefined && (link.preferred || this.#opts.beacon === undefined)) {
+        this.stats.bytesSent += frame.length;
+        link.send(this.#nodeId, peer.nodeId, frame);
+        return;
+      }
+      if (this.#opts.beacon === undefined) return;
+      this.#sendBeacon({ kind: 'relay', sender: this.#nodeId, dest: peer.nodeId, frame });
+      return;
+    }
+    this.stats.bytesSent += frame.length;
+    socket.send(frame, peer.endpoint.port, peer.endpoint.address);
+  }
+
+  #sendBeacon(message: BeaconMessage): void {
+    const beacon = this.#opts.beacon;
+    if (beacon === undefined || this.#socket === undefined) return;
+    const bytes = encodeBeaconMessage(message);
+    this.stats.bytesSent += bytes.length;
+    this.#socket.send(bytes, beacon.port, beacon.address);
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  #onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closed) return;
+    this.stats.bytesRecv += msg.length;
+    const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    const kind = classifyDatagram(bytes);
+    try {
+      if (kind === 'beacon') {
+        // Beacon messages are only believed from the beacon: a forged RelayDeliver could
+        // otherwise flip peers into relay mode, a forged PunchCommand aim our punches.
+        if (!this.#fromBeacon(rinfo)) return;
+        this.#onBeacon(decodeBeaconMessage(bytes));
+      } else if (kind === 'tunnel')
+        this.#onFrame(decodeTunnelFrame(bytes), { address: rinfo.address, port: rinfo.port });
+    } catch (error) {
+      this.#log.debug('dropped malformed datagram', {
+        from: `${rinfo.address}:${rinfo.port}`,
+        error: String(error),
+      });
+    }
+  }
+
+  #fromBeacon(rinfo: RemoteInfo): boolean {
+    const beacon = this.#opts.beacon;
+    if (beacon === undefined || rinfo.port !== beacon.port) return false;
+    // A beacon configured by host name cannot be compared by address; the port must do.
+    return isIP(beacon.address) === 0 || sameAddress(rinfo.address, beacon.address);
+  }
+
+  #onBeacon(message: BeaconMessage): void {
+    switch (message.kind) {
+      case 'discover-reply':
+        for (const waiter of this.#discoverWaiters) waiter(message.endpoint);
+        this.#discoverWaiters.clear();
+        return;
+      case 'punch-command': {
+        const punch = encodeTunnelFrame({ kind: 'punch', sender: this.#nodeId });
+        for (let i = 0; i < 3; i++) this.sendRaw(punch, message.endpoint);
+        return;
+      }
+      case 'relay-deliver':
+        this.#handleRelayed(message.sender, message.frame);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #handleRelayed(sender: number, frameBytes: Uint8Array): void {
+    if (this.#closed) return;
+    let frame: TunnelFrame;
+    try {
+      frame = decodeTunnelFrame(frameBytes);
+    } catch {
+      return;
+    }
+    // The beacon's claim of the sender only routes replies; authentication still comes from
+    // the key exchange and the AEAD below.
+    if ('sender' in frame && frame.sender !== undefined && frame.sender !== sender) return;
+    const peer = this.#peer(sender);
+    if (!peer.relay) {
+      peer.relay = true;
+      this.#announceRelay(peer);
+    }
+    this.#onFrame(frame, undefined);
+  }
+
+  #onFrame(frame: TunnelFrame, from: UdpEndpoint | undefined): void {
+    switch (frame.kind) {
+      case 'encrypted':
+        this.#onSealed(frame.sender, frame.nonce, frame.ciphertext, from);
+        return;
+      case 'auth-key-exchange':
+      case 'key-exchange': {
+        const peer = this.#peer(frame.sender);
+        // Serialise per peer: a key exchange awaits a registry lookup.
+        peer.chain = peer.chain
+          .then(() => this.#onKeyExchange(peer, frame, from))
+          .catch((error: unknown) => {
+            this.#log.warn('key exchange handling failed', {
+              peer: frame.sender,
+              error: String(error),
+            });
+          });
+        return;
+      }
+      case 'plain':
+        this.#onPlain(frame.packet, from);
+        return;
+      case 'punch':
+        return;
+    }
+  }
+
+  #onPlain(packetBytes: Uint8Array, from: UdpEndpoint | undefined): void {
+    if (this.#encrypt && this.#opts.allowPlaintext !== true) {
+      this.#opts.bus.publish('security.plaintext_rejected', {
+        endpoint: from === undefined ? 'relay' : formatEndpoint(from),
+      });
+      return;
+    }
+    let packet: Packet;
+    try {
+      packet = decodePacket(packetBytes);
+    } catch {
+      return;
+    }
+    const peer = this.#peer(packet.src.node);
+    if (from !== undefined && !this.#encrypt) peer.endpoint ??= from;
+    this.stats.pktsRecv += 1;
+    this.#opts.onPacket(packet, {
+      peer: packet.src.node,
+      authenticated: false,
+      relay: from === undefined,
+      spoofed: false,
+    });
+  }
+
+  async #onKeyExchange(
+    peer: PeerState,
+    frame: TunnelFrame,
+    from: UdpEndpoint | undefined,
+  ): Promise<void> {
+    if (this.#closed || !this.#encrypt) return;
+    if (frame.kind !== 'auth-key-exchange' && frame.kind !== 'key-exchange') return;
+    if (frame.sender === 0 || frame.sender === this.#nodeId) return;
+    let authenticated = false;
+    if (frame.kind === 'auth-key-exchange') {
+      if (
+        !verifySignature(frame.signature, authChallenge(frame.sender, frame.x25519), frame.ed25519)
+      ) {
+        this.#rejectKeyExchange(frame.sender, 'bad signature');
+        return;
+      }
+      let registered = await this.#registryKey(frame.sender, false);
+      if (registered !== undefined && !equalBytes(registered, frame.ed25519)) {
+        // The cache may be stale after a key rotation: ask once more.
+        registered = await this.#registryKey(frame.sender, true);
+      }
+      if (registered === undefined) {
+        this.#rejectKeyExchange(frame.sender, 'no registry key');
+        return;
+      }
+      if (!equalBytes(registered, frame.ed25519)) {
+        this.#rejectKeyExchange(frame.sender, 'key differs from registry');
+        return;
+      }
+      authenticated = true;
+    } else if (this.#opts.identity !== undefined) {
+      const registered = await this.#registryKey(frame.sender, false);
+      if (registered !== undefined) {
+        // The node has an identity: refuse the anonymous exchange, answer with ours.
+        this.#rejectKeyExchange(
+          frame.sender,
+          'anonymous exchange from a node with a registered key',
+        );
+        if (from !== undefined) peer.endpoint ??= from;
+        this.#sendFrame(peer, this.#keyExchangeFrame());
+        return;
+      }
+    }
+    if (this.#closed || this.#peers.get(peer.nodeId) !== peer) return;
+
+    const existing = peer.session;
+    const duplicate = existing !== undefined && equalBytes(existing.peerPublicKey, frame.x25519);
+    if (from !== undefined) {
+      peer.endpoint = from;
+      peer.relay = false;
+    }
+    if (duplicate) {
+      // The peer did not get our reply (or this is its echo): answer a few times, not forever.
+      const now = Date.now();
+      if (now - peer.duplicateWindowStart >= DUPLICATE_REPLY_WINDOW_MS) {
+        peer.duplicateWindowStart = now;
+        peer.duplicateReplies = 0;
+      }
+      if (!peer.receivedSealed && peer.duplicateReplies < MAX_DUPLICATE_REPLIES) {
+        peer.duplicateReplies += 1;
+        this.#sendFrame(peer, this.#keyExchangeFrame());
+      }
+      return;
+    }
+    let key: Buffer;
+    try {
+      key = deriveTunnelKey(this.#kx.privateKey, frame.x25519);
+    } catch {
+      this.#rejectKeyExchange(frame.sender, 'invalid X25519 key');
+      return;
+    }
+    const rekeyed = existing !== undefined;
+    peer.session = new TunnelSession(key, new Uint8Array(frame.x25519));
+    peer.authenticated = authenticated;
+    peer.ed25519 = frame.kind === 'auth-key-exchange' ? new Uint8Array(frame.ed25519) : undefined;
+    peer.receivedSealed = false;
+    peer.duplicateReplies = 0;
+    this.#stopKeyExchange(peer);
+    this.#opts.bus.publish('tunnel.established', {
+      peer_node_id: peer.nodeId,
+      authenticated,
+      relay: peer.relay,
+      rekeyed,
+    });
+    // Always answer a new or re-keyed peer so it can derive the same session.
+    this.#sendFrame(peer, this.#keyExchangeFrame());
+    this.#flush(peer);
+  }
+
+  #rejectKeyExchange(nodeId: number, reason: string): void {
+    this.stats.rejectedKeyExchanges += 1;
+    // Forget a peer that exists only because of this rejected frame.
+    const peer = this.#peers.get(nodeId);
+    if (
+      peer !== undefined &&
+      peer.session === undefined &&
+      peer.endpoint === undefined &&
+      !peer.relay &&
+      peer.queue.length === 0 &&
+      peer.kxTimer === undefined
+    ) {
+      this.#peers.delete(nodeId);
+    }
+    this.#opts.bus.publish('security.key_exchange_rejected', { peer_node_id: nodeId, reason });
+  }
+
+  async #registryKey(nodeId: number, refresh: boolean): Promise<Uint8Array | undefined> {
+    if (!refresh) {
+      const cached = this.#keyCache.get(nodeId);
+      if (cached !== undefined) return cached;
+    }
+    // Bounded: a flood of exchanges claiming random node ids must not flood the registry.
+    if (this.#pendingLookups >= MAX_PENDING_LOOKUPS) return undefined;
+    let key: Uint8Array | undefined;
+    this.#pendingLookups += 1;
+    try {
+      key = await this.#opts.lookupKey(nodeId);
+    } catch (error) {
+      this.#log.debug('registry key lookup failed', { peer: nodeId, error: String(error) });
+      return undefined;
+    } finally {
+      this.#pendingLookups -= 1;
+    }
+    if (this.#keyCache.size >= 4096 && !this.#keyCache.has(nodeId)) this.#keyCache.clear();
+    if (key !== undefined && key.length === 32) this.#keyCache.set(nodeId, key);
+    else this.#keyCache.delete(nodeId);
+    return key?.length === 32 ? key : undefined;
+  }
+
+  #onSealed(
+    sender: number,
+    nonce: Uint8Array,
+    ciphertext: Uint8Array,
+    from: UdpEndpoint | undefined,
+  ): void {
+    if (!this.#encrypt) return;
+    const peer = this.#peers.get(sender);
+    const session = peer?.session;
+    if (peer === undefined || session === undefined) {
+      // We lost the session (e.g. restarted) but the peer still has one: offer a new exchange,
+      // rate limited, without adding the unauthenticated sender's endpoint as a route.
+      // No peer state is created here: unauthenticated frames must not grow the peer table.
+      const now = Date.now();
+      const last = this.#unknownSessionReplies.get(sender) ?? 0;
+      if (now - last >= UNKNOWN_SESSION_REPLY_MS) {
+        if (this.#unknownSessionReplies.size >= 1024) this.#unknownSessionReplies.clear();
+        this.#unknownSessionReplies.set(sender, now);
+        if (from !== undefined) this.sendRaw(this.#keyExchangeFrame(), from);
+        else
+          this.#sendFrame(
+            peer ?? { ...this.#blankPeer(sender), relay: true },
+            this.#keyExchangeFrame(),
+          );
+      }
+      return;
+    }
+    const result = session.open(nonce, ciphertext, sender);
+    if (!result.ok) {
+      if (result.reason === 'replay' || result.reason === 'too_old') {
+        this.stats.replays += 1;
+        this.#opts.bus.publish('security.nonce_replay', {
+          peer_node_id: sender,
+          counter: result.counter,
+          reason: result.reason,
+        });
+      } else {
+        this.stats.authFailures += 1;
+        this.#opts.bus.publish('security.auth_failed', {
+          peer_node_id: sender,
+          counter: result.counter,
+        });
+      }
+      return;
+    }
+    peer.receivedSealed = true;
+    // An authenticated frame proves the path: follow the peer when its endpoint changes.
+    if (from !== undefined && !peer.relay) peer.endpoint = from;
+    this.#deliver(result.plaintext, {
+      peer: sender,
+      authenticated: peer.authenticated,
+      relay: from === undefined,
+    });
+  }
+
+  #deliver(bytes: Uint8Array, origin: Omit<PacketOrigin, 'spoofed'>): void {
+    let packet: Packet;
+    try {
+      packet = decodePacket(bytes);
+    } catch {
+      return;
+    }
+    let spoofed = false;
+    if (packet.src.node !== origin.peer) {
+      // Anti-spoofing: the inner source is whatever the authenticated peer says, so pin it.
+      spoofed = true;
+      this.#opts.bus.publish('security.source_mismatch', {
+        peer_node_id: origin.peer,
+        claimed_node_id: packet.src.node,
+      });
+      packet = { ...packet, src: { network: packet.src.network, node: origin.peer } };
+    }
+    this.stats.pktsRecv += 1;
+    this.#opts.onPacket(packet, { ...origin, spoofed });
+  }
+}
+
+/**
+ * `host:port` text (IPv6 in brackets).
+ * @param ep the endpoint
+ * @returns the text
+ */
+export function formatEndpoint(ep: UdpEndpoint): string {
+  return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+}
+
+/**
+ * Parses `host:port` / `[v6]:port`.
+ * @param text the text
+ * @returns the endpoint, or `undefined` when malformed
+ */
+export function parseEndpoint(text: string): UdpEndpoint | undefined {
+  const m = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(text);
+  if (m === null) return undefined;
+  const port = Number(m[2]);
+  if (port > 65535) return undefined;
+  return { address: m[1], port };
+}
+
+/** Whether two IP texts name the same address (IPv4-mapped IPv6 folded). */
+function sameAddress(a: string, b: string): boolean {
+  const norm = (x: string): string => (x.startsWith('::ffff:') ? x.slice(7) : x);
+  return norm(a) === norm(b);
+}
+
+/** Constant-time byte comparison. */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}

@@ -1,0 +1,115 @@
+// In-process rendezvous (registry + beacon) and N daemons on OS-assigned loopback ports.
+// Everything waits on ready signals (listen() / start() resolving, bus events), never sleeps.
+import { Beacon } from '@mesh/beacon';
+import { MemoryStore, RegistryServer } from '@mesh/registry';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Daemon } from '../src/daemon/daemon.js';
+import type { DaemonOptions } from '../src/daemon/options.js';
+
+/** A running registry + beacon pair. */
+export interface Rendezvous {
+  registry: RegistryServer;
+  beacon: Beacon;
+  registryAddr: string;
+  beaconAddr: string;
+  beaconWsUrl: string;
+  store: MemoryStore;
+  /** Stops the registry and starts a new one on the same port over the same store. */
+  restartRegistry(): Promise<void>;
+  /** Stops only the registry (until `startRegistry`). */
+  stopRegistry(): Promise<void>;
+  /** Starts the registry again on the same port over the same store. */
+  startRegistry(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a registry and a beacon (UDP + WebSocket) on loopback. */
+export async function startRendezvous(options: { adminToken?: string } = {}): Promise<Rendezvous> {
+  const store = new MemoryStore();
+  const extra = options.adminToken === undefined ? {} : { adminToken: options.adminToken };
+  let registry = new RegistryServer({ host: '127.0.0.1', port: 0, store, ...extra });
+  const addr = await registry.listen();
+  const beacon = new Beacon({
+    udp: { host: '127.0.0.1', port: 0 },
+    ws: { host: '127.0.0.1', port: 0 },
+  });
+  await beacon.listen();
+  const b = beacon.address();
+  const r: Rendezvous = {
+    registry,
+    beacon,
+    registryAddr: `127.0.0.1:${addr.port}`,
+    beaconAddr: `127.0.0.1:${b.udp!.port}`,
+    beaconWsUrl: b.ws!.url,
+    store,
+    stopRegistry: async () => {
+      await registry.close();
+    },
+    startRegistry: async () => {
+      registry = new RegistryServer({ host: '127.0.0.1', port: addr.port, store, ...extra });
+      await registry.listen();
+      r.registry = registry;
+    },
+    restartRegistry: async () => {
+      await r.stopRegistry();
+      await r.startRegistry();
+    },
+    close: async () => {
+      await registry.close();
+      await beacon.close();
+    },
+  };
+  return r;
+}
+
+/** A started daemon plus its temp state directory. */
+export interface TestDaemon {
+  daemon: Daemon;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Fast timers for tests (the reference values make tests slow, not different). */
+export const FAST: Partial<DaemonOptions> = {
+  keepaliveMs: 60_000,
+};
+
+/** Starts one daemon against the rendezvous with its own temp state directory. */
+export async function startDaemon(
+  rv: Rendezvous,
+  extra: Partial<DaemonOptions> = {},
+): Promise<TestDaemon> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mesh-daemon-'));
+  const daemon = new Daemon({
+    registry: rv.registryAddr,
+    beacon: rv.beaconAddr,
+    listen: '127.0.0.1:0',
+    identityPath: path.join(dir, 'identity.json'),
+    public: true,
+    loadPlugins: false,
+    ...FAST,
+    ...extra,
+  });
+  await daemon.start();
+  return {
+    daemon,
+    dir,
+    stop: async () => {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts `n` daemons. */
+export async function startDaemons(
+  rv: Rendezvous,
+  n: number,
+  extra: Partial<DaemonOptions> = {},
+): Promise<TestDaemon[]> {
+  const out: TestDaemon[] = [];
+  for (let i = 0; i < n; i++) out.push(await startDaemon(rv, extra));
+  return out;
+}

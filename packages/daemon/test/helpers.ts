@@ -1,0 +1,46 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { BusEvent, EventBus } from '../src/events/event-bus.js';
+
+/** Resolves with the next event on `bus` matching `pattern` (and `pred`). */
+export function nextEvent(
+  bus: EventBus,
+  pattern: string,
+  pred: (e: BusEvent) => boolean = () => true,
+): Promise<BusEvent> {
+  return new Promise((resolve) => {
+    const off = bus.on(pattern, (e) => {
+      if (!pred(e)) return;
+      off();
+      resolve(e);
+    });
+  });
+}
+
+/** A UDP socket on loopback that records what it receives. */
+export async function udpSocket(): Promise<{
+  socket: Socket;
+  port: number;
+  next(): Promise<{ msg: Buffer; port: number }>;
+  close(): Promise<void>;
+}> {
+  const socket = createSocket('udp4');
+  const queue: { msg: Buffer; port: number }[] = [];
+  const waiters: ((v: { msg: Buffer; port: number }) => void)[] = [];
+  socket.on('message', (msg, rinfo) => {
+    const item = { msg, port: rinfo.port };
+    const w = waiters.shift();
+    if (w) w(item);
+    else queue.push(item);
+  });
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  return {
+    socket,
+    port: socket.address().port,
+    next: () => {
+      const item = queue.shift();
+      if (item) return Promise.resolve(item);
+      return new Promise((r) => waiters.push(r));
+    },
+    close: () => new Promise<void>((r) => socket.close(() => r())),
+  };
+}

@@ -1,0 +1,82 @@
+// A UDP proxy between two tunnel sockets that drops, duplicates, reorders and delays datagrams.
+// Deterministic per seed so a failure can be replayed.
+import { createSocket, type Socket } from 'node:dgram';
+
+/** Impairments, each a probability per datagram. */
+export interface Impairments {
+  drop: number;
+  duplicate: number;
+  reorder: number;
+  /** Extra delay of a reordered datagram, ms. */
+  reorderDelayMs: number;
+  seed: number;
+}
+
+/** Mulberry32: a small seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The running proxy: `port` is what the far side registers as its endpoint. */
+export interface LossyProxy {
+  port: number;
+  /** Sets the real port of the daemon behind the proxy (known once it started). */
+  setServerPort(port: number): void;
+  /** Datagrams dropped so far. */
+  dropped(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards datagrams from the server port's owner to the last other sender and vice versa.
+ */
+export async function startLossyProxy(imp: Impairments, serverPortInit = 0): Promise<LossyProxy> {
+  let serverPort = serverPortInit;
+  const socket: Socket = createSocket('udp4');
+  const rand = prng(imp.seed);
+  let clientPort = 0;
+  let dropped = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  socket.on('message', (msg, rinfo) => {
+    if (serverPort === 0) return;
+    const toServer = rinfo.port !== serverPort;
+    if (toServer) clientPort = rinfo.port;
+    const dest = toServer ? serverPort : clientPort;
+    if (dest === 0) return;
+    if (rand() < imp.drop) {
+      dropped++;
+      return;
+    }
+    const copies = rand() < imp.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      if (rand() < imp.reorder) {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          socket.send(msg, dest, '127.0.0.1');
+        }, imp.reorderDelayMs);
+        timers.add(t);
+      } else {
+        socket.send(msg, dest, '127.0.0.1');
+      }
+    }
+  });
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  return {
+    port: socket.address().port,
+    setServerPort: (port) => {
+      serverPort = port;
+    },
+    dropped: () => dropped,
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      await new Promise<void>((r) => socket.close(() => r()));
+    },
+  };
+}
