@@ -93,6 +93,7 @@ export {
   InvalidPluginError,
   PayloadKindConflictError,
   PluginInitError,
+  PluginInitTimeoutError,
   PluginNameMismatchError,
   PluginShutdownError,
   PluginShutdownTimeoutError,

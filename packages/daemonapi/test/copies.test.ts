@@ -127,4 +127,24 @@ describe('runtime loading with import()', () => {
     const plugins = await local.loadAll({} as local.Daemon);
     expect(plugins.map((p) => p.name)).toEqual(['runtime', 'static']);
   });
+
+  it('a module registering a taken name fails at import time, naming the plugin', async () => {
+    await loadCopy('dup');
+    local.registerPlugin('echo', () => plugin('echo'));
+    const moduleFile = path.join(root, 'dup-plugin.ts');
+    writeFileSync(
+      moduleFile,
+      [
+        `import { registerPlugin } from ${JSON.stringify(pathToFileURL(path.join(root, 'dup', 'index.ts')).href)};`,
+        `registerPlugin('echo', () => ({ name: 'echo', init() {}, shutdown() {} }));`,
+      ].join('\n'),
+    );
+    await expect(import(pathToFileURL(moduleFile).href)).rejects.toMatchObject({
+      name: 'DuplicatePluginError',
+      code: 'PLUGIN_DUPLICATE',
+      plugin: 'echo',
+      message: expect.stringContaining('plugin "echo" is already registered'),
+    });
+    expect(local.registered()).toEqual(['echo']);
+  });
 });

@@ -1,9 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DuplicatePluginError,
   InvalidPluginError,
   PayloadKindConflictError,
   PluginInitError,
+  PluginInitTimeoutError,
   PluginNameMismatchError,
   PluginShutdownError,
   PluginShutdownTimeoutError,
@@ -25,6 +27,10 @@ describe('registerPlugin / registered', () => {
     const log: string[] = [];
     for (const name of ['zeta', 'alpha', 'mid'])
       registerPlugin(name, () => recordingPlugin(name, { log }));
+    expect(registered()).toEqual(['alpha', 'mid', 'zeta']);
+    // A snapshot: callers mutating it cannot change the registry.
+    registered().push('intruder');
+    registered().length = 0;
     expect(registered()).toEqual(['alpha', 'mid', 'zeta']);
   });
 
@@ -170,6 +176,117 @@ describe('loadAll', () => {
   });
 });
 
+describe('loadAll with an init that never settles', () => {
+  /** A plugin whose init never settles by itself; `entered` resolves once init was called. */
+  function hanging(name: string, log: string[]) {
+    let entered!: () => void;
+    const started = new Promise<void>((resolve) => (entered = resolve));
+    let fail!: (error: Error) => void;
+    const plugin: Plugin = {
+      name,
+      init: () => {
+        log.push(`init:${name}`);
+        entered();
+        return new Promise<void>((_resolve, reject) => (fail = reject));
+      },
+      shutdown: () => void log.push(`shutdown:${name}`),
+    };
+    return { plugin, started, fail: (error: Error) => fail(error) };
+  }
+
+  it('gives up after initTimeoutMs, names the plugin and shuts everything down in reverse', async () => {
+    const log: string[] = [];
+    const stuck = hanging('b', log);
+    registerPlugin('a', () => recordingPlugin('a', { log }));
+    registerPlugin('b', () => stuck.plugin);
+    registerPlugin('c', () => recordingPlugin('c', { log }));
+    const failure = (await loadAll(fakeDaemon, { initTimeoutMs: 20 }).catch(
+      (e: unknown) => e,
+    )) as PluginInitError;
+    expect(failure).toBeInstanceOf(PluginInitError);
+    expect(failure.plugin).toBe('b');
+    expect(failure.cause).toBeInstanceOf(PluginInitTimeoutError);
+    expect(failure.cause).toMatchObject({
+      code: 'PLUGIN_INIT_TIMEOUT',
+      plugin: 'b',
+      timeoutMs: 20,
+    });
+    expect(failure.message).toMatch(/"b".*did not finish init within 20 ms/);
+    expect(log).toEqual(['init:a', 'init:b', 'shutdown:b', 'shutdown:a']);
+  });
+
+  it('is interrupted by the daemon signal (a stop during start-up does not hang)', async () => {
+    const log: string[] = [];
+    const stuck = hanging('a', log);
+    registerPlugin('a', () => stuck.plugin);
+    registerPlugin('b', () => recordingPlugin('b', { log }));
+    const controller = new AbortController();
+    const loading = loadAll(fakeDaemon, { signal: controller.signal }).catch((e: unknown) => e);
+    await stuck.started;
+    const reason = new Error('daemon stopping');
+    controller.abort(reason);
+    const failure = (await loading) as PluginInitError;
+    expect(failure).toBeInstanceOf(PluginInitError);
+    expect(failure.plugin).toBe('a');
+    expect(failure.cause).toBe(reason);
+    expect(log).toEqual(['init:a', 'shutdown:a']);
+  });
+
+  it('is interrupted even when the signal was aborted while init ran synchronously', async () => {
+    const log: string[] = [];
+    const controller = new AbortController();
+    registerPlugin('a', () => ({
+      name: 'a',
+      init: () => {
+        log.push('init:a');
+        controller.abort(new Error('stop during init'));
+        return new Promise<void>(() => {});
+      },
+      shutdown: () => void log.push('shutdown:a'),
+    }));
+    const failure = (await loadAll(fakeDaemon, { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )) as PluginInitError;
+    expect(failure.plugin).toBe('a');
+    expect((failure.cause as Error).message).toBe('stop during init');
+    expect(log).toEqual(['init:a', 'shutdown:a']);
+  });
+
+  it('a late rejection of an abandoned init is not an unhandled rejection', async () => {
+    const log: string[] = [];
+    const stuck = hanging('late', log);
+    registerPlugin('late', () => stuck.plugin);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failure = await loadAll(fakeDaemon, { initTimeoutMs: 1 }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(PluginInitError);
+      stuck.fail(new Error('init finally failed'));
+      // Unhandled rejections are reported after the microtask queue drains; give it one macrotask.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('an init that settles in time is unaffected by initTimeoutMs and leaves no listener behind', async () => {
+    const log: string[] = [];
+    registerPlugin('a', () => recordingPlugin('a', { log }));
+    const controller = new AbortController();
+    const plugins = await loadAll(fakeDaemon, {
+      signal: controller.signal,
+      initTimeoutMs: 60_000,
+    });
+    expect(plugins.map((p) => p.name)).toEqual(['a']);
+    expect(log).toEqual(['init:a']);
+    // Node counts abort listeners; the race against the signal must have removed its own.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
 describe('shutdownAll', () => {
   it('shuts plugins down in reverse order', async () => {
     const log: string[] = [];
@@ -245,6 +362,30 @@ describe('shutdownAll', () => {
       (e: unknown) => e,
     )) as PluginShutdownError;
     expect(failure.plugins).toEqual(['never']);
+  });
+
+  it('a late rejection from an abandoned shutdown is not an unhandled rejection', async () => {
+    let fail!: (error: Error) => void;
+    const late: Plugin = {
+      name: 'late',
+      init: () => {},
+      shutdown: () => new Promise<void>((_resolve, reject) => (fail = reject)),
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failure = (await shutdownAll([late], { timeoutMs: 1 }).catch(
+        (e: unknown) => e,
+      )) as PluginShutdownError;
+      expect(failure.plugins).toEqual(['late']);
+      fail(new Error('gave up too late'));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('treats an already-aborted signal as a passed deadline', async () => {

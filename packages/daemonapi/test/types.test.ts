@@ -21,6 +21,7 @@ import {
   type WebhookManager,
   type WebhookStats,
   type Daemon,
+  type DaemonApiErrorCode,
   type Event,
   type EventSubscription,
   type Factory,
@@ -32,6 +33,7 @@ import {
   type Plugin,
   type PluginContext,
   type PluginPayload,
+  type PluginInitTimeoutError,
   type PluginShutdownError,
   type PluginShutdownFailure,
   type PolicyEventType,
@@ -53,6 +55,10 @@ describe('public shapes', () => {
       readonly signal?: AbortSignal;
       readonly timeoutMs?: number;
     }>();
+    expectTypeOf<LoadAllOptions['initTimeoutMs']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<LoadAllOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf<PluginInitTimeoutError['code']>().toEqualTypeOf<DaemonApiErrorCode>();
+    expectTypeOf<PluginInitTimeoutError>().toHaveProperty('timeoutMs').toBeNumber();
     expectTypeOf<PluginShutdownError>().toExtend<AggregateError>();
     expectTypeOf<PluginShutdownError['errors']>().toEqualTypeOf<PluginShutdownFailure[]>();
     expectTypeOf<PluginShutdownFailure['plugin']>().toBeString();

@@ -47,4 +47,5 @@ export type {
   PluginComplianceOptions,
 } from './compliance/options.js';
 export { activeResources, resourceGrowth } from './compliance/resources.js';
+export { registeredFactory, snapshotPluginRegistry } from './registry/snapshot.js';
 export type { ActiveResourceCounts } from './compliance/resources.js';

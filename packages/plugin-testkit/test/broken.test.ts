@@ -78,3 +78,29 @@ describe('the compliance suite on a deliberately broken plugin', () => {
     expect(isolation).not.toContain('the daemon was stopped');
   });
 });
+
+describe('the compliance suite on a plugin whose init never settles', () => {
+  it('reports the stuck init in every check that starts the plugin, and does not hang', async () => {
+    let shutdowns = 0;
+    const results = await checkPluginCompliance({
+      name: 'stuck',
+      factory: () => ({
+        name: 'stuck',
+        init: () => new Promise<void>(() => {}),
+        shutdown: () => void shutdowns++,
+      }),
+      deadlineMs: 100,
+    });
+    const byCheck = Object.fromEntries(results.map((r) => [r.check, r.failures]));
+    expect(byCheck).toEqual({
+      'stable-name': [],
+      'clean-shutdown': ['init did not return within 100 ms'],
+      'shutdown-deadline': ['init did not return within 100 ms'],
+      'repeat-shutdown': ['init did not return within 100 ms'],
+      'shutdown-without-init': [],
+      'fault-isolation': ['loading beside another plugin did not return within 100 ms'],
+    });
+    // clean-shutdown still shuts the half-started plugin down, as loadAll's rollback would.
+    expect(shutdowns).toBeGreaterThan(0);
+  });
+});

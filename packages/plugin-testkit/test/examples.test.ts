@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryNetwork } from '../src/index.js';
+import { PayloadKindConflictError, registered } from '@mesh/daemonapi';
 import type { Plugin, PluginPayload } from '@mesh/daemonapi';
 import {
   COUNTER_ACK_KIND,
@@ -82,5 +83,65 @@ describe('example plugins on the in-memory network', () => {
     await host.forgetPeer(peer.nodeId());
     expect(counter.totals.size).toBe(0);
     updates.close();
+  });
+});
+
+describe('the engine path: registered plugins through loadAll on a three-daemon network', () => {
+  it('loads the self-registered examples in sorted order and serves several peers', async () => {
+    network = new MemoryNetwork();
+    const host = network.createDaemon({ name: 'host' });
+    const alice = network.createDaemon({ name: 'alice' });
+    const bob = network.createDaemon({ name: 'bob' });
+    expect(registered()).toEqual(['counter', 'echo']); // the example modules registered on import
+
+    const plugins = await host.loadRegistered();
+    expect(plugins.map((p) => p.name)).toEqual(['counter', 'echo']);
+    expect(host.plugins()).toEqual(plugins);
+
+    // Two peers talk to the echo port at once, each hearing only its own bytes.
+    const sessions = await Promise.all(
+      [alice, bob].map(async (client) => {
+        const rw = client.newConnReadWriter(await client.dialConnection(host.addr(), ECHO_PORT));
+        await rw.write(new TextEncoder().encode(client.name));
+        return { client, rw, reply: (await rw[Symbol.asyncIterator]().next()).value };
+      }),
+    );
+    for (const { client, reply } of sessions)
+      expect(new TextDecoder().decode(reply)).toBe(client.name);
+
+    // Payloads sent through the peers' control senders reach the registered counter plugin.
+    await alice.pluginContext('probe').control?.sendDirect(host.nodeId(), {
+      kind: COUNTER_KIND,
+      body: u32(3),
+    });
+    await bob.pluginContext('probe').control?.sendDirect(host.nodeId(), {
+      kind: COUNTER_KIND,
+      body: u32(4),
+    });
+    expect(await host.callMethod('counter.get')).toEqual({
+      [alice.nodeId()]: 3,
+      [bob.nodeId()]: 4,
+    });
+
+    // Stopping the host shuts the registered plugins down: sessions end, the port is free.
+    await host.stop();
+    for (const { rw } of sessions)
+      expect((await rw[Symbol.asyncIterator]().next()).done).toBe(true);
+    expect(host.resources()).toMatchObject({ ports: [], connections: 0, methods: [] });
+  });
+
+  it('refuses registered plugins whose payload kinds clash with ones already hosted, and unwinds them', async () => {
+    network = new MemoryNetwork();
+    const host = network.createDaemon();
+    const squatter: Plugin = {
+      name: 'squatter',
+      payloadKinds: [COUNTER_KIND],
+      init: () => {},
+      shutdown: () => {},
+    };
+    await host.loadPlugins([squatter]);
+    await expect(host.loadRegistered()).rejects.toBeInstanceOf(PayloadKindConflictError);
+    expect(host.plugins()).toEqual([squatter]);
+    expect(host.resources()).toMatchObject({ ports: [], methods: [] });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PayloadKindConflictError, PluginInitError } from '@mesh/daemonapi';
+import { PayloadKindConflictError, PluginInitError, PluginInitTimeoutError } from '@mesh/daemonapi';
 import type { HandshakeService, Plugin, PluginContext } from '@mesh/daemonapi';
 import {
   EPHEMERAL_PORT_START,
@@ -306,6 +306,41 @@ describe('plugin host', () => {
       PluginInitError,
     );
     expect(log).toEqual(['init:x', 'init:y', 'shutdown:y', 'shutdown:x']);
+    expect(a.plugins()).toEqual([]);
+  });
+
+  it('gives up on an init that never settles: after initTimeoutMs, or when the daemon stops', async () => {
+    network = new MemoryNetwork();
+    const a = network.createDaemon();
+    const log: string[] = [];
+    let entered: (() => void) | undefined;
+    let stuckEntered = Promise.resolve();
+    const stuck = (name: string): Plugin => ({
+      name,
+      init: (daemon) => {
+        daemon.ports().bind(0); // half-started: the port must be released by the rollback
+        log.push(`init:${name}`);
+        entered?.();
+        return new Promise<void>(() => {});
+      },
+      shutdown: () => void log.push(`shutdown:${name}`),
+    });
+    const timedOut = (await a
+      .loadPlugins([stuck('slow')], { initTimeoutMs: 10 })
+      .catch((e: unknown) => e)) as PluginInitError;
+    expect(timedOut).toBeInstanceOf(PluginInitError);
+    expect(timedOut.cause).toBeInstanceOf(PluginInitTimeoutError);
+    expect(log).toEqual(['init:slow', 'shutdown:slow']);
+
+    log.length = 0;
+    stuckEntered = new Promise<void>((resolve) => (entered = resolve));
+    const loading = a.loadPlugins([stuck('forever')]).catch((e: unknown) => e);
+    await stuckEntered;
+    await a.stop();
+    const stopped = (await loading) as PluginInitError;
+    expect(stopped).toBeInstanceOf(PluginInitError);
+    expect(stopped.cause).toMatchObject({ code: 'DAEMON_STOPPED' });
+    expect(log).toEqual(['init:forever', 'shutdown:forever']);
     expect(a.plugins()).toEqual([]);
   });
 

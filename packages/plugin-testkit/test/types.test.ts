@@ -1,10 +1,12 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { Daemon, Factory, PluginHookFailure } from '@mesh/daemonapi';
+import type { Daemon, Factory, Plugin, PluginHookFailure } from '@mesh/daemonapi';
 import type { MemoryDaemon } from '../src/index.js';
 import {
   checkPluginCompliance,
   describePluginCompliance,
   matchTopic,
+  registeredFactory,
+  snapshotPluginRegistry,
   type ComplianceCheckId,
   type ComplianceResult,
   type PluginComplianceOptions,
@@ -13,6 +15,9 @@ import {
 describe('public shapes', () => {
   it('MemoryDaemon satisfies the Daemon contract', () => {
     expectTypeOf<MemoryDaemon>().toExtend<Daemon>();
+    expectTypeOf<MemoryDaemon['loadRegistered']>().toEqualTypeOf<
+      (options?: { readonly initTimeoutMs?: number }) => Promise<Plugin[]>
+    >();
     expectTypeOf<MemoryDaemon['forgetPeer']>().returns.toEqualTypeOf<
       Promise<PluginHookFailure[]>
     >();
@@ -34,6 +39,11 @@ describe('public shapes', () => {
       | 'repeat-shutdown'
       | 'shutdown-without-init'
       | 'fault-isolation'
+    >();
+    expectTypeOf(snapshotPluginRegistry).toEqualTypeOf<() => () => void>();
+    expectTypeOf(registeredFactory).toEqualTypeOf<(name: string) => Factory | undefined>();
+    expectTypeOf<PluginComplianceOptions['expectRegistered']>().toEqualTypeOf<
+      boolean | undefined
     >();
     expectTypeOf(matchTopic).toEqualTypeOf<(pattern: string, topic: string) => boolean>();
   });

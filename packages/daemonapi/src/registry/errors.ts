@@ -4,6 +4,7 @@ export type DaemonApiErrorCode =
   | 'PLUGIN_DUPLICATE'
   | 'PLUGIN_NAME_MISMATCH'
   | 'PLUGIN_INIT_FAILED'
+  | 'PLUGIN_INIT_TIMEOUT'
   | 'PLUGIN_STOP_FAILED'
   | 'PLUGIN_SHUTDOWN_TIMEOUT'
   | 'PLUGIN_SHUTDOWN_FAILED'
@@ -86,6 +87,25 @@ export class PluginInitError extends DaemonApiError {
     this.name = 'PluginInitError';
     this.plugin = plugin;
     this.rollbackError = rollbackError;
+  }
+}
+
+/**
+ * A plugin's `init` had not settled after `LoadAllOptions.initTimeoutMs`; it is the `cause` of
+ * the {@link PluginInitError} that `loadAll` rejects with.
+ */
+export class PluginInitTimeoutError extends DaemonApiError {
+  /** The plugin whose `init` did not finish. */
+  readonly plugin: string;
+  /** The deadline it missed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** Creates the error. */
+  constructor(plugin: string, timeoutMs: number) {
+    super('PLUGIN_INIT_TIMEOUT', `plugin "${plugin}" did not finish init within ${timeoutMs} ms`);
+    this.name = 'PluginInitTimeoutError';
+    this.plugin = plugin;
+    this.timeoutMs = timeoutMs;
   }
 }
 

@@ -2,11 +2,13 @@ import { noopLogger } from '../contract/logger.js';
 import {
   PayloadKindConflictError,
   PluginInitError,
+  PluginInitTimeoutError,
   PluginNameMismatchError,
   PluginShutdownError,
 } from './errors.js';
 import { globalRegistry } from './global.js';
 import { shutdownAll } from './shutdown.js';
+import { isThenable } from './thenable.js';
 import type { Daemon } from '../contract/daemon.js';
 import type { IdentitySecrets } from '../contract/identity.js';
 import type { Logger } from '../contract/logger.js';
@@ -27,9 +29,18 @@ export interface PluginServices {
 export interface LoadAllOptions {
   /**
    * Daemon-wide cancellation, handed to plugins as `context.signal`. Aborting it while plugins
-   * load stops loading (the plugins already initialised are shut down again).
+   * load stops loading at once, even during an `init` that has not settled (that plugin and the
+   * ones initialised before it are shut down again, and `loadAll` rejects with the abort reason
+   * as `cause`).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Deadline for each plugin's `init`, in milliseconds. A plugin whose `init` has not settled by
+   * then is abandoned and shut down with the others, and `loadAll` rejects with a
+   * {@link PluginInitError} whose `cause` is a `PluginInitTimeoutError`.
+   * @defaultValue no deadline (only `signal` interrupts a slow `init`)
+   */
+  readonly initTimeoutMs?: number;
   /**
    * The engine's logger; each plugin gets `logger.child(name)`.
    * @defaultValue {@link noopLogger}
@@ -52,7 +63,8 @@ export interface LoadAllOptions {
  * the failing plugin and every plugin initialised before it are shut down (in reverse order)
  * and the promise rejects, so nothing is left running.
  * @returns the initialised plugins in sorted-name order, ready for {@link shutdownAll}.
- * @throws PluginInitError naming the failing plugin, with its failure as `cause`.
+ * @throws PluginInitError naming the failing plugin, with its failure as `cause` (the abort
+ *   reason when `signal` aborted, a `PluginInitTimeoutError` when `initTimeoutMs` passed).
  * @throws PayloadKindConflictError when two plugins claim one payload kind.
  * @throws IncompatibleContractError when the registry belongs to an incompatible copy.
  */
@@ -78,7 +90,12 @@ export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Pro
     try {
       signal.throwIfAborted();
       started.push(plugin);
-      await plugin.init(daemon, pluginContext(plugin.name, signal, logger, options));
+      await settleInit(
+        plugin.name,
+        plugin.init(daemon, pluginContext(plugin.name, signal, logger, options)),
+        signal,
+        options.initTimeoutMs,
+      );
     } catch (error) {
       let rollbackError: PluginShutdownError | undefined;
       try {
@@ -94,6 +111,43 @@ export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Pro
     }
   }
   return plugins;
+}
+
+/**
+ * Waits for what `init` returned, but no longer than until `signal` aborts or `timeoutMs` passes,
+ * so a plugin whose `init` never settles cannot hold the daemon's start (or its stop) forever.
+ */
+async function settleInit(
+  name: string,
+  result: Promise<void> | void,
+  signal: AbortSignal,
+  timeoutMs: number | undefined,
+): Promise<void> {
+  if (!isThenable(result)) return;
+  const pending = Promise.resolve(result);
+  // An abandoned init may still reject later; that must not become an unhandled rejection.
+  pending.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const interrupted = new Promise<{ readonly reason: unknown }>((resolve) => {
+    onAbort = () => resolve({ reason: signal.reason });
+    // The signal may have been aborted while `init` ran synchronously.
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        resolve({ reason: new PluginInitTimeoutError(name, timeoutMs) });
+      }, timeoutMs);
+    }
+  });
+  try {
+    const outcome = await Promise.race([pending.then(() => undefined), interrupted]);
+    if (outcome !== undefined) throw outcome.reason;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { PluginShutdownError, PluginShutdownTimeoutError, PluginStopError } from './errors.js';
+import { isThenable } from './thenable.js';
 import type { PluginShutdownFailure } from './errors.js';
 import type { Plugin } from '../contract/plugin.js';
 
@@ -77,13 +78,4 @@ export async function shutdownAll(
     if (signal !== undefined && onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }
   if (failures.length > 0) throw new PluginShutdownError(failures);
-}
-
-/** Whether `shutdown` returned something to wait for. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,4 +1,5 @@
 import { registered } from '@mesh/daemonapi';
+import { registeredFactory } from '../registry/snapshot.js';
 import { MemoryNetwork } from '../network/memory-network.js';
 import {
   abortListenerCount,
@@ -153,10 +154,29 @@ const stableName: ComplianceCheck = {
       failures.push(
         'factory returned the same instance twice; each call must build a fresh plugin',
       );
-    if (options.expectRegistered === true && !registered().includes(options.name)) {
-      failures.push(
-        `no plugin is registered as "${options.name}" (registered: ${registered().join(', ') || 'none'})`,
-      );
+    let names: string[];
+    try {
+      names = registered();
+    } catch (error) {
+      return [...failures, `the plugin registry is unusable: ${describeError(error)}`];
+    }
+    const registeredAs = registeredFactory(options.name);
+    if (registeredAs === undefined) {
+      if (options.expectRegistered === true)
+        failures.push(
+          `no plugin is registered as "${options.name}" (registered: ${names.join(', ') || 'none'})`,
+        );
+    } else {
+      // Build through the registered factory too, exactly as loadAll will.
+      try {
+        const built = registeredAs();
+        if (built.name !== options.name)
+          failures.push(
+            `the factory registered as "${options.name}" builds a plugin named "${built.name}"`,
+          );
+      } catch (error) {
+        failures.push(`the factory registered as "${options.name}" threw ${describeError(error)}`);
+      }
     }
     return failures;
   },

@@ -28,7 +28,9 @@ export interface PluginComplianceOptions {
   /** Builds a fresh plugin instance (the factory given to `registerPlugin`). */
   readonly factory: Factory;
   /**
-   * Also require that `registerPlugin(name, …)` has run (the plugin module registers itself on import).
+   * Also require that `registerPlugin(name, …)` has run (the plugin module registers itself on
+   * import). Whenever `name` is registered, with or without this option, the registered factory
+   * must build a plugin named `name`, as `loadAll` requires.
    * @defaultValue false
    */
   readonly expectRegistered?: boolean;

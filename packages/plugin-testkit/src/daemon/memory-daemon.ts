@@ -3,6 +3,7 @@ import {
   PluginShutdownError,
   assertDistinctPayloadKinds,
   dispatchPayload,
+  loadAll,
   noopLogger,
   notifyPeerForgotten,
   shutdownAll,
@@ -12,6 +13,7 @@ import { MemoryConnReadWriter, MemoryConnection } from '../network/connection.js
 import { MemoryPortAllocator } from '../network/ports.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { MemoryDaemonError } from './errors.js';
+import { awaitInit } from './init-deadline.js';
 import { MemoryIdentity, randomX25519PublicKey } from './identity.js';
 import { MemoryPeerDirectory } from './peer-directory.js';
 import type { Clock } from '../clock/manual-clock.js';
@@ -500,17 +502,27 @@ export class MemoryDaemon implements Daemon {
 
   /**
    * Initialises `plugins` in the given order, the way `loadAll` does for the registry: payload
-   * kinds are checked first, and a failure shuts the failing and earlier plugins down again.
+   * kinds are checked first, and a failure shuts the failing and earlier plugins down again. An
+   * `init` that has not settled when the daemon stops, or after `initTimeoutMs`, counts as failed.
    * @throws PluginInitError / PayloadKindConflictError, as `loadAll`.
    */
-  async loadPlugins(plugins: readonly Plugin[]): Promise<void> {
+  async loadPlugins(
+    plugins: readonly Plugin[],
+    options: { readonly initTimeoutMs?: number } = {},
+  ): Promise<void> {
     this.#assertRunning();
     assertDistinctPayloadKinds([...this.#plugins, ...plugins]);
     const started: Plugin[] = [];
     for (const plugin of plugins) {
       started.push(plugin);
       try {
-        await plugin.init(this, this.pluginContext(plugin.name));
+        this.#lifetime.signal.throwIfAborted();
+        await awaitInit(
+          plugin.name,
+          plugin.init(this, this.pluginContext(plugin.name)),
+          this.#lifetime.signal,
+          options.initTimeoutMs,
+        );
       } catch (error) {
         let rollback: PluginShutdownError | undefined;
         await shutdownAll(started, { timeoutMs: this.#options.stopTimeoutMs ?? 5000 }).catch(
@@ -522,6 +534,43 @@ export class MemoryDaemon implements Daemon {
       }
     }
     this.#plugins.push(...started);
+  }
+
+  /**
+   * Loads every plugin of the process-wide registry exactly as the engine does, through
+   * `loadAll` (sorted-name order, rollback on failure, this daemon's signal, logger, services and
+   * data directories), then hosts them like {@link loadPlugins}: payloads, forgotten-peer hooks
+   * and `stop` reach them.
+   * @returns the plugins loaded, in sorted-name order.
+   * @throws PluginInitError / PayloadKindConflictError, as `loadAll`.
+   */
+  async loadRegistered(options: { readonly initTimeoutMs?: number } = {}): Promise<Plugin[]> {
+    this.#assertRunning();
+    const dataDir = this.#options.dataDir;
+    const plugins = await loadAll(this, {
+      signal: this.#lifetime.signal,
+      logger: this.#logger,
+      services: {
+        peers: this.peerDirectory,
+        control: this.#control,
+        ...(this.#identity === undefined ? {} : { secrets: this.#identity }),
+      },
+      shutdownTimeoutMs: this.#options.stopTimeoutMs ?? 5000,
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(options.initTimeoutMs === undefined ? {} : { initTimeoutMs: options.initTimeoutMs }),
+    });
+    try {
+      // loadAll checked the registry's claims among themselves; these must not clash with the
+      // plugins this daemon already hosts either.
+      assertDistinctPayloadKinds([...this.#plugins, ...plugins]);
+    } catch (error) {
+      await shutdownAll(plugins, { timeoutMs: this.#options.stopTimeoutMs ?? 5000 }).catch(
+        () => {},
+      );
+      throw error;
+    }
+    this.#plugins.push(...plugins);
+    return plugins;
   }
 
   /** Shuts every loaded plugin down in reverse order (see `shutdownAll`) and forgets them. */

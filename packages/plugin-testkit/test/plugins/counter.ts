@@ -4,6 +4,7 @@
  * with `counter.ack`, forgets a peer's total when the daemon forgets the peer, and publishes
  * the totals on a timer. Malformed payloads throw (the daemon contains the error).
  */
+import { registerPlugin } from '@mesh/daemonapi';
 import { untilAborted } from './echo.js';
 import type { ControlSender, Daemon, Plugin, PluginContext, PluginPayload } from '@mesh/daemonapi';
 
@@ -99,3 +100,6 @@ export class CounterPlugin implements Plugin {
     await untilAborted(Promise.allSettled(running.inflight), signal);
   }
 }
+
+// Importing the module registers the plugin, as a plugin package's entry point does.
+registerPlugin('counter', () => new CounterPlugin());

@@ -3,6 +3,7 @@
  * Shows the shape a well-behaved plugin has: everything opened in `init` is tracked and
  * released in `shutdown`, which stops waiting once its signal is aborted.
  */
+import { registerPlugin } from '@mesh/daemonapi';
 import type { Connection, Daemon, Listener, Plugin, PluginContext } from '@mesh/daemonapi';
 
 /** Default echo port. */
@@ -78,6 +79,9 @@ export class EchoPlugin implements Plugin {
 export function createEchoPlugin(options?: EchoOptions): EchoPlugin {
   return new EchoPlugin(options);
 }
+
+// Importing the module registers the plugin, as a plugin package's entry point does.
+registerPlugin('echo', () => createEchoPlugin());
 
 /** Waits for `work`, but no longer than until `signal` aborts. */
 export async function untilAborted(work: Promise<unknown>, signal: AbortSignal): Promise<void> {
