@@ -193,6 +193,20 @@ describe('mesh-rendezvous binary', () => {
     const { code, stdout } = await runToExit(['--help']);
     expect(code).toBe(0);
     for (const flag of FLAGS) expect(stdout).toContain(`--${flag.name}`);
+    // The flags the issue names, independently of the table the help text is built from.
+    for (const name of [
+      'registry-addr',
+      'beacon-addr',
+      'ws-addr',
+      'store',
+      'admin-token',
+      'metrics-addr',
+      'log-level',
+      'log-format',
+      'config',
+    ]) {
+      expect(stdout).toMatch(new RegExp(`--${name} <[^>]+>\\s+\\S`));
+    }
   });
 
   it('exits 2 on a bad flag', async () => {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Beacon } from '../src/index.js';
@@ -155,5 +156,24 @@ describe('beacon over WebSocket', () => {
       ws.on('error', () => {});
     });
     expect(rejected).toBe(404);
+  });
+
+  it('survives clients that reset a refused upgrade, and keeps serving', async () => {
+    const beacon = await startBeacon();
+    const { port, url } = beacon.address().ws!;
+    for (let i = 0; i < 10; i++) {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write(
+        'GET /elsewhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      // Once the 404 arrives the server has handled the upgrade; a reset now hits its socket.
+      await once(s, 'data');
+      s.resetAndDestroy();
+      await once(s, 'close');
+    }
+    const w = cleanup.add(await WsNode.open(url));
+    expect((await w.discover(9)).kind).toBe('discover-reply');
   });
 });

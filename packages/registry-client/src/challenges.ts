@@ -35,6 +35,13 @@ export const challenges = {
   joinNetwork: (node: number, net: number): string => `join_network:${node}:${net}`,
   /** `leave_network:<node>:<net>` */
   leaveNetwork: (node: number, net: number): string => `leave_network:${node}:${net}`,
+  /** `invite:<inviter>:<net>:<target>` (invite_to_network) */
+  invite: (inviter: number, net: number, target: number): string =>
+    `invite:${inviter}:${net}:${target}`,
+  /** `poll_invites:<node>` */
+  pollInvites: (node: number): string => `poll_invites:${node}`,
+  /** `respond_invite:<node>:<net>` */
+  respondInvite: (node: number, net: number): string => `respond_invite:${node}:${net}`,
   /** `set_key_expiry:<node>` */
   setKeyExpiry: (node: number): string => `set_key_expiry:${node}`,
 } as const;

@@ -30,6 +30,7 @@ export type {
   JoinNetworkResult,
   JsonObject,
   KeyInfo,
+  NetworkInvite,
   NetworkSummary,
   NodeInfo,
   NodeListing,

@@ -258,6 +258,18 @@ export interface JoinNetworkResult {
   readonly address: string;
 }
 
+/** A pending network invitation, as `pollInvites` returns it. */
+export interface NetworkInvite {
+  /** Network the node is invited to. */
+  readonly networkId: number;
+  /** Its name. */
+  readonly networkName: string;
+  /** Member who invited this node. */
+  readonly inviterId: number;
+  /** Unix seconds. */
+  readonly timestamp: number;
+}
+
 /** Result of `rotateKey`. */
 export interface RotateKeyResult {
   /** Node id (unchanged). */

@@ -245,4 +245,20 @@ describe('transport behaviour', () => {
     await client.close();
     await expect(client.beaconList()).rejects.toMatchObject({ code: 'CLOSED' });
   });
+
+  it('close() during a reconnect backoff ends the call at once with CLOSED', async () => {
+    const { client, fake } = await setup(() => null, {
+      reconnect: { attempts: 5, initialDelayMs: 600_000, maxDelayMs: 600_000 },
+      logger: {
+        debug: (msg) => {
+          // The first connect attempt failed; the client now sleeps 10 minutes before the next.
+          if (msg === 'registry connect failed') setImmediate(() => void client.close());
+        },
+        warn() {},
+      },
+    });
+    await fake.close();
+    fakes.splice(0);
+    await expect(client.beaconList()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
 });

@@ -29,6 +29,7 @@ export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export type { RegistryStore, StoreWrite, StoredState } from './store/store.js';
 export type {
   Inbox,
+  InboxInvite,
   InboxRequest,
   InboxResponse,
   NetworkRecord,

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RegistryServer } from '../src/index.js';
-import { Harness, binaryFrame, jsonMessage } from './helpers.js';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { Harness, RawSocket, binaryFrame, jsonMessage } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -129,7 +131,66 @@ describe('bad input closes only the offending connection', () => {
   });
 });
 
+describe('buffered input budget', () => {
+  it('sheds the connection holding the most unfinished input; others keep being served', async () => {
+    const server = await h.server({ maxBufferedBytes: 1000 });
+    const small = await h.raw(server);
+    const big = await h.raw(server);
+    // Both announce frames they never finish; together they exceed the budget.
+    small.write(Buffer.concat([Buffer.from([0, 0, 0x10, 0]), Buffer.alloc(300, 0x20)]));
+    await stillServes(server); // ordering: the small prefix is buffered before big sends
+    big.write(Buffer.concat([Buffer.from([0, 0, 0x10, 0]), Buffer.alloc(800, 0x20)]));
+    expect(JSON.parse((await big.readUnit()).toString()).error).toMatch(/server busy/);
+    await big.untilClosed();
+    expect(small.closed).toBe(false);
+    // The small one can still finish its request (4096 bytes of JSON whitespace + an object).
+    const rest = Buffer.alloc(0x1000 - 300, 0x20);
+    rest.write('{"type":"beacon_list"}', rest.length - 22);
+    small.write(rest);
+    expect(JSON.parse((await small.readUnit()).toString())).toEqual({
+      type: 'beacon_list_ok',
+      beacons: [],
+    });
+    await stillServes(server);
+  });
+
+  it('a client that never closes its side after an error is closed at the write deadline', async () => {
+    let dropped!: () => void;
+    const droppedAt = new Promise<void>((resolve) => (dropped = resolve));
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn(_msg: string, fields?: Record<string, unknown>) {
+        if (fields?.['reason'] === 'no close after the error response') dropped();
+      },
+    };
+    const server = await h.server({ writeDeadlineMs: 200, idleTimeoutMs: 600_000, logger });
+    const socket = connect({ host: '127.0.0.1', port: server.address().port, allowHalfOpen: true });
+    h.sockets.push(socket);
+    await once(socket, 'connect');
+    const raw = new RawSocket(socket);
+    raw.write(Buffer.alloc(4)); // zero length: error, then the server half-closes
+    expect(JSON.parse((await raw.readUnit()).toString()).error).toMatch(/too short/);
+    // This client never ends its side; the server must not wait for the 10-minute idle timeout.
+    await droppedAt;
+    // The socket was destroyed; its close event follows within a few event-loop turns.
+    while (server.stats().connections > 0) await new Promise((r) => setImmediate(r));
+    expect(raw.closed).toBe(false); // the server did not wait for the client
+  });
+});
+
 describe('connection caps', () => {
+  it('refuses connections over the total cap', async () => {
+    const server = await h.server({ maxConnections: 1 });
+    const one = await h.raw(server);
+    const two = await h.raw(server);
+    await two.untilClosed();
+    expect(one.closed).toBe(false);
+    one.write(jsonMessage({ type: 'beacon_list' }));
+    expect(JSON.parse((await one.readUnit()).toString())['type']).toBe('beacon_list_ok');
+  });
+
   it('refuses connections over the per-IP cap and accepts again once one closes', async () => {
     const server = await h.server({ maxConnectionsPerIp: 2 });
     const one = await h.raw(server);

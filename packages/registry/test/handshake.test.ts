@@ -60,4 +60,22 @@ describe('handshake relay', () => {
       'r2',
     ]);
   });
+
+  it('report_trust refuses ids the registry never assigned, but accepts a reaped peer', async () => {
+    let now = 1_700_000_000_000;
+    const server = await h.server({ now: () => now, staleThresholdMs: 60_000 });
+    const a = await h.node(server);
+    const b = await h.node(server);
+    await expect(a.client.reportTrust(4242)).rejects.toMatchObject({
+      remoteMessage: /never registered/,
+    });
+    await expect(a.client.reportTrust(0)).rejects.toMatchObject({
+      remoteMessage: /never registered/,
+    });
+    now += 61_000;
+    await a.client.heartbeat();
+    expect(server.reapNow()).toBe(1); // b is gone, its id stays assigned
+    await a.client.reportTrust(b.nodeId);
+    expect(await a.client.checkTrust(b.nodeId)).toBe(true);
+  });
 });

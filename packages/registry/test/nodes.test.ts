@@ -27,6 +27,51 @@ describe('register', () => {
     expect((await c.register({ listenAddr: ':4000', publicKey: oldKey.publicKey })).nodeId).toBe(3);
   });
 
+  it('bounds free-text fields; a changed owner gives up the old owner string', async () => {
+    const server = await h.server();
+    const c = h.client(server);
+    const key = identity();
+    for (const [field, value] of [
+      ['owner', 'o'.repeat(257)],
+      ['version', 'v'.repeat(65)],
+      ['listen_addr', `${'1'.repeat(70)}:4000`],
+    ] as const) {
+      await expect(
+        c.request({
+          type: 'register',
+          public_key: key.publicKey,
+          listen_addr: ':1',
+          [field]: value,
+        }),
+      ).rejects.toMatchObject({ remoteMessage: new RegExp(`${field} too long`) });
+    }
+    const first = await c.register({ listenAddr: ':1', publicKey: key.publicKey, owner: 'old@x' });
+    await c.register({ listenAddr: ':1', publicKey: key.publicKey, owner: 'new@x' });
+    // 'new@x' now reclaims the node; 'old@x' no longer names it, so a stranger gets a fresh id.
+    expect(
+      (await c.register({ listenAddr: ':1', publicKey: identity().publicKey, owner: 'old@x' }))
+        .nodeId,
+    ).not.toBe(first.nodeId);
+    expect(
+      (await c.register({ listenAddr: ':1', publicKey: identity().publicKey, owner: 'new@x' }))
+        .nodeId,
+    ).toBe(first.nodeId);
+    // The same after deregistration, when only the index remembers the old owner.
+    const k2 = identity();
+    const signed = h.client(server, { signer: k2.sign });
+    const second = await signed.register({
+      listenAddr: ':1',
+      publicKey: k2.publicKey,
+      owner: 'a@y',
+    });
+    await signed.deregister();
+    await signed.register({ listenAddr: ':1', publicKey: k2.publicKey, owner: 'b@y' });
+    expect(
+      (await c.register({ listenAddr: ':1', publicKey: identity().publicKey, owner: 'a@y' }))
+        .nodeId,
+    ).not.toBe(second.nodeId);
+  });
+
   it('rejects malformed keys and keeps the key index across deregistration', async () => {
     const server = await h.server();
     const c = h.client(server);

@@ -29,6 +29,7 @@ describe('durable SQLite store', () => {
       nodeId: a.nodeId,
     });
     await b.client.requestHandshake(a.nodeId, 'after restart');
+    await a.client.inviteToNetwork(networkId, b.nodeId);
     await a.client.heartbeat();
     await a.client.close();
     await b.client.close();
@@ -58,6 +59,9 @@ describe('durable SQLite store', () => {
       expect.objectContaining({ fromNodeId: b.nodeId, justification: 'after restart' }),
     ]);
     const b2 = h.client(second, { signer: b.id.sign, nodeId: b.nodeId });
+    expect(await b2.pollInvites()).toEqual([
+      expect.objectContaining({ networkId, inviterId: a.nodeId, networkName: 'persist' }),
+    ]);
     await expect(b2.joinNetwork({ networkId, token: 'x' })).rejects.toMatchObject({
       code: 'REMOTE',
     });

@@ -166,5 +166,17 @@ describe('raw bytes, no client library', () => {
     const badSig = await sock.readUnit();
     expect(badSig[0]).toBe(0xff);
     expect(badSig.subarray(3).toString()).toMatch(/signature/);
+
+    // Binary resolve checks resolve:<requester>:<target> too: a signature over the swapped ids fails.
+    sock.write(binaryFrame(0x03, Buffer.concat([u32(1), u32(1), a.sign('resolve:1:2')])));
+    const badResolve = await sock.readUnit();
+    expect(badResolve[0]).toBe(0xff);
+    expect(badResolve.subarray(3).toString()).toMatch(/signature verification failed/);
+    // And a heartbeat signed with the right key over the wrong node id.
+    sock.write(binaryFrame(0x01, Buffer.concat([u32(1), a.sign('heartbeat:2')])));
+    expect((await sock.readUnit())[0]).toBe(0xff);
+    // The connection is still usable afterwards.
+    sock.write(binaryFrame(0x01, Buffer.concat([u32(1), a.sign('heartbeat:1')])));
+    expect((await sock.readUnit())[0]).toBe(0x81);
   });
 });

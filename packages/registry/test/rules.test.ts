@@ -168,6 +168,62 @@ describe('network rules', () => {
     });
   });
 
+  it('invitations: only members invite; poll keeps them; accept joins, decline does not', async () => {
+    const server = await h.server({ adminToken: ADMIN });
+    const owner = await h.node(server);
+    const guest = await h.node(server);
+    const outsider = await h.node(server);
+    const inv = await h.client(server).createNetwork({
+      name: 'inv',
+      adminToken: ADMIN,
+      joinRule: 'invite',
+      nodeId: owner.nodeId,
+    });
+    const other = await h.client(server).createNetwork({
+      name: 'other',
+      adminToken: ADMIN,
+      joinRule: 'invite',
+      nodeId: owner.nodeId,
+    });
+    await expect(
+      outsider.client.inviteToNetwork(inv.networkId, guest.nodeId),
+    ).rejects.toMatchObject({ remoteMessage: /not a member/ });
+    await expect(owner.client.inviteToNetwork(inv.networkId, 999)).rejects.toMatchObject({
+      remoteMessage: /not registered/,
+    });
+    await expect(owner.client.inviteToNetwork(inv.networkId, owner.nodeId)).rejects.toMatchObject({
+      remoteMessage: /already a member/,
+    });
+    await expect(guest.client.respondInvite(inv.networkId, true)).rejects.toMatchObject({
+      remoteMessage: /no pending invitation/,
+    });
+    await owner.client.inviteToNetwork(inv.networkId, guest.nodeId);
+    await owner.client.inviteToNetwork(inv.networkId, guest.nodeId); // one per network
+    await owner.client.inviteToNetwork(other.networkId, guest.nodeId);
+    // A handshake poll does not consume invitations, and an invitation poll does not consume them either.
+    await guest.client.pollHandshakes();
+    const polled = await guest.client.pollInvites();
+    expect(polled).toEqual([
+      expect.objectContaining({
+        networkId: inv.networkId,
+        networkName: 'inv',
+        inviterId: owner.nodeId,
+      }),
+      expect.objectContaining({ networkId: other.networkId, networkName: 'other' }),
+    ]);
+    expect(await guest.client.pollInvites()).toHaveLength(2);
+
+    expect(await guest.client.respondInvite(inv.networkId, true)).toBe(
+      `${inv.networkId}:000${inv.networkId}.0000.000${guest.nodeId}`,
+    );
+    expect(await guest.client.respondInvite(other.networkId, false)).toBeUndefined();
+    expect(await guest.client.pollInvites()).toEqual([]);
+    expect((await guest.client.lookup(guest.nodeId)).networks).toEqual([0, inv.networkId]);
+    await expect(guest.client.respondInvite(other.networkId, true)).rejects.toMatchObject({
+      remoteMessage: /no pending invitation/,
+    });
+  });
+
   it('validates NetworkRules on create_network', async () => {
     const server = await h.server({ adminToken: ADMIN });
     const c = h.client(server);

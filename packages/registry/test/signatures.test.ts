@@ -29,8 +29,9 @@ beforeEach(async () => {
     adminToken: ADMIN,
     nodeId: b.nodeId,
   });
-  // b trusts a, and a has a request for b queued, so every operation below is otherwise valid.
+  // b trusts a and has invited a to its network, so every operation below is otherwise valid.
   await b.client.reportTrust(a.nodeId);
+  await b.client.inviteToNetwork(networkId, a.nodeId);
   ctx = {
     server,
     raw,
@@ -43,6 +44,8 @@ beforeEach(async () => {
 /** Each signed operation: the message (without signature) and its exact challenge string. */
 const cases: {
   name: string;
+  /** Which node must sign (default a). */
+  signer?: 'a' | 'b';
   build: (c: Ctx) => { msg: Record<string, unknown>; challenge: string };
 }[] = [
   {
@@ -156,6 +159,34 @@ const cases: {
     }),
   },
   {
+    // b is a member of the network (it created it) and invites a.
+    name: 'invite_to_network',
+    signer: 'b',
+    build: ({ a, b, net }) => ({
+      msg: {
+        type: 'invite_to_network',
+        network_id: net,
+        inviter_id: b.nodeId,
+        target_node_id: a.nodeId,
+      },
+      challenge: `invite:${b.nodeId}:${net}:${a.nodeId}`,
+    }),
+  },
+  {
+    name: 'poll_invites',
+    build: ({ a }) => ({
+      msg: { type: 'poll_invites', node_id: a.nodeId },
+      challenge: `poll_invites:${a.nodeId}`,
+    }),
+  },
+  {
+    name: 'respond_invite',
+    build: ({ a, net }) => ({
+      msg: { type: 'respond_invite', node_id: a.nodeId, network_id: net, accept: true },
+      challenge: `respond_invite:${a.nodeId}:${net}`,
+    }),
+  },
+  {
     name: 'set_key_expiry',
     build: ({ a }) => ({
       msg: { type: 'set_key_expiry', node_id: a.nodeId, expires_at: '2030-01-01T00:00:00Z' },
@@ -180,11 +211,12 @@ describe('every signed operation verifies its exact challenge string', () => {
       });
       // Right key, wrong challenge text (a one-character change) is refused too.
       await expect(
-        ctx.raw.request({ ...msg, signature: ctx.a.id.signB64(`${challenge}0`) }),
+        ctx.raw.request({ ...msg, signature: ctx[c.signer ?? 'a'].id.signB64(`${challenge}0`) }),
       ).rejects.toMatchObject({
         remoteMessage: /signature verification failed/,
       });
-      const ok = await ctx.raw.request({ ...msg, signature: ctx.a.id.signB64(challenge) });
+      const signer = ctx[c.signer ?? 'a'].id;
+      const ok = await ctx.raw.request({ ...msg, signature: signer.signB64(challenge) });
       expect(ok['type']).toBe(`${c.name}_ok`);
     });
   }

@@ -71,6 +71,11 @@ export async function bindWs(
   server.on('clientError', (_err, socket) => socket.destroy());
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node's HTTP server drops its own error listener from an upgraded socket; without one, a
+    // client resetting mid-upgrade (ECONNRESET) would crash the whole process.
+    socket.on('error', (err) =>
+      logger.debug('beacon ws upgrade socket error', { err: err.message }),
+    );
     const path = (req.url ?? '').split('?')[0];
     if (path !== settings.path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

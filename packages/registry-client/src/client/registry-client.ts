@@ -24,6 +24,7 @@ import type {
   JoinNetworkResult,
   JsonObject,
   KeyInfo,
+  NetworkInvite,
   NetworkSummary,
   NodeInfo,
   NodeListing,
@@ -74,6 +75,8 @@ export class RegistryClient {
   #conn: RegistryConnection | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Aborted by close(), so a reconnect backoff does not outlive the client. */
+  readonly #closeController = new AbortController();
 
   /** @param options - where the registry is and how to talk to it */
   constructor(options: RegistryClientOptions) {
@@ -117,6 +120,7 @@ export class RegistryClient {
   /** Closes the connection; later calls fail with `CLOSED`. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closeController.abort();
     this.#conn?.destroy();
     this.#conn = undefined;
   }
@@ -575,6 +579,57 @@ export class RegistryClient {
     await this.request(await this.#sign(msg, challenges.leaveNetwork(node, networkId)), options);
   }
 
+  /** `invite_to_network` (signed `invite:<inviter>:<net>:<target>`): this node invites `target`. */
+  async inviteToNetwork(
+    networkId: number,
+    target: number,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const node = this.#requireNode();
+    const msg: JsonObject = {
+      type: 'invite_to_network',
+      network_id: networkId,
+      inviter_id: node,
+      target_node_id: target,
+    };
+    await this.request(await this.#sign(msg, challenges.invite(node, networkId, target)), options);
+  }
+
+  /** `poll_invites` (signed `poll_invites:<node>`): invitations waiting for an answer. */
+  async pollInvites(options: CallOptions = {}): Promise<NetworkInvite[]> {
+    const node = this.#requireNode();
+    const r = await this.request(
+      await this.#sign({ type: 'poll_invites', node_id: node }, challenges.pollInvites(node)),
+      options,
+    );
+    return objects(r, 'invites').map((i) => ({
+      networkId: num(i, 'network_id'),
+      networkName: str(i, 'network_name'),
+      inviterId: num(i, 'inviter_id'),
+      timestamp: num(i, 'timestamp'),
+    }));
+  }
+
+  /**
+   * `respond_invite` (signed `respond_invite:<node>:<net>`): accepting joins the network.
+   * @returns the node's address in the network when accepted.
+   */
+  async respondInvite(
+    networkId: number,
+    accept: boolean,
+    options: CallOptions = {},
+  ): Promise<string | undefined> {
+    const node = this.#requireNode();
+    const r = await this.request(
+      await this.#sign(
+        { type: 'respond_invite', node_id: node, network_id: networkId, accept },
+        challenges.respondInvite(node, networkId),
+      ),
+      options,
+    );
+    return typeof r['address'] === 'string' ? r['address'] : undefined;
+  }
+
   // ---------------------------------------------------------------- beacons
 
   /** `beacon_register` (admin token): announce a beacon; entries expire after 60 s. */
@@ -654,21 +709,28 @@ export class RegistryClient {
         });
       if (this.#closed) throw new RegistryClientError('CLOSED', 'registry client closed');
       try {
-        this.#conn = await RegistryConnection.open(
+        const conn = await RegistryConnection.open(
           this.#host,
           this.#port,
           this.#binary,
           this.#connectTimeoutMs,
         );
-        return this.#conn;
+        // close() ran while connecting: do not keep a socket nobody will close.
+        if (this.#closed) {
+          conn.destroy();
+          throw new RegistryClientError('CLOSED', 'registry client closed');
+        }
+        this.#conn = conn;
+        return conn;
       } catch (err) {
+        if (err instanceof RegistryClientError && err.code === 'CLOSED') throw err;
         lastErr = err as Error;
         this.#logger.debug('registry connect failed', {
           attempt: attempt + 1,
           error: lastErr.message,
         });
         if (attempt + 1 < this.#attempts) {
-          await sleep(delay, options.signal);
+          await sleep(delay, options.signal, this.#closeController.signal);
           delay = Math.min(delay * 2, this.#maxDelayMs);
         }
       }
@@ -750,18 +812,30 @@ export class RegistryClient {
 }
 
 /** Waits `ms`, rejecting early when the signal aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined, closed: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const done = (): void => {
+      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      closed.removeEventListener('abort', onClose);
+    };
+    const timer = setTimeout(() => {
+      done();
       resolve();
     }, ms);
     const onAbort = (): void => {
-      clearTimeout(timer);
+      done();
       reject(
         new RegistryClientError('ABORTED', 'registry call aborted', { cause: signal?.reason }),
       );
     };
+    const onClose = (): void => {
+      done();
+      reject(new RegistryClientError('CLOSED', 'registry client closed'));
+    };
+    if (closed.aborted) return onClose();
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    closed.addEventListener('abort', onClose, { once: true });
   });
 }

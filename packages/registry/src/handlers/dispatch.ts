@@ -3,7 +3,15 @@ import type { RegistryCore, RequestContext } from '../state/registry-core.js';
 import type { JsonObject } from '../util/fields.js';
 import { beaconList, beaconRegister } from './beacons.js';
 import { listNodes, lookup, punch, resolve, resolveHostname } from './discovery.js';
-import { createNetwork, joinNetwork, leaveNetwork, listNetworks } from './networks.js';
+import {
+  createNetwork,
+  inviteToNetwork,
+  joinNetwork,
+  leaveNetwork,
+  listNetworks,
+  pollInvites,
+  respondInvite,
+} from './networks.js';
 import {
   deregister,
   getKeyInfo,
@@ -52,6 +60,9 @@ export const handlers: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['create_network', createNetwork],
   ['join_network', joinNetwork],
   ['leave_network', leaveNetwork],
+  ['invite_to_network', inviteToNetwork],
+  ['poll_invites', pollInvites],
+  ['respond_invite', respondInvite],
   ['rotate_key', rotateKey],
   ['set_key_expiry', setKeyExpiry],
   ['get_key_info', getKeyInfo],

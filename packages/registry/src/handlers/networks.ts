@@ -4,10 +4,10 @@ import { constantTimeEquals } from '../auth/admin-token.js';
 import { decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
-import type { NetworkRecord } from '../state/records.js';
+import type { Inbox, NetworkRecord } from '../state/records.js';
 import type { StoreWrite } from '../store/store.js';
 import { formatAddress } from '../util/address.js';
-import { optId, optString, reqId, reqNetId, reqString } from '../util/fields.js';
+import { optId, optString, reqBool, reqId, reqNetId, reqString } from '../util/fields.js';
 import type { JsonObject } from '../util/fields.js';
 import { validateNetworkName } from '../util/names.js';
 
@@ -145,4 +145,109 @@ export function leaveNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCo
     );
   core.putNode({ ...node, networks: node.networks.filter((n) => n !== netId) });
   return { type: 'leave_network_ok', network_id: netId };
+}
+
+/**
+ * `invite_to_network`: a member (signing `invite:<inviter>:<net>:<target>`) invites a registered
+ * node; the invitation waits in the target's inbox (one per network, capped like handshakes).
+ */
+export function inviteToNetwork(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): JsonObject {
+  const netId = reqNetId(msg, 'network_id');
+  const inviterId = reqId(msg, 'inviter_id');
+  const targetId = reqId(msg, 'target_node_id');
+  const inviter = core.requireNode(inviterId, `inviter ${inviterId} not registered`);
+  core.authorize(
+    inviter,
+    `invite:${inviterId}:${netId}:${targetId}`,
+    decodeSignature(msg['signature']),
+    ctx,
+  );
+  if (netId === 0)
+    throw new RegistryRequestError('BAD_REQUEST', 'every node is already a member of the backbone');
+  if (!core.networks.has(netId))
+    throw new RegistryRequestError('NOT_FOUND', `network ${netId} not found`);
+  if (!ctx.isAdmin && !core.membersOf(netId).has(inviterId))
+    throw new RegistryRequestError(
+      'DENIED',
+      `node ${inviterId} is not a member of network ${netId} and cannot invite`,
+    );
+  const target = core.requireNode(targetId, `target ${targetId} not registered`);
+  if (target.networks.includes(netId))
+    throw new RegistryRequestError(
+      'CONFLICT',
+      `node ${targetId} is already a member of network ${netId}`,
+    );
+  const old = core.inbox(targetId);
+  const invites = (old.invites ?? []).filter((i) => i.networkId !== netId);
+  if (invites.length >= core.config.inboxLimit)
+    throw new RegistryRequestError('LIMIT', `invitation inbox of node ${targetId} is full`);
+  invites.push({ networkId: netId, inviterId, timestamp: Math.floor(ctx.now / 1000) });
+  const inbox: Inbox = { ...old, invites };
+  core.commit([core.inboxWrite(targetId, inbox)]);
+  core.setInbox(targetId, inbox);
+  return { type: 'invite_to_network_ok', network_id: netId, target_node_id: targetId };
+}
+
+/** `poll_invites` (signed `poll_invites:<node>`): pending invitations; they stay until answered. */
+export function pollInvites(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+  const id = reqId(msg, 'node_id');
+  core.authorize(
+    core.requireNode(id),
+    `poll_invites:${id}`,
+    decodeSignature(msg['signature']),
+    ctx,
+  );
+  const invites: JsonObject[] = [];
+  for (const i of core.inbox(id).invites ?? []) {
+    const net = core.networks.get(i.networkId);
+    if (!net) continue;
+    invites.push({
+      network_id: i.networkId,
+      network_name: net.name,
+      inviter_id: i.inviterId,
+      timestamp: i.timestamp,
+    });
+  }
+  return { type: 'poll_invites_ok', invites };
+}
+
+/**
+ * `respond_invite` (signed `respond_invite:<node>:<net>`): answers a pending invitation; accepting
+ * joins the network whatever its join rule.
+ */
+export function respondInvite(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): JsonObject {
+  const nodeId = reqId(msg, 'node_id');
+  const netId = reqNetId(msg, 'network_id');
+  const accept = reqBool(msg, 'accept');
+  const node = core.requireNode(nodeId);
+  core.authorize(node, `respond_invite:${nodeId}:${netId}`, decodeSignature(msg['signature']), ctx);
+  const old = core.inbox(nodeId);
+  const pending = old.invites ?? [];
+  if (!pending.some((i) => i.networkId === netId))
+    throw new RegistryRequestError(
+      'NOT_FOUND',
+      `node ${nodeId} has no pending invitation to network ${netId}`,
+    );
+  const inbox: Inbox = { ...old, invites: pending.filter((i) => i.networkId !== netId) };
+  if (inbox.invites?.length === 0) delete inbox.invites;
+  const writes: StoreWrite[] = [core.inboxWrite(nodeId, inbox)];
+  const resp: JsonObject = { type: 'respond_invite_ok', network_id: netId, accept };
+  if (accept) {
+    if (!core.networks.has(netId))
+      throw new RegistryRequestError('NOT_FOUND', `network ${netId} not found`);
+    if (!node.networks.includes(netId)) {
+      core.putNode({ ...node, networks: [...node.networks, netId] }, writes);
+    } else core.commit(writes);
+    resp['address'] = formatAddress(netId, nodeId);
+  } else core.commit(writes);
+  core.setInbox(nodeId, inbox);
+  return resp;
 }

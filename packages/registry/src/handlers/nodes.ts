@@ -10,6 +10,15 @@ import { normaliseTags, validateHostname } from '../util/names.js';
 
 const MAX_LAN_ADDRS = 16;
 const MAX_ADDR_LENGTH = 64;
+const MAX_OWNER_LENGTH = 256;
+const MAX_VERSION_LENGTH = 64;
+
+/** Stored free-text fields are bounded, so one client cannot grow the registry's memory at will. */
+function bounded(value: string, field: string, max: number): string {
+  if (value.length > max)
+    throw new RegistryRequestError('BAD_REQUEST', `${field} too long (max ${max} characters)`);
+  return value;
+}
 
 /** The decoded `signature` field, if present and 64 bytes. */
 function challengeSig(msg: JsonObject): Uint8Array | undefined {
@@ -42,11 +51,13 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
       'public_key must be a base64 Ed25519 public key (32 bytes)',
     );
   }
-  const listenAddr = optString(msg, 'listen_addr') ?? '';
-  const owner = optString(msg, 'owner') ?? '';
+  const listenAddr = bounded(optString(msg, 'listen_addr') ?? '', 'listen_addr', MAX_ADDR_LENGTH);
+  const owner = bounded(optString(msg, 'owner') ?? '', 'owner', MAX_OWNER_LENGTH);
   const hostname = optString(msg, 'hostname') ?? '';
   const lan = lanAddrs(msg['lan_addrs']);
-  const version = optString(msg, 'version');
+  const versionText = optString(msg, 'version');
+  const version =
+    versionText === undefined ? undefined : bounded(versionText, 'version', MAX_VERSION_LENGTH);
   const relayOnly = msg['relay_only'] === true;
 
   const known = core.keyIndex.get(publicKey);
@@ -80,6 +91,19 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
   if (known === undefined) writes.push({ kind: 'keyIndex', publicKey, nodeId: id });
   if (owner !== '' && core.ownerIndex.get(owner) !== id)
     writes.push({ kind: 'ownerIndex', owner, nodeId: id });
+  // A node that changes its owner string gives up the old one(s), so the index holds one per
+  // node. The record names the old owner; after deregistration or reaping only the index does
+  // (scanned, but only when the owner string actually changes, which is rare).
+  const dropOwners: string[] = [];
+  if (owner !== '' && core.ownerIndex.get(owner) !== id) {
+    if (existing) {
+      if (existing.owner !== undefined && core.ownerIndex.get(existing.owner) === id)
+        dropOwners.push(existing.owner);
+    } else if (known !== undefined) {
+      for (const [o, n] of core.ownerIndex) if (n === id) dropOwners.push(o);
+    }
+  }
+  for (const o of dropOwners) writes.push({ kind: 'ownerIndex', owner: o, nodeId: undefined });
 
   const sameKey = existing !== undefined && existing.publicKey === publicKey;
   const node: NodeRecord = {
@@ -133,6 +157,7 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
   if (oldKey !== undefined && oldKey !== publicKey && core.keyIndex.get(oldKey) === id)
     core.keyIndex.delete(oldKey);
   if (owner !== '') core.ownerIndex.set(owner, id);
+  for (const o of dropOwners) core.ownerIndex.delete(o);
   core.counters.registrations++;
   core.logger.info('node registered', {
     node_id: id,

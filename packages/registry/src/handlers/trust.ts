@@ -21,6 +21,10 @@ function pairArgs(
     throw new RegistryRequestError('BAD_REQUEST', `${op}: a node cannot pair with itself`);
   const rec = core.requireNode(node);
   core.authorize(rec, `${op}:${node}:${peer}`, decodeSignature(msg['signature']), ctx);
+  // Only ids the registry has assigned (a peer may be reaped right now): otherwise one node could
+  // fill the trust table with pairs for billions of ids that never existed.
+  if (op === 'report_trust' && (peer === 0 || peer >= core.nextNode))
+    throw new RegistryRequestError('NOT_FOUND', `${op}: node ${peer} was never registered`);
   return { node, peer };
 }
 
@@ -89,7 +93,7 @@ export function requestHandshake(
     throw new RegistryRequestError('LIMIT', `handshake inbox of node ${to} is full`);
   }
   requests.push({ fromNodeId: from, justification, timestamp: Math.floor(ctx.now / 1000) });
-  const inbox: Inbox = { requests, responses: old.responses };
+  const inbox: Inbox = { ...old, requests };
   core.commit([core.inboxWrite(to, inbox)]);
   core.setInbox(to, inbox);
   core.counters.handshakeRequests++;
@@ -111,8 +115,10 @@ export function pollHandshakes(
   );
   const inbox = core.inbox(id);
   if (inbox.requests.length + inbox.responses.length > 0) {
-    core.commit([{ kind: 'inbox', nodeId: id, inbox: undefined }]);
-    core.setInbox(id, { requests: [], responses: [] });
+    // Network invitations are answered separately; the poll only drains the handshake queues.
+    const rest: Inbox = { ...inbox, requests: [], responses: [] };
+    core.commit([core.inboxWrite(id, rest)]);
+    core.setInbox(id, rest);
   }
   return {
     type: 'poll_handshakes_ok',
@@ -151,15 +157,15 @@ export function respondHandshake(
   }
   const mine = core.inbox(node);
   const myInbox: Inbox = {
+    ...mine,
     requests: mine.requests.filter((r) => r.fromNodeId !== peer),
-    responses: mine.responses,
   };
   const theirs = core.inbox(peer);
   const responses = theirs.responses.filter((r) => r.fromNodeId !== node);
   responses.push({ fromNodeId: node, accept, timestamp: Math.floor(ctx.now / 1000) });
   // Oldest answers are dropped rather than refusing the responder.
   while (responses.length > core.config.inboxLimit) responses.shift();
-  const peerInbox: Inbox = { requests: theirs.requests, responses };
+  const peerInbox: Inbox = { ...theirs, responses };
   const pair = pairKey(node, peer);
   const writes = [core.inboxWrite(node, myInbox), core.inboxWrite(peer, peerInbox)];
   if (accept) writes.push({ kind: 'trust', pair, present: true });

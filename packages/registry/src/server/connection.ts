@@ -16,6 +16,8 @@ export interface ConnectionHost {
   handleFrame(type: number, payload: Uint8Array, remoteIp: string): Uint8Array;
   /** Logs a connection-level problem. */
   connectionError(remoteIp: string, reason: string): void;
+  /** Reports a change in the bytes this connection holds in unfinished requests. */
+  buffered(conn: ClientConnection, delta: number): void;
 }
 
 type Mode = 'detect' | 'binary' | 'json';
@@ -35,6 +37,8 @@ export class ClientConnection {
   #blocked = false;
   #closing = false;
   #writeTimer: NodeJS.Timeout | undefined;
+  /** Buffer size last reported to the host. */
+  #reported = 0;
 
   constructor(socket: Socket, host: ConnectionHost, remoteIp: string) {
     this.#socket = socket;
@@ -49,21 +53,37 @@ export class ClientConnection {
       if (this.#closing) return;
       this.#buf.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       this.#pump();
+      this.#account();
     });
     socket.on('drain', () => {
+      // After #fail the timer bounds how long a half-closed connection may linger: keep it.
+      if (this.#closing) return;
       if (this.#writeTimer) clearTimeout(this.#writeTimer);
       this.#writeTimer = undefined;
       if (!this.#blocked) return;
       this.#blocked = false;
       socket.resume();
       this.#pump();
+      this.#account();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       if (this.#writeTimer) clearTimeout(this.#writeTimer);
       this.#closing = true;
       this.#buf.clear();
+      this.#account();
     });
+  }
+
+  /** Bytes held in unfinished requests. */
+  get buffered(): number {
+    return this.#buf.length;
+  }
+
+  /** Drops the connection (with an error response) because the server holds too much input. */
+  shed(): void {
+    if (this.#closing) return;
+    this.#fail('server busy: too much buffered request data, try again');
   }
 
   /** Closes the connection now. */
@@ -111,6 +131,13 @@ export class ClientConnection {
     }
   }
 
+  #account(): void {
+    const delta = this.#buf.length - this.#reported;
+    if (delta === 0) return;
+    this.#reported = this.#buf.length;
+    this.#host.buffered(this, delta);
+  }
+
   #isMagic(): boolean {
     for (let i = 0; i < 4; i++) if (this.#buf.byte(i) !== MAGIC[i]) return false;
     return true;
@@ -132,6 +159,7 @@ export class ClientConnection {
     this.#host.connectionError(this.#remoteIp, reason);
     this.#closing = true;
     this.#buf.clear();
+    this.#account();
     const bytes =
       this.#mode === 'binary'
         ? encodeFrame(MsgType.ERROR, encodeError(reason))
@@ -139,7 +167,10 @@ export class ClientConnection {
     // Half-close after the error; the socket keeps draining (and discarding) input so the kernel
     // does not reset the connection before the client read the error, and is destroyed if the
     // client does not close its side within the write deadline.
-    this.#writeTimer = setTimeout(() => this.#socket.destroy(), this.#host.writeDeadlineMs);
+    this.#writeTimer = setTimeout(() => {
+      this.#host.connectionError(this.#remoteIp, 'no close after the error response');
+      this.#socket.destroy();
+    }, this.#host.writeDeadlineMs);
     this.#socket.resume();
     this.#socket.end(bytes);
   }

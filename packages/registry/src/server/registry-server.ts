@@ -66,6 +66,12 @@ export interface RegistryServerOptions {
   readonly maxConnectionsPerIp?: number;
   /** Largest accepted message. @default MAX_MESSAGE_SIZE (64 MiB) */
   readonly maxMessageSize?: number;
+  /**
+   * Bytes of unfinished requests held across all connections; above it the connection holding
+   * the most is closed with a "server busy" error, so slow senders of huge frames cannot exhaust
+   * memory. @default 268435456 (256 MiB)
+   */
+  readonly maxBufferedBytes?: number;
   /** Heartbeats warn when the key expires within this many ms. @default 7 days */
   readonly keyExpiryWarningMs?: number;
   /** Max handshake requests (and responses) queued per node. @default 100 */
@@ -122,6 +128,7 @@ export class RegistryServer {
   readonly #admin: AdminTokenCheck;
   readonly #connections = new Set<ClientConnection>();
   readonly #perIp = new Map<string, number>();
+  #bufferedBytes = 0;
   #core: RegistryCore | undefined;
   #metrics: RegistryMetrics | undefined;
   #server: Server | undefined;
@@ -146,6 +153,7 @@ export class RegistryServer {
       handleFrame: (type, payload, remoteIp) => this.#handleFrame(type, payload, remoteIp),
       connectionError: (remoteIp, reason) =>
         this.#logger.warn('connection closed', { remote: remoteIp, reason }),
+      buffered: (_conn, delta) => this.#onBuffered(delta),
     };
   }
 
@@ -192,19 +200,33 @@ export class RegistryServer {
     const server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
     server.maxConnections = o.maxConnections ?? 65_536;
     this.#server = server;
-    this.#address = await bind(server, o.host ?? '127.0.0.1', o.port ?? 9000);
-    if (o.metricsAddr !== undefined) {
-      const { host, port } = splitHostPort(o.metricsAddr);
-      const http = createHttpServer((req, res) => {
-        if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-          res.end(this.metricsText());
-        } else {
-          res.writeHead(404).end('not found\n');
+    const listenerError = (err: Error): void =>
+      this.#logger.error('listener error', { error: err.message });
+    try {
+      this.#address = await bind(server, o.host ?? '127.0.0.1', o.port ?? 9000, listenerError);
+      if (o.metricsAddr !== undefined) {
+        const { host, port } = splitHostPort(o.metricsAddr);
+        if (!isLoopback(host)) {
+          this.#logger.warn('metrics listener is not on a loopback address', { host });
         }
-      });
-      this.#http = http;
-      this.#metricsAddress = await bind(http, host, port);
+        const http = createHttpServer((req, res) => {
+          if (
+            req.method === 'GET' &&
+            (req.url === '/metrics' || req.url?.startsWith('/metrics?'))
+          ) {
+            res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+            res.end(this.metricsText());
+          } else {
+            res.writeHead(404).end('not found\n');
+          }
+        });
+        this.#http = http;
+        this.#metricsAddress = await bind(http, host, port, listenerError);
+      }
+    } catch (err) {
+      // Do not leave the other listener bound or the store open behind a failed start.
+      await this.close();
+      throw err;
     }
     const reap = setInterval(() => this.reapNow(), o.reapIntervalMs ?? 60_000);
     const flush = setInterval(() => this.#flush(), o.lastSeenFlushMs ?? 5_000);
@@ -334,6 +356,18 @@ export class RegistryServer {
       if (left > 0) this.#perIp.set(remoteIp, left);
       else this.#perIp.delete(remoteIp);
     });
+  }
+
+  #onBuffered(delta: number): void {
+    this.#bufferedBytes += delta;
+    const budget = this.#options.maxBufferedBytes ?? 256 * 1024 * 1024;
+    while (this.#bufferedBytes > budget) {
+      let largest: ClientConnection | undefined;
+      for (const c of this.#connections) if (!largest || c.buffered > largest.buffered) largest = c;
+      if (!largest || largest.buffered === 0) return;
+      // shed() reports the released bytes back here (re-entrantly), which ends the loop.
+      largest.shed();
+    }
   }
 
   #handleJsonBody(body: Uint8Array, remoteIp: string): JsonObject {
@@ -467,8 +501,13 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
   return server;
 }
 
-/** Binds a server and resolves with the bound address. */
-function bind(server: Server | HttpServer, host: string, port: number): Promise<ListenAddress> {
+/** Binds a server and resolves with the bound address; later errors go to `onLateError`. */
+function bind(
+  server: Server | HttpServer,
+  host: string,
+  port: number,
+  onLateError: (err: Error) => void,
+): Promise<ListenAddress> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void =>
       reject(
@@ -481,10 +520,17 @@ function bind(server: Server | HttpServer, host: string, port: number): Promise<
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
+      // After bind, a listener error (e.g. EMFILE on accept) must not crash the process.
+      server.on('error', (err) => onLateError(err));
       const a = server.address() as AddressInfo;
       resolve({ host: a.address, port: a.port });
     });
   });
+}
+
+/** Whether `host` is a loopback address (the metrics listener should be). */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Splits `host:port` (`:port` means all interfaces are NOT used: it binds 127.0.0.1). */

@@ -70,10 +70,22 @@ export interface InboxResponse {
   timestamp: number;
 }
 
-/** Both handshake inboxes of one node. */
+/** A network invitation waiting for the invited node's answer. */
+export interface InboxInvite {
+  /** Network the node is invited to. */
+  networkId: number;
+  /** Member who sent the invitation. */
+  inviterId: number;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/** Both handshake inboxes of one node, plus its pending network invitations. */
 export interface Inbox {
   /** Requests addressed to the node. */
   requests: InboxRequest[];
   /** Answers to the node's own requests. */
   responses: InboxResponse[];
+  /** Pending network invitations (absent = none). */
+  invites?: InboxInvite[];
 }

@@ -209,17 +209,13 @@ export class RegistryCore {
 
   /** Stores an inbox, deleting it when empty. */
   inboxWrite(id: number, inbox: Inbox): StoreWrite {
-    return {
-      kind: 'inbox',
-      nodeId: id,
-      inbox: inbox.requests.length + inbox.responses.length > 0 ? inbox : undefined,
-    };
+    return { kind: 'inbox', nodeId: id, inbox: inboxEmpty(inbox) ? undefined : inbox };
   }
 
   /** Applies an inbox change in memory (after commit). */
   setInbox(id: number, inbox: Inbox): void {
-    if (inbox.requests.length + inbox.responses.length > 0) this.inboxes.set(id, inbox);
-    else this.inboxes.delete(id);
+    if (inboxEmpty(inbox)) this.inboxes.delete(id);
+    else this.inboxes.set(id, inbox);
   }
 
   /** Removes nodes silent for longer than the stale threshold; returns how many. */
@@ -270,6 +266,11 @@ export class RegistryCore {
     this.nodes.delete(id);
     this.#dirtySeen.delete(id);
   }
+}
+
+/** Whether an inbox holds nothing at all (handshakes or invitations). */
+export function inboxEmpty(inbox: Inbox): boolean {
+  return inbox.requests.length + inbox.responses.length + (inbox.invites?.length ?? 0) === 0;
 }
 
 /** Canonical `"min:max"` key of a symmetric trust pair. */
