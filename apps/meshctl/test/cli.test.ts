@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -107,6 +108,27 @@ describe('output contract', () => {
     expect((await run('daemon', 'status', '--check')).code).toBe(3);
   });
 
+  it('daemon stop escalates to SIGKILL when the daemon ignores SIGTERM past the deadline', async () => {
+    const stubborn = spawn(process.execPath, [
+      '-e',
+      "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')",
+    ]);
+    const exited = new Promise<NodeJS.Signals | null>((r) =>
+      stubborn.once('exit', (_c, sig) => r(sig)),
+    );
+    try {
+      await new Promise((r) => stubborn.stdout.once('data', r));
+      writeFileSync(path.join(dir, 'meshd.pid'), `${stubborn.pid}\n`);
+      const r = await run('daemon', 'stop', '--timeout', '100ms', '--json');
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out).data).toEqual({ pid: stubborn.pid, forced: true });
+      expect(await exited).toBe('SIGKILL');
+      expect(existsSync(path.join(dir, 'meshd.pid'))).toBe(false);
+    } finally {
+      stubborn.kill('SIGKILL');
+    }
+  });
+
   it('context lists every command, flags and the exit-code table', async () => {
     const r = await run('context', '--json');
     expect(r.code).toBe(0);
@@ -141,6 +163,7 @@ describe('output contract', () => {
       'trust',
       'untrust',
       'plugins',
+      'call',
       'diag',
       'context',
     ]) {
@@ -168,9 +191,12 @@ describe('output contract', () => {
         'info',
         () => ({ node_id: 7, address: '0:0000.0000.0007', hostname: 'h', public: true }) as never,
       );
-      registry.handle('resolve', () => {
-        throw new IpcError('not_found', 'hostname "zz" not found');
+      registry.handle('resolve', (p) => {
+        if (p.hostname === 'gamma')
+          return { hostname: 'gamma', node_id: 9, address: '0:0000.0000.0009', public: true };
+        throw new IpcError('not_found', `hostname "${p.hostname}" not found`);
       });
+      registry.handle('handshake.approve', (p) => ({ status: 'approved', node_id: p.node_id }));
       registry.handle('handshake.pending', () => {
         throw new IpcError('unavailable', 'no handshake plugin loaded', { hint: 'load one' });
       });
@@ -201,6 +227,36 @@ describe('output contract', () => {
       expect(un.err).toBe('error: no handshake plugin loaded\nhint: load one\n');
       const mnf = await run('plugins', '--json');
       expect([mnf.code, JSON.parse(mnf.err).code]).toEqual([9, 'method_not_found']);
+    });
+
+    it('call reaches any method with JSON params; bad JSON is a usage error', async () => {
+      const r = await run('call', 'info', '{}', '--json');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).data).toMatchObject({ node_id: 7 });
+      const bad = await run('call', 'info', '{nope', '--json');
+      expect([bad.code, JSON.parse(bad.err).code]).toEqual([2, 'invalid_argument']);
+      const arr = await run('call', 'info', '[1]', '--json');
+      expect(arr.code).toBe(2);
+      const missing = await run('call', 'plugin.absent', '--json');
+      expect([missing.code, JSON.parse(missing.err).code]).toEqual([9, 'method_not_found']);
+    });
+
+    it('approve takes a node id, an address or a hostname (resolved by the daemon)', async () => {
+      for (const [arg, id] of [
+        ['12', 12],
+        ['0:0000.0001.0002', 0x10002],
+        ['gamma', 9],
+      ] as const) {
+        const r = await run('approve', arg, '--json');
+        expect(r.code, r.err).toBe(0);
+        expect(JSON.parse(r.out).data).toEqual({ status: 'approved', node_id: id });
+      }
+      const human = await run('approve', 'gamma');
+      expect(human.err).toBe('resolved "gamma" → 0:0000.0000.0009\n');
+      expect(human.out).toBe('approved node 9\n');
+      const unknown = await run('approve', 'zz', '--json');
+      expect([unknown.code, JSON.parse(unknown.err).code]).toEqual([4, 'not_found']);
+      expect((await run('approve', 'a b', '--json')).code).toBe(2);
     });
 
     it('daemon start refuses while a daemon answers', async () => {

@@ -5,18 +5,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { connect } from '@mesh/client';
+import type { Datagram } from '@mesh/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MESHCTL = path.resolve(here, '../dist/index.js');
 const MESHD = path.resolve(here, '../../meshd/dist/index.js');
 const RENDEZVOUS = path.resolve(here, '../../rendezvous/dist/index.js');
+const DAEMONAPI = path.resolve(here, '../../../packages/daemonapi/dist/index.js');
 
 for (const [name, file] of [
   ['meshctl', MESHCTL],
   ['meshd', MESHD],
   ['mesh-rendezvous', RENDEZVOUS],
+  ['@mesh/daemonapi', DAEMONAPI],
 ] as const) {
   if (!existsSync(file)) {
     throw new Error(
@@ -37,6 +41,7 @@ let rendezvous: ChildProcess;
 let registry = '';
 let beacon = '';
 const homes = { a: '', b: '' };
+let configA = '';
 
 function meshctl(home: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
@@ -57,6 +62,32 @@ function meshctl(home: string, ...args: string[]): Promise<Run> {
       },
     );
   });
+}
+
+/** A plugin module loaded at runtime by `meshd --plugins`, registering one IPC method. */
+function writeGreeterPlugin(): string {
+  const file = path.join(root, 'greeter-plugin.mjs');
+  writeFileSync(
+    file,
+    `import { registerPlugin } from ${JSON.stringify(pathToFileURL(DAEMONAPI).href)};
+registerPlugin('greeter', () => {
+  let off;
+  return {
+    name: 'greeter',
+    init(daemon) {
+      off = daemon.registerMethod('greeter.greet', (params) => ({
+        hello: params && typeof params.name === 'string' ? params.name : 'world',
+        node_id: daemon.nodeId(),
+      }));
+    },
+    shutdown() {
+      off?.();
+    },
+  };
+});
+`,
+  );
+  return file;
 }
 
 function pidOf(home: string): number {
@@ -107,8 +138,11 @@ beforeAll(async () => {
   registry = ready.registry;
   beacon = ready.beacon;
   const common = ['--registry', registry, '--beacon', beacon, '--listen', '127.0.0.1:0', '--json'];
+  // alpha takes its hostname from a config file, so SIGHUP can change it.
+  configA = path.join(root, 'alpha.json');
+  writeFileSync(configA, JSON.stringify({ hostname: 'alpha' }));
   const [a, b] = await Promise.all([
-    meshctl(homes.a, 'daemon', 'start', '--hostname', 'alpha', ...common),
+    meshctl(homes.a, 'daemon', 'start', '--config', configA, ...common),
     meshctl(homes.b, 'daemon', 'start', '--hostname', 'beta', '--public', ...common),
   ]);
   expect(a.code, a.err).toBe(0);
@@ -220,6 +254,11 @@ describe('meshctl end to end', () => {
         .update(readFileSync(path.join(homes.b, 'received', received[0])))
         .digest('hex'),
     ).toBe(sha);
+    // Human mode reports progress on stderr and keeps stdout for the result.
+    const human = await meshctl(homes.a, 'send-file', 'beta', file);
+    expect(human.code, human.err).toBe(0);
+    expect(human.err).toMatch(/sending payload\.bin: 100% \(\d+\/\d+ bytes\)/);
+    expect(human.out).toMatch(/^sent payload\.bin \(300000 bytes/);
   });
 
   it('ping measures round trips through the echo service', async () => {
@@ -227,6 +266,107 @@ describe('meshctl end to end', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.json.data.results).toHaveLength(3);
     for (const res of r.json.data.results) expect(res.rtt_ms).toBeGreaterThan(0);
+  });
+
+  it('targets may be an address or a node id as well as a hostname', async () => {
+    const b = (await meshctl(homes.b, 'info', '--json')).json.data;
+    for (const target of [b.address, String(b.node_id)]) {
+      const r = await meshctl(homes.a, 'ping', target, '--count', '1', '--json');
+      expect(r.code, `${target}: ${r.err}`).toBe(0);
+      expect(r.json.data).toMatchObject({ target, results: [{ seq: 1 }] });
+    }
+    const bad = await meshctl(homes.a, 'ping', 'no-such-host', '--count', '1', '--json');
+    expect(bad.code).toBe(4);
+    expect(bad.json).toMatchObject({ status: 'error', code: 'not_found' });
+  });
+
+  it('@mesh/client: a datagram sent through one daemon arrives as a notification at the other', async () => {
+    const b = await connect(path.join(homes.b, 'mesh.sock'));
+    const a = await connect(path.join(homes.a, 'mesh.sock'));
+    try {
+      const listener = await b.listen(5005);
+      const got = new Promise<Datagram>((resolve) => b.onDatagram(resolve));
+      const bInfo = await b.info();
+      expect(await a.sendTo(bInfo.address, 5005, 'over udp')).toBe(8);
+      const d = await got;
+      expect(d).toMatchObject({ dstPort: 5005, srcAddr: (await a.info()).address });
+      expect(d.data.toString()).toBe('over udp');
+      await listener.close();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('bench pushes data through the echo service and reports progress in human mode', async () => {
+    const j = await meshctl(homes.a, 'bench', 'beta', '0.5', '--json');
+    expect(j.code, j.err).toBe(0);
+    expect(j.json.data).toMatchObject({ sent_bytes: 524_288, recv_bytes: 524_288 });
+    expect(j.json.data.total_mbps).toBeGreaterThan(0);
+    const h = await meshctl(homes.a, 'bench', 'beta', '0.5');
+    expect(h.code, h.err).toBe(0);
+    expect(h.err).toContain('echoed 100% (524288/524288 bytes)');
+    expect(h.out).toMatch(/^sent 524288 B in \d+ ms/);
+  });
+
+  it('a meshctl killed mid-transfer has its stream and its bound port released by the daemon', async () => {
+    const established = async (): Promise<number> =>
+      (await meshctl(homes.a, 'connections', '--json')).json.data.connections.filter(
+        (c: { remote_port: number; state: string }) =>
+          c.remote_port === 7 && c.state === 'ESTABLISHED',
+      ).length;
+    expect(await established()).toBe(0);
+    const bench = spawn(process.execPath, [MESHCTL, 'bench', 'beta', '64'], {
+      env: { ...process.env, MESH_HOME: homes.a },
+    });
+    const benchGone = new Promise((r) => bench.once('exit', r));
+    await new Promise<void>((resolve) => {
+      bench.stderr.on('data', (c: Buffer) => {
+        if (c.toString().includes('echoed')) resolve();
+      });
+    });
+    expect(await established()).toBe(1);
+    bench.kill('SIGKILL');
+    await benchGone;
+    await expect.poll(established, { timeout: 20_000 }).toBe(0);
+
+    const recv = spawn(process.execPath, [MESHCTL, 'recv', '6000', '--timeout', '1m'], {
+      env: { ...process.env, MESH_HOME: homes.b },
+    });
+    const recvGone = new Promise((r) => recv.once('exit', r));
+    await new Promise<void>((resolve) => {
+      recv.stderr.on('data', (c: Buffer) => {
+        if (c.toString().includes('listening on port 6000')) resolve();
+      });
+    });
+    recv.kill('SIGKILL');
+    await recvGone;
+    // The port is free again for the next client.
+    await expect
+      .poll(
+        async () =>
+          (await meshctl(homes.b, 'recv', '6000', '--timeout', '10ms', '--json')).json?.code,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe('timeout');
+  });
+
+  it('SIGHUP reloads the config file: a new hostname is registered live', async () => {
+    writeFileSync(configA, JSON.stringify({ hostname: 'alpha-renamed' }));
+    process.kill(pidOf(homes.a), 'SIGHUP');
+    await expect
+      .poll(async () => (await meshctl(homes.a, 'info', '--json')).json?.data?.hostname, {
+        timeout: 20_000,
+      })
+      .toBe('alpha-renamed');
+    // Registered with the registry, not only remembered locally (alpha is private: ask alpha).
+    const found = await meshctl(homes.a, 'find', 'alpha-renamed', '--json');
+    expect(found.code, found.err).toBe(0);
+    expect(found.json.data).toMatchObject({ hostname: 'alpha-renamed', public: false });
+    const diag = await meshctl(homes.a, 'diag', '--json');
+    expect(diag.json.data.events.map((e: { type: string }) => e.type)).toContain('reload');
   });
 
   it('connect pipes stdin through the stream (echo service) to stdout', async () => {
@@ -278,12 +418,66 @@ describe('meshctl end to end', () => {
 
   it('daemon stop removes the pid file; afterwards commands fail with not_running (exit 3)', async () => {
     const pid = pidOf(homes.b);
+    // An open stream from alpha to beta's echo service: a graceful stop ends it with FIN.
+    const open = spawn(process.execPath, [MESHCTL, 'connect', 'beta', '7'], {
+      env: { ...process.env, MESH_HOME: homes.a },
+    });
+    const openExit = new Promise<number | null>((r) => open.once('exit', r));
+    await new Promise<void>((resolve) => {
+      let err = '';
+      open.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (err.includes('connected to')) resolve();
+      });
+    });
+    // The open connection shows up with its transport statistics (§E.6 conn_list fields).
+    const conns = await meshctl(homes.a, 'connections', '--json');
+    expect(conns.code, conns.err).toBe(0);
+    const row = conns.json.data.connections.find(
+      (c: { remote_port: number; state: string }) =>
+        c.remote_port === 7 && c.state === 'ESTABLISHED',
+    );
+    expect(row).toMatchObject({ state: 'ESTABLISHED', local_port: expect.any(Number) });
+    for (const key of [
+      'cong_win',
+      'ssthresh',
+      'in_flight',
+      'srtt_ms',
+      'rttvar_ms',
+      'unacked',
+      'ooo_buf',
+      'peer_recv_win',
+      'recv_win',
+      'in_recovery',
+      'bytes_sent',
+      'bytes_recv',
+      'segs_sent',
+      'segs_recv',
+      'retransmits',
+      'fast_retx',
+      'sack_recv',
+      'sack_sent',
+      'dup_acks',
+    ])
+      expect(row, key).toHaveProperty(key);
     const r = await meshctl(homes.b, 'daemon', 'stop', '--json');
     expect(r.code, r.err).toBe(0);
     expect(r.json.data).toEqual({ pid, forced: false });
     expect(alive(pid)).toBe(false);
     expect(existsSync(path.join(homes.b, 'meshd.pid'))).toBe(false);
     expect(existsSync(path.join(homes.b, 'mesh.sock'))).toBe(false);
+    expect(await openExit).toBe(0); // the peer saw FIN, not a reset
+    open.stdin.end();
+    const events = readFileSync(path.join(homes.b, 'connection-events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ type: 'daemon_stop', link: 'daemon', reason: 'SIGTERM' });
+    // Deregistered from the registry; the beacon link closed with the tunnel.
+    expect(events.filter((e) => e.type === 'closed').map((e) => e.link)).toEqual([
+      'registry',
+      'beacon',
+    ]);
     const info = await meshctl(homes.b, 'info', '--json');
     expect(info.code).toBe(3);
     expect(info.json).toMatchObject({
@@ -293,13 +487,16 @@ describe('meshctl end to end', () => {
     });
   });
 
-  it("a kill -9ed daemon's stale pid file is handled on the next start", async () => {
+  it("a kill -9ed daemon's stale pid file is handled on the next start (and --plugins loads a plugin)", async () => {
+    const absent = await meshctl(homes.a, 'call', 'greeter.greet', '--json');
+    expect([absent.code, absent.json?.code]).toEqual([9, 'method_not_found']);
     const pid = pidOf(homes.a);
     process.kill(pid, 'SIGKILL');
     while (alive(pid)) await new Promise((r) => setImmediate(r));
     expect(pidOf(homes.a)).toBe(pid);
     const status = await meshctl(homes.a, 'daemon', 'status', '--json');
     expect(status.json.data).toMatchObject({ running: false, responsive: false });
+    // Before: no plugin, so its method does not exist.
     const r = await meshctl(
       homes.a,
       'daemon',
@@ -308,11 +505,21 @@ describe('meshctl end to end', () => {
       registry,
       '--listen',
       '127.0.0.1:0',
+      '--plugins',
+      writeGreeterPlugin(),
       '--json',
     );
     expect(r.code, r.err).toBe(0);
     expect(r.json.data.pid).not.toBe(pid);
     expect(pidOf(homes.a)).toBe(r.json.data.pid);
+    // The runtime-loaded plugin's method is served and listed.
+    const plugins = await meshctl(homes.a, 'plugins', '--json');
+    expect(plugins.json.data.plugins).toEqual([
+      { name: 'greeter', version: '', methods: ['greeter.greet'] },
+    ]);
+    const greet = await meshctl(homes.a, 'call', 'greeter.greet', '{"name":"bob"}', '--json');
+    expect(greet.code, greet.err).toBe(0);
+    expect(greet.json.data).toEqual({ hello: 'bob', node_id: r.json.data.node_id });
     const stop = await meshctl(homes.a, 'daemon', 'stop', '--json');
     expect(stop.code).toBe(0);
   });

@@ -63,38 +63,55 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw err;
   }
 
-  try {
-    await meshd.start();
-  } catch (err) {
-    if (err instanceof AlreadyRunningError) {
-      logger.error(err.message);
-      return 3;
-    }
-    logger.error('start failed', { error: err instanceof Error ? err.message : String(err) });
-    return 1;
-  }
-
+  // Signals are handled from the first moment: a SIGTERM that arrives while the engine is still
+  // starting (a `daemon stop` racing a slow start) waits for the start, then stops cleanly, and
+  // a SIGHUP never kills the process with its default action.
+  const log = logger;
+  const daemon = meshd;
+  const started = daemon.start();
   return new Promise<number>((resolve) => {
+    let stopping = false;
+    let startFailed = false;
     const stop = (signal: string): void => {
-      logger.info('stopping', { signal });
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping', { signal });
       const deadline = setTimeout(() => {
-        logger.error('graceful stop timed out; exiting');
+        log.error('graceful stop timed out; exiting');
         resolve(1);
       }, STOP_DEADLINE_MS);
       deadline.unref();
-      void meshd.stop(signal).then(() => {
-        clearTimeout(deadline);
-        resolve(0);
-      });
+      void started
+        .catch(() => {})
+        .then(() => daemon.stop(signal))
+        .then(() => {
+          clearTimeout(deadline);
+          if (!startFailed) resolve(0);
+        });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      meshd.reload().catch((err: unknown) =>
-        logger.error('reload failed', {
-          error: err instanceof Error ? err.message : String(err),
-        }),
+      if (stopping) return;
+      started.then(
+        () =>
+          daemon.reload().catch((err: unknown) =>
+            log.error('reload failed', {
+              error: err instanceof Error ? err.message : String(err),
+            }),
+          ),
+        () => {},
       );
+    });
+    started.catch((err: unknown) => {
+      startFailed = true;
+      if (err instanceof AlreadyRunningError) {
+        log.error(err.message);
+        resolve(3);
+        return;
+      }
+      log.error('start failed', { error: err instanceof Error ? err.message : String(err) });
+      resolve(1);
     });
   });
 }

@@ -16,7 +16,10 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function makeDaemon(configObj: Record<string, unknown> = {}) {
+async function makeDaemon(
+  configObj: Record<string, unknown> = {},
+  extra: Partial<ConstructorParameters<typeof Meshd>[0]> = {},
+) {
   const configPath = path.join(dir, 'meshd.json');
   writeFileSync(configPath, JSON.stringify(configObj));
   const flags = { config: configPath };
@@ -28,7 +31,14 @@ async function makeDaemon(configObj: Record<string, unknown> = {}) {
     write: (l) => lines.push(l),
   });
   const engine = new LifecycleStubEngine();
-  const meshd = new Meshd({ config, flags, logger, createEngine: () => engine, version: 'test' });
+  const meshd = new Meshd({
+    config,
+    flags,
+    logger,
+    createEngine: () => engine,
+    version: 'test',
+    ...extra,
+  });
   return { meshd, engine, configPath, home: env.MESH_HOME };
 }
 
@@ -111,6 +121,26 @@ describe('Meshd lifecycle', () => {
         .map((e) => e.type)
         .slice(-2),
     ).toEqual(['disconnect', 'reconnect']);
+    await meshd.stop();
+  });
+
+  it('after a wall-clock jump (sleep), heartbeats at once and records the wake', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const { meshd, engine } = await makeDaemon({}, { wake: { intervalMs: 5, now: () => clock } });
+    await meshd.start();
+    expect(engine.heartbeats).toEqual([]);
+    engine.heartbeatResult = false; // the registry is not reachable yet after waking
+    clock += 2 * 3_600_000;
+    await expect.poll(() => engine.heartbeats.length).toBe(1);
+    const c = await connect(meshd.socketPath);
+    const diag = await c.diag();
+    expect(diag.events.find((e) => e.type === 'wake')).toMatchObject({
+      link: 'daemon',
+      reason: 'wall-clock jump of 7200 s',
+    });
+    await expect.poll(() => meshd.links.state('registry')).toBe('disconnected');
+    expect((await c.info()).registry_state).toBe('disconnected');
+    await c.close();
     await meshd.stop();
   });
 });

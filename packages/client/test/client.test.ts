@@ -1,6 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { IpcServer, MethodRegistry } from '@mesh/ipc';
 import { connect } from '../src/client/mesh-client.js';
 import type { MeshClient } from '../src/client/mesh-client.js';
 import type { MeshStream } from '../src/stream/mesh-stream.js';
@@ -115,6 +119,15 @@ describe('@mesh/client', () => {
     await again.listen(6000);
   });
 
+  it('a listener closed while the client closes resolves instead of rejecting', async () => {
+    const c = await client();
+    const listener = await c.listen(6001);
+    const closing = listener.close(); // port.unlisten in flight…
+    await c.close(); // …when the connection goes
+    await expect(closing).resolves.toBeUndefined();
+    await expect.poll(() => daemon.ports.has(6001)).toBe(false);
+  });
+
   it("a vanished client resets its peers' streams and frees its port", async () => {
     const server = await client();
     const dialer = await client();
@@ -131,5 +144,47 @@ describe('@mesh/client', () => {
     expect(err.code).toBe('connection_failed');
     expect(daemon.ports.has(7001)).toBe(false);
     expect(accepted.destroyed).toBe(true);
+  });
+
+  it('keeps data that overtakes the dial reply, however many stray pushes for finished streams came before', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mesh-client-early-'));
+    const registry = new MethodRegistry();
+    // Pushes for connections this client already finished with (late data after destroy()).
+    registry.register('test.stray', async (_p, ctx) => {
+      for (let id = 100_000; id < 101_100; id++)
+        await ctx.peer.notify('conn.data', {
+          conn_id: id,
+          data: Buffer.from('late').toString('base64'),
+        });
+      return null;
+    });
+    // A daemon whose first bytes and FIN on a new connection go out before the dial reply.
+    registry.register('conn.dial', async (_p, ctx) => {
+      await ctx.peer.notify('conn.data', {
+        conn_id: 42,
+        data: Buffer.from('early').toString('base64'),
+      });
+      await ctx.peer.notify('conn.closed', { conn_id: 42, reason: 'fin' });
+      return { conn_id: 42, local_port: 49152, remote_addr: SELF_ADDR, remote_port: 7 };
+    });
+    registry.register('conn.close', () => ({ conn_id: 42 }));
+    const server = new IpcServer({
+      socketPath: path.join(dir, 'mesh.sock'),
+      registry,
+      daemonVersion: 't',
+    });
+    await server.listen();
+    try {
+      const c = await connect(path.join(dir, 'mesh.sock'));
+      clients.push(c);
+      await c.ipc.callRaw('test.stray');
+      const stream = await c.dial(SELF_ADDR, 7);
+      stream.end();
+      expect((await readAll(stream)).toString()).toBe('early');
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -204,6 +204,28 @@ describe('calls', () => {
     expect(c.pendingCalls).toBe(0);
   });
 
+  it('a throwing notification listener loses neither other listeners nor replies in the same chunk', async () => {
+    registry.register('push-then-reply', async (_p, ctx) => {
+      // The notification and the reply leave together, so the client reads them in one chunk.
+      void ctx.peer.notifyRaw('test.push', { n: 1 });
+      return 'reply';
+    });
+    const errors: unknown[] = [];
+    const c = await IpcClient.connect({
+      socketPath: tmp.socketPath,
+      onListenerError: (e) => errors.push(e),
+    });
+    clients.push(c);
+    const seen: unknown[] = [];
+    c.onNotificationRaw('test.push', () => {
+      throw new Error('listener bug');
+    });
+    c.onNotificationRaw('test.push', (p) => seen.push(p));
+    expect(await c.callRaw('push-then-reply')).toBe('reply');
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(errors).toMatchObject([{ message: 'listener bug' }]);
+  });
+
   it('callOnce maps a missing daemon to not_running with a hint', async () => {
     await expect(
       callOnce('info', {}, { socketPath: `${tmp.dir}/nobody.sock` }),
@@ -351,6 +373,42 @@ describe('isolation', () => {
     hog.socket.resume();
     await closed;
     expect(await bystander.callRaw('echo', { ok: 1 })).toEqual({ ok: 1 });
+  });
+
+  it('stops reading from a client whose pipelined requests exceed the in-flight byte cap, and resumes as they finish', async () => {
+    await server.close();
+    server = new IpcServer({
+      socketPath: tmp.socketPath,
+      registry,
+      daemonVersion: 't',
+      maxInFlightBytes: 1024 * 1024,
+    });
+    await server.listen();
+    const gates: (() => void)[] = [];
+    registry.register(
+      'hold',
+      (params) => new Promise((resolve) => gates.push(() => resolve(params))),
+    );
+    const bystander = await client();
+    const c = await client();
+    const blob = 'x'.repeat(100 * 1024);
+    const calls = Array.from({ length: 60 }, (_, n) => c.callRaw('hold', { n, blob }));
+    await expect.poll(() => server.stats().paused).toBe(1);
+    // Paused: the daemon holds about the cap in requests, not the 6 MB the client queued.
+    const started = gates.length;
+    expect(started).toBeGreaterThanOrEqual(10);
+    expect(started).toBeLessThanOrEqual(13);
+    expect(await bystander.callRaw('echo', { ok: 1 })).toEqual({ ok: 1 });
+    expect(gates.length).toBe(started);
+    // Completing handlers resumes reading until every call has run.
+    let released = 0;
+    while (released < 60) {
+      await expect.poll(() => gates.length).toBeGreaterThan(released);
+      while (released < gates.length) gates[released++]();
+    }
+    const results = (await Promise.all(calls)) as { n: number }[];
+    expect(results.map((r) => r.n)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+    expect(server.stats().paused).toBe(0);
   });
 
   it('runs release hooks for every client when the server closes, and clients see the close', async () => {

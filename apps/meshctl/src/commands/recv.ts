@@ -32,7 +32,7 @@ export const recv: Command = {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      void listener.close();
+      listener.close().catch(() => {}); // closed again (and awaited) below
     }, timeoutMs);
     try {
       while (messages.length < count) {

@@ -2,6 +2,7 @@
 import type { Command } from '../cli/types.js';
 import { approve } from './approve.js';
 import { bench } from './bench.js';
+import { call } from './call.js';
 import { connectCmd } from './connect.js';
 import { connections } from './connections.js';
 import { contextCommand } from './context.js';
@@ -66,6 +67,7 @@ export const COMMANDS: readonly Command[] = [
   trust,
   untrust,
   plugins,
+  call,
   diag,
 ];
 

@@ -77,7 +77,9 @@ export class LinkMonitor implements LinkStates {
         else if (ev.topic === 'node.deregistered')
           this.record('closed', 'registry', 'daemon stopping');
       }
-    })();
+    })().catch(() => {
+      // A failing subscription only ends the monitoring; it must never take the daemon down.
+    });
   }
 
   /** Notes a failed heartbeat (from the engine's log line or a wake probe). */

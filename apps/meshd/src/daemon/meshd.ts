@@ -20,7 +20,9 @@ import { ConnectionEventLog } from '../lifecycle/event-log.js';
 import { acquirePidFile } from '../lifecycle/pid-file.js';
 import type { PidFile } from '../lifecycle/pid-file.js';
 import { WakeDetector } from '../lifecycle/wake-detector.js';
+import type { WakeDetectorOptions } from '../lifecycle/wake-detector.js';
 import type { MeshdLogger } from '../logging/logger.js';
+import { drainConnections } from './drain.js';
 import { LinkMonitor } from './link-monitor.js';
 import type { BusView } from './link-monitor.js';
 
@@ -48,6 +50,10 @@ export interface MeshdOptions {
   readonly createEngine: (config: MeshdConfig, logger: MeshdLogger) => MeshdEngine;
   /** Daemon version for `rpc.hello`. */
   readonly version: string;
+  /** Wake-detector tuning (tests inject a clock). @defaultValue 30 s ticks, 60 s tolerance */
+  readonly wake?: Omit<WakeDetectorOptions, 'onWake'>;
+  /** Longest wait for peers to close after the stop sends FIN. @defaultValue 500 ms */
+  readonly drainMs?: number;
 }
 
 /** State files under MESH_HOME. */
@@ -76,6 +82,7 @@ export class Meshd {
   #hub: StreamHub | undefined;
   #settings: NodeSettings | undefined;
   #stopping: Promise<void> | undefined;
+  #started = false;
 
   /** @param options - config, logger and engine factory. */
   constructor(options: MeshdOptions) {
@@ -140,8 +147,12 @@ export class Meshd {
         logger: ipcLogger,
       });
       await this.#ipc.listen();
-      this.#wake = new WakeDetector({ onWake: (gap) => void this.#onWake(gap) });
+      this.#wake = new WakeDetector({
+        ...this.#opts.wake,
+        onWake: (gap) => void this.#onWake(gap),
+      });
       this.#wake.start();
+      this.#started = true;
       this.#log.info('ready', {
         socket: config.socket,
         address: engine.info().address,
@@ -217,6 +228,12 @@ export class Meshd {
   stop(reason = 'stopped'): Promise<void> {
     this.#stopping ??= (async () => {
       this.#wake?.stop();
+      // FIN open connections (IPC clients' and services') while the tunnel is still up.
+      const table = this.#started ? this.#engine?.transport?.() : undefined;
+      if (table) {
+        const left = await drainConnections(table, this.#opts.drainMs).catch(() => 0);
+        if (left > 0) this.#log.info('connections still open after the drain', { left });
+      }
       await this.#ipc
         ?.close()
         .catch((err: unknown) => this.#log.warn('ipc close failed', { error: String(err) }));
@@ -227,6 +244,9 @@ export class Meshd {
       // Let the link monitor record the engine's last events (deregistration) first.
       await new Promise((resolve) => setImmediate(resolve));
       this.links.stop();
+      // The engine reports no beacon events of its own; its tunnel closed with the engine.
+      if (this.#started && this.#config.beacon !== undefined)
+        this.links.record('closed', 'beacon', 'daemon stopping');
       this.links.record('daemon_stop', 'daemon', reason);
       await this.#pid?.release();
       this.#log.info('stopped', { reason });

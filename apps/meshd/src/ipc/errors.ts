@@ -20,6 +20,12 @@ const MAP: Readonly<Record<string, string>> = {
   REGISTRY: ErrorCode.connectionFailed,
   TUNNEL_NO_SESSION: ErrorCode.connectionFailed,
   TUNNEL_CLOSED: ErrorCode.connectionFailed,
+  // @mesh/registry-client codes (REMOTE is classified by its message below).
+  TRANSPORT: ErrorCode.connectionFailed,
+  TIMEOUT: ErrorCode.timeout,
+  ABORTED: ErrorCode.timeout,
+  CLOSED: ErrorCode.unavailable,
+  NO_IDENTITY: ErrorCode.unavailable,
 };
 
 /**

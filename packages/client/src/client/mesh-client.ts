@@ -43,6 +43,7 @@ export interface DialOptions {
 }
 
 const MAX_ORPHAN_MESSAGES = 1024;
+const MAX_ORPHAN_BYTES = 8 * 1024 * 1024;
 
 type Orphan =
   | { readonly kind: 'data'; readonly data: Buffer }
@@ -62,6 +63,8 @@ export class MeshClient {
   readonly #datagramListeners = new Set<(d: Datagram) => void>();
   readonly #backpressured = new Set<MeshStream>();
   readonly #host: StreamHost;
+  #dialsInFlight = 0;
+  #orphanBytes = 0;
 
   /** @param ipc - a connected IPC client (use {@link connect} instead). */
   constructor(ipc: IpcClient) {
@@ -127,14 +130,22 @@ export class MeshClient {
     });
   }
 
-  // Data can overtake the dial reply; hold it until the stream exists.
+  // Data can overtake the dial reply; hold it until the stream exists. Only while a dial is
+  // pending: anything else for an unknown id is for a stream already finished with (late data
+  // after destroy()), and keeping it would leak and crowd out the next dial's early bytes.
   #orphan(connId: number, msg: Orphan): void {
+    if (this.#dialsInFlight === 0) return;
+    const size = msg.kind === 'data' ? msg.data.length : 0;
+    if (this.#orphanBytes + size > MAX_ORPHAN_BYTES) return;
     let list = this.#orphans.get(connId);
     if (!list) {
       if (this.#orphans.size >= MAX_ORPHAN_MESSAGES) return;
       this.#orphans.set(connId, (list = []));
     }
-    if (list.length < MAX_ORPHAN_MESSAGES) list.push(msg);
+    if (list.length < MAX_ORPHAN_MESSAGES) {
+      list.push(msg);
+      this.#orphanBytes += size;
+    }
   }
 
   #adopt(info: ConstructorParameters<typeof MeshStream>[1]): MeshStream {
@@ -144,8 +155,10 @@ export class MeshClient {
     if (held) {
       this.#orphans.delete(info.connId);
       for (const m of held) {
-        if (m.kind === 'data') stream.deliver(m.data);
-        else stream.remoteClose(m.reason);
+        if (m.kind === 'data') {
+          this.#orphanBytes -= m.data.length;
+          stream.deliver(m.data);
+        } else stream.remoteClose(m.reason);
       }
     }
     return stream;
@@ -206,21 +219,32 @@ export class MeshClient {
    * @returns a connected Duplex.
    */
   async dial(target: Target, port: number, options: DialOptions = {}): Promise<MeshStream> {
-    const r = await this.ipc.call(
-      'conn.dial',
-      {
-        target: targetText(target),
-        port,
-        ...(options.timeoutMs !== undefined ? { timeout_ms: options.timeoutMs } : {}),
-      },
-      options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs + 1000 } : { timeoutMs: 0 },
-    );
-    return this.#adopt({
-      connId: r.conn_id,
-      localPort: r.local_port,
-      remoteAddr: r.remote_addr,
-      remotePort: r.remote_port,
-    });
+    this.#dialsInFlight++;
+    try {
+      const r = await this.ipc.call(
+        'conn.dial',
+        {
+          target: targetText(target),
+          port,
+          ...(options.timeoutMs !== undefined ? { timeout_ms: options.timeoutMs } : {}),
+        },
+        options.timeoutMs !== undefined
+          ? { timeoutMs: options.timeoutMs + 1000 }
+          : { timeoutMs: 0 },
+      );
+      return this.#adopt({
+        connId: r.conn_id,
+        localPort: r.local_port,
+        remoteAddr: r.remote_addr,
+        remotePort: r.remote_port,
+      });
+    } finally {
+      // With no dial pending, nothing held can still be claimed.
+      if (--this.#dialsInFlight === 0) {
+        this.#orphans.clear();
+        this.#orphanBytes = 0;
+      }
+    }
   }
 
   /**
@@ -232,7 +256,13 @@ export class MeshClient {
     const r = await this.ipc.call('port.listen', { port });
     const listener = new MeshListener(r.port, async () => {
       this.#listeners.delete(r.port);
-      if (!this.ipc.closed) await this.ipc.call('port.unlisten', { port: r.port });
+      if (this.ipc.closed) return; // the daemon released the port with the connection
+      try {
+        await this.ipc.call('port.unlisten', { port: r.port });
+      } catch (err) {
+        // Gone already: the connection closed meanwhile (the daemon released it then).
+        if (!(err instanceof IpcError && err.code === ErrorCode.connectionClosed)) throw err;
+      }
     });
     this.#listeners.set(r.port, listener);
     return listener;

@@ -30,6 +30,12 @@ export interface IpcClientOptions {
   readonly clientName?: string;
   /** Longest reply line accepted. @defaultValue 64 MiB */
   readonly maxLineBytes?: number;
+  /**
+   * Receives what a notification or close listener threw. Either way the connection keeps
+   * reading, so replies that arrived in the same chunk are never lost.
+   * @defaultValue rethrow on a fresh microtask (an uncaught exception, as with EventEmitter)
+   */
+  readonly onListenerError?: (error: unknown) => void;
 }
 
 /** Options of one call. */
@@ -76,11 +82,18 @@ export class IpcClient {
   #nextId = 1;
   #closed = false;
   #hello: HelloResult | undefined;
+  readonly #onListenerError: (error: unknown) => void;
 
   private constructor(socket: Socket, socketPath: string, options: IpcClientOptions) {
     this.#socket = socket;
     this.socketPath = socketPath;
     this.#timeoutMs = options.timeoutMs ?? envTimeout();
+    this.#onListenerError =
+      options.onListenerError ??
+      ((error) =>
+        queueMicrotask(() => {
+          throw error;
+        }));
     const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_CLIENT_MAX_LINE_BYTES);
     socket.on('data', (chunk: Buffer) => {
       for (const ev of splitter.push(chunk)) {
@@ -290,7 +303,7 @@ export class IpcClient {
     this.#closed = true;
     const err = error ?? new IpcError(ErrorCode.connectionClosed, 'the IPC connection was closed');
     for (const p of [...this.#pending.values()]) p.reject(err);
-    for (const l of this.#closeListeners) l(error);
+    for (const l of this.#closeListeners) this.#safely(l, error);
     this.#closeListeners.clear();
   }
 
@@ -304,11 +317,19 @@ export class IpcClient {
     const msg = classifyMessage(value);
     if (msg.kind === 'notification') {
       const set = this.#listeners.get(msg.message.method);
-      if (set) for (const l of [...set]) l(msg.message.params);
+      if (set) for (const l of [...set]) this.#safely(l, msg.message.params);
       return;
     }
     if (msg.kind !== 'response') return;
     this.#response(msg.message);
+  }
+
+  #safely<T>(listener: (value: T) => void, value: T): void {
+    try {
+      listener(value);
+    } catch (error) {
+      this.#onListenerError(error);
+    }
   }
 
   #response(res: JsonRpcResponse): void {

@@ -60,6 +60,8 @@ export class PeerConnection implements IpcPeer {
   readonly #logger: IpcLogger;
   helloDone = false;
   inFlight = 0;
+  inFlightBytes = 0;
+  readPaused = false;
   #released: Promise<void> | undefined;
 
   readonly #maxBuffered: number;
@@ -155,5 +157,9 @@ export class PeerConnection implements IpcPeer {
 
   destroy(): void {
     this.#socket.destroy();
+  }
+
+  resumeReading(): void {
+    if (!this.#socket.destroyed) this.#socket.resume();
   }
 }

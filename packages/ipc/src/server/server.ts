@@ -21,6 +21,8 @@ export const DEFAULT_MAX_IN_FLIGHT = 1024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** Default cap on concurrent client connections. */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** Default cap on request bytes being handled per connection before reading pauses (16 MiB). */
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link IpcServer}. */
 export interface IpcServerOptions {
@@ -38,6 +40,12 @@ export interface IpcServerOptions {
   readonly maxBufferedBytes?: number;
   /** Concurrent connections before new ones are refused. @defaultValue 1024 */
   readonly maxConnections?: number;
+  /**
+   * Bytes of requests still being handled on one connection before the server stops reading
+   * from it (backpressure: a client that pipelines large `conn.send` calls waits instead of
+   * growing the daemon's memory). Reading resumes as handlers finish. @defaultValue 16 MiB
+   */
+  readonly maxInFlightBytes?: number;
   /** Where isolated failures are reported. @defaultValue silent */
   readonly logger?: IpcLogger;
 }
@@ -52,6 +60,8 @@ export interface IpcServerStats {
   readonly malformed: number;
   /** Handlers that threw something other than an {@link IpcError}. */
   readonly handlerFailures: number;
+  /** Connections whose reading is paused because their in-flight requests hit the byte cap. */
+  readonly paused: number;
 }
 
 const silent: IpcLogger = { warn() {}, debug() {} };
@@ -103,6 +113,7 @@ export class IpcServer {
       accepted: this.#accepted,
       malformed: this.#malformed,
       handlerFailures: this.#handlerFailures,
+      paused: [...this.#peers].filter((p) => p.readPaused).length,
     };
   }
 
@@ -193,6 +204,10 @@ export class IpcServer {
           this.#line(peer, ev.line);
         }
       }
+      if (peer.inFlightBytes > this.#maxInFlightBytes && !peer.readPaused) {
+        peer.readPaused = true;
+        socket.pause();
+      }
     });
     socket.on('error', (err) =>
       this.#logger.debug('ipc client socket error', { conn: peer.id, error: err.message }),
@@ -227,7 +242,7 @@ export class IpcServer {
     const msg = classifyMessage(value);
     switch (msg.kind) {
       case 'request':
-        this.#request(peer, msg.message);
+        this.#request(peer, msg.message, line.length);
         return;
       case 'notification':
         // Clients have nothing to notify the server about; ignore rather than fail.
@@ -253,7 +268,11 @@ export class IpcServer {
     }
   }
 
-  #request(peer: PeerConnection, req: JsonRpcRequest): void {
+  get #maxInFlightBytes(): number {
+    return this.#options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+  }
+
+  #request(peer: PeerConnection, req: JsonRpcRequest, size: number): void {
     if (req.method === 'rpc.hello') {
       this.#hello(peer, req);
       return;
@@ -284,6 +303,7 @@ export class IpcServer {
       return;
     }
     peer.inFlight++;
+    peer.inFlightBytes += size;
     const context = { peer, signal: peer.signal, method: req.method };
     void (async () => {
       try {
@@ -301,6 +321,11 @@ export class IpcServer {
         peer.replyError(req.id, toIpcError(err, req.method).toJsonRpc());
       } finally {
         peer.inFlight--;
+        peer.inFlightBytes -= size;
+        if (peer.readPaused && peer.inFlightBytes <= this.#maxInFlightBytes / 2) {
+          peer.readPaused = false;
+          peer.resumeReading();
+        }
       }
     })();
   }
