@@ -2,13 +2,18 @@
  * Crypto micro-benchmarks: node:crypto beside the pure-JS @noble libraries, same run.
  * Run: pnpm --filter @mesh/daemon run bench:crypto
  */
+import { gcm } from '@noble/ciphers/aes.js';
+import { x25519 } from '@noble/curves/ed25519.js';
 import * as ed from '@noble/ed25519';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import {
   createCipheriv,
+  createDecipheriv,
   createHash,
   createPrivateKey,
+  createPublicKey,
+  diffieHellman,
   generateKeyPairSync,
   hkdfSync,
   randomBytes,
@@ -68,24 +73,66 @@ const kib = randomBytes(1024);
 bench('noble sha256', () => sha256(kib));
 bench('node:crypto sha256', () => createHash('sha256').update(kib).digest());
 
-console.log('# X25519 (node:crypto only: @noble/curves is not installed)');
+console.log('# X25519 (key exchange)');
 const a = generateX25519KeyPair();
 const b = generateX25519KeyPair();
+const nobleA = x25519.utils.randomSecretKey();
+const nobleB = x25519.getPublicKey(x25519.utils.randomSecretKey());
+bench('noble x25519 keygen', () => x25519.getPublicKey(x25519.utils.randomSecretKey()));
 bench('node:crypto x25519 keygen', () => generateKeyPairSync('x25519'));
+bench('noble x25519 shared secret', () => x25519.getSharedSecret(nobleA, nobleB));
+// The same raw-key → shared-secret step node:crypto needs (key objects from 32 raw bytes).
+const rawPriv = (k: Uint8Array): ReturnType<typeof createPrivateKey> =>
+  createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), k]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+const rawPub = (k: Uint8Array): ReturnType<typeof createPublicKey> =>
+  createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b656e032100', 'hex'), k]),
+    format: 'der',
+    type: 'spki',
+  });
+bench('node:crypto x25519 shared secret (raw keys)', () =>
+  diffieHellman({ privateKey: rawPriv(nobleA), publicKey: rawPub(nobleB) }),
+);
 bench('node:crypto x25519 + hkdf (deriveTunnelKey)', () =>
   deriveTunnelKey(a.privateKey, b.publicKey),
 );
 
-console.log(
-  '# AES-256-GCM of a 1186-byte frame (node:crypto only: @noble/ciphers is not installed)',
-);
+console.log('# AES-256-GCM of a 1186-byte frame (one tunnel frame)');
 const key = deriveTunnelKey(a.privateKey, b.publicKey);
-const tx = new TunnelSession(key, b.publicKey);
 const frame = randomBytes(1186);
-const sealRate = bench('TunnelSession.seal (1186 B)', () => tx.seal(frame, 7));
+const iv = randomBytes(12);
+const aad = Buffer.from([0, 0, 0, 7]);
+const mbps = (rate: number): string =>
+  `${'  = throughput'.padEnd(48)} ${((rate * 1186) / 1e6).toFixed(0).padStart(10)} MB/s`;
+console.log(mbps(bench('noble gcm seal (1186 B)', () => gcm(key, iv, aad).encrypt(frame))));
 console.log(
-  `${'  = seal throughput'.padEnd(48)} ${((sealRate * 1186) / 1e6).toFixed(0).padStart(10)} MB/s`,
+  mbps(
+    bench('node:crypto createCipheriv gcm seal (1186 B)', () => {
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      c.setAAD(aad);
+      c.update(frame);
+      c.final();
+      c.getAuthTag();
+    }),
+  ),
 );
+const nobleSealed = gcm(key, iv, aad).encrypt(frame);
+bench('noble gcm open (1186 B)', () => gcm(key, iv, aad).decrypt(nobleSealed));
+const nodeTag = nobleSealed.subarray(nobleSealed.length - 16);
+const nodeCt = nobleSealed.subarray(0, nobleSealed.length - 16);
+bench('node:crypto createDecipheriv gcm open (1186 B)', () => {
+  const d = createDecipheriv('aes-256-gcm', key, iv);
+  d.setAAD(aad);
+  d.setAuthTag(nodeTag);
+  d.update(nodeCt);
+  d.final();
+});
+const tx = new TunnelSession(key, b.publicKey);
+console.log(mbps(bench('TunnelSession.seal (1186 B)', () => tx.seal(frame, 7))));
 const rx = new TunnelSession(key, a.publicKey);
 const sealed: { nonce: Buffer; ciphertext: Buffer }[] = [];
 for (let i = 0; i < 400_000; i++) sealed.push(tx.seal(frame, 7));
@@ -93,11 +140,4 @@ let idx = 0;
 bench('TunnelSession.open (1186 B, replay check)', () => {
   const f = sealed[idx++ % sealed.length];
   rx.open(f.nonce, f.ciphertext, 7);
-});
-const iv = randomBytes(12);
-bench('raw createCipheriv aes-256-gcm (1186 B)', () => {
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  c.update(frame);
-  c.final();
-  c.getAuthTag();
 });

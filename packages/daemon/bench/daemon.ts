@@ -1,6 +1,7 @@
 /**
  * Engine benchmarks on loopback, each beside a baseline measured in the same run:
- * - single-stream encrypted throughput between two daemons vs raw Node TCP;
+ * - single-stream encrypted throughput between two daemons vs raw Node TCP and js-libp2p
+ *   (TCP + noise + yamux, bench/libp2p.ts);
  * - datagram rate through the encrypted tunnel vs raw UDP;
  * - dial latency (stream open + echo round trip) vs a raw TCP connect.
  * Run: pnpm --filter @mesh/daemon run bench:daemon   (needs @mesh/registry and @mesh/beacon built)
@@ -13,6 +14,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Daemon } from '../src/daemon/daemon.js';
+import { libp2pThroughput } from './libp2p.js';
 
 const MB = 1024 * 1024;
 const STREAM_BYTES = Number(process.env['BENCH_MB'] ?? 32) * MB;
@@ -197,7 +199,8 @@ async function main(): Promise<void> {
   row(`mesh stream, ${mode}, 64 KiB writes`, mbps(STREAM_BYTES, meshMs));
   row(`mesh stream, ${mode}, no-delay`, mbps(STREAM_BYTES, meshNoDelayMs));
   row('baseline: raw Node TCP on loopback', mbps(STREAM_BYTES, tcpMs));
-  row('js-libp2p (TCP + noise + yamux)', 'not measured: not installed in this workspace');
+  const libp2pMs = await libp2pThroughput(STREAM_BYTES, CHUNK);
+  row('baseline: js-libp2p, TCP + noise + yamux, one stream', mbps(STREAM_BYTES, libp2pMs));
 
   // Datagram rate, 1 KiB payloads for 2 s.
   let got = 0;

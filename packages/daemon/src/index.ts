@@ -19,6 +19,7 @@
  * @packageDocumentation
  */
 export { Daemon, DAEMON_VERSION, PLUGIN_PAYLOAD_PORT } from './daemon/daemon.js';
+export { REGISTRY_EVENTS, RegistryLink } from './daemon/registry-link.js';
 export type { DaemonInfo, DaemonPeerInfo, DaemonState } from './daemon/daemon.js';
 export type { BuiltinServices, DaemonOptions, RelayTransport } from './daemon/options.js';
 export {
@@ -81,8 +82,6 @@ export type {
   ServiceListener,
 } from './services/service.js';
 
-export { silentLogger } from './util/logger.js';
-export type { LogFields, Logger } from './util/logger.js';
 export { ensurePrivateDir, writeFileAtomic } from './util/atomic-file.js';
 
 // Streams, datagrams and ports (src/transport, src/ports).

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../src/transport/index.js';
+import { readAll } from './transport-harness.js';
 import { startDaemon, startRendezvous, type Rendezvous, type TestDaemon } from './harness.js';
 import { startLossyProxy, type LossyProxy } from './lossy-udp-proxy.js';
 
@@ -14,15 +14,6 @@ afterEach(async () => {
   await proxy?.close();
   await rv?.close();
 });
-
-function readAll(conn: Connection): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    conn.on('data', (c: Buffer) => chunks.push(c));
-    conn.on('end', () => resolve(Buffer.concat(chunks)));
-    conn.on('error', reject);
-  });
-}
 
 // Whole-engine check: encrypted tunnel frames (including the key exchange) cross a lossy proxy.
 describe('two daemons through a lossy UDP proxy', () => {

@@ -45,17 +45,39 @@ describe('Daemon registration', () => {
   });
 
   it('re-registers after the registry restarts (same key, same node id)', async () => {
-    const d = await startDaemon(rv, { reregisterAfterFailures: 2 });
+    const events: { topic: string; payload: Record<string, unknown> }[] = [];
+    const d = await startDaemon(rv, { reregisterAfterFailures: 2 }, (daemon) => {
+      daemon.bus().on('registry.*', (e) => events.push({ topic: e.topic, payload: e.payload }));
+    });
     daemons.push(d);
     const id = d.daemon.nodeId();
+    expect(events).toEqual([
+      { topic: 'registry.connected', payload: { registry: rv.registryAddr, reason: 'register' } },
+    ]);
     await rv.stopRegistry();
     expect(await d.daemon.heartbeatNow()).toBe(false);
+    expect(events[1]).toMatchObject({
+      topic: 'registry.disconnected',
+      payload: {
+        registry: rv.registryAddr,
+        reason: expect.stringMatching(/^heartbeat: |^connection dropped: /),
+      },
+    });
+    expect(events).toHaveLength(2); // a second failure is not a new transition
+    expect(await d.daemon.heartbeatNow()).toBe(false);
+    expect(events).toHaveLength(2);
     await rv.startRegistry();
     // The restarted registry no longer knows the node (as after a reap or a lost store).
     await d.daemon.rawRegistryClient()!.deregister();
     const rereg = nextEvent(d.daemon.bus(), 'node.reregistered');
     expect(await d.daemon.heartbeatNow()).toBe(true);
     expect((await rereg).payload).toEqual({ address: d.daemon.info().address });
+    expect(events[2]).toMatchObject({
+      topic: 'registry.reconnected',
+      payload: { registry: rv.registryAddr, lost_reason: events[1].payload['reason'] },
+    });
+    expect(events[2].payload['down_ms']).toBeGreaterThanOrEqual(0);
+    expect(events).toHaveLength(3);
     expect(d.daemon.nodeId()).toBe(id);
     expect(await d.daemon.heartbeatNow()).toBe(true);
     const looked = await d.daemon.registryClient()!.lookup(id);

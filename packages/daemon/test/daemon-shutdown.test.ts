@@ -32,4 +32,20 @@ describe('daemon shutdown', () => {
     });
     await b.daemon.stop(); // idempotent
   });
+
+  it('ends streams to its built-in services with FIN, not a reset, when a daemon stops', async () => {
+    rv = await startRendezvous();
+    const [a, b] = await startDaemons(rv, 2);
+    daemons.push(a, b);
+    const conn = await a.daemon.dial(b.daemon.addr(), 7); // echo service
+    conn.write('ping');
+    await new Promise((resolve) => conn.once('data', resolve));
+    const ended = new Promise<string>((resolve) => {
+      conn.on('end', () => resolve('eof'));
+      conn.on('error', (e: Error & { code?: string }) => resolve(`error ${e.code ?? e.message}`));
+      conn.resume();
+    });
+    await b.daemon.stop();
+    expect(await ended).toBe('eof');
+  });
 });

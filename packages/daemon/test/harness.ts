@@ -5,6 +5,7 @@ import { MemoryStore, RegistryServer } from '@mesh/registry';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Daemon } from '../src/daemon/daemon.js';
 import type { DaemonOptions } from '../src/daemon/options.js';
 
@@ -80,6 +81,7 @@ export const FAST: Partial<DaemonOptions> = {
 export async function startDaemon(
   rv: Rendezvous,
   extra: Partial<DaemonOptions> = {},
+  beforeStart: (daemon: Daemon) => void = () => {},
 ): Promise<TestDaemon> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mesh-daemon-'));
   const daemon = new Daemon({
@@ -92,6 +94,7 @@ export async function startDaemon(
     ...FAST,
     ...extra,
   });
+  beforeStart(daemon);
   await daemon.start();
   return {
     daemon,
@@ -112,4 +115,29 @@ export async function startDaemons(
   const out: TestDaemon[] = [];
   for (let i = 0; i < n; i++) out.push(await startDaemon(rv, extra));
   return out;
+}
+
+/** A rendezvous and two daemons shared by every test of a file. */
+export interface DaemonPair {
+  readonly rv: Rendezvous;
+  readonly a: TestDaemon;
+  readonly b: TestDaemon;
+}
+
+/**
+ * Starts a rendezvous and two daemons before the file's tests and stops them after.
+ * @returns the pair (its fields are set once `beforeAll` ran)
+ */
+export function useDaemonPair(extra: Partial<DaemonOptions> = {}): DaemonPair {
+  const pair = {} as { rv: Rendezvous; a: TestDaemon; b: TestDaemon };
+  beforeAll(async () => {
+    pair.rv = await startRendezvous();
+    [pair.a, pair.b] = await startDaemons(pair.rv, 2, extra);
+  });
+  afterAll(async () => {
+    await pair.a?.stop();
+    await pair.b?.stop();
+    await pair.rv?.close();
+  });
+  return pair;
 }

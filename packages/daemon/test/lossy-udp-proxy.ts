@@ -1,6 +1,7 @@
 // A UDP proxy between two tunnel sockets that drops, duplicates, reorders and delays datagrams.
 // Deterministic per seed so a failure can be replayed.
 import { createSocket, type Socket } from 'node:dgram';
+import { mulberry32 } from './helpers.js';
 
 /** Impairments, each a probability per datagram. */
 export interface Impairments {
@@ -10,18 +11,6 @@ export interface Impairments {
   /** Extra delay of a reordered datagram, ms. */
   reorderDelayMs: number;
   seed: number;
-}
-
-/** Mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The running proxy: `port` is what the far side registers as its endpoint. */
@@ -40,7 +29,7 @@ export interface LossyProxy {
 export async function startLossyProxy(imp: Impairments, serverPortInit = 0): Promise<LossyProxy> {
   let serverPort = serverPortInit;
   const socket: Socket = createSocket('udp4');
-  const rand = prng(imp.seed);
+  const rand = mulberry32(imp.seed);
   let clientPort = 0;
   let dropped = 0;
   const timers = new Set<NodeJS.Timeout>();

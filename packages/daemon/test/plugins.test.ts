@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/event-bus.js';
 import { PluginHost } from '../src/plugins/plugin-host.js';
-import { silentLogger } from '../src/util/logger.js';
+import { noopLogger } from '@mesh/daemonapi';
 
 const order: string[] = [];
 let releaseSlow: () => void = () => {};
@@ -48,11 +48,22 @@ registerPlugin('mid-slow', () =>
   }),
 );
 
+let hangInit = false;
+const never = new Promise<void>(() => {});
+registerPlugin('omega', () => ({
+  name: 'omega',
+  payloadKinds: ['omega.hang'],
+  init: () => (hangInit ? never : undefined),
+  handlePayload: () => never,
+  onPeerForgotten: (node) => (node === 666 ? never : undefined),
+  shutdown: () => {},
+}));
+
 const fakeDaemon = {} as Daemon;
 
 function host(extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {}): PluginHost {
   return new PluginHost({
-    logger: silentLogger,
+    logger: noopLogger,
     shutdownTimeoutMs: 200,
     bus: new EventBus(),
     ...extra,
@@ -74,7 +85,7 @@ describe('PluginHost', () => {
     bus.on('plugin.loaded', (e) => loaded.push(e.payload.name as string));
     await h2.load(fakeDaemon);
     expect(order).toEqual(['init:alpha', 'init:mid-slow', 'init:zeta']);
-    expect(loaded).toEqual(['alpha', 'config-plugin', 'mid-slow', 'zeta']);
+    expect(loaded).toEqual(['alpha', 'config-plugin', 'mid-slow', 'omega', 'zeta']);
     expect((globalThis as Record<string, unknown>)['__configPluginLog']).toEqual(['init']);
 
     // Shutdown runs in reverse order, and a plugin that hangs is cut off at the deadline.
@@ -99,6 +110,45 @@ describe('PluginHost', () => {
     const stopping = h.stop();
     releaseSlow();
     await stopping;
+  });
+
+  it('abandons a hung payload handler or forgotten-peer hook at the deadline', async () => {
+    const bus = new EventBus();
+    const timeouts: unknown[] = [];
+    bus.on('plugin.hook_timeout', (e) => timeouts.push(e.payload));
+    const h = host({ bus, hookTimeoutMs: 30 });
+    await h.load(fakeDaemon);
+    expect(await h.dispatch(5, 'omega.hang', new Uint8Array())).toBe(false);
+    await h.peerForgotten(666); // returns although omega's hook never settles
+    expect(timeouts).toEqual([
+      { hook: 'handlePayload', timeout_ms: 30, kind: 'omega.hang', src_node_id: 5 },
+      { hook: 'onPeerForgotten', timeout_ms: 30, node_id: 666 },
+    ]);
+    // A prompt hook publishes nothing.
+    await h.peerForgotten(9);
+    expect(timeouts).toHaveLength(2);
+    const stopping = h.stop();
+    releaseSlow();
+    await stopping;
+  });
+
+  it('fails loading when a plugin init outlives the init deadline', async () => {
+    hangInit = true;
+    try {
+      const h = host({ initTimeoutMs: 30 });
+      const error = await h.load(fakeDaemon).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PLUGIN' });
+      let cause: unknown = error;
+      const names: string[] = [];
+      while (cause instanceof Error) {
+        names.push(cause.name);
+        cause = cause.cause;
+      }
+      expect(names).toContain('PluginInitTimeoutError');
+      releaseSlow();
+    } finally {
+      hangInit = false;
+    }
   });
 
   it('reports a module that cannot be imported', async () => {

@@ -5,8 +5,15 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import type { Addr, Packet } from '@mesh/protocol';
 import { decodePacket, encodePacket, makeAddr } from '@mesh/protocol';
-import type { StreamTuning, TransportLimits, TransportOptions } from '../src/transport/index.js';
+import type {
+  Connection,
+  Listener,
+  StreamTuning,
+  TransportLimits,
+  TransportOptions,
+} from '../src/transport/index.js';
 import { Transport } from '../src/transport/index.js';
+import { mulberry32 } from './helpers.js';
 
 /** Short timers so loss recovery and closing take milliseconds, not seconds. */
 export const FAST_TUNING: Partial<StreamTuning> = {
@@ -68,17 +75,6 @@ export interface ProxyOptions {
   readonly lifetimeMs?: number;
   /** Per-datagram override: return 'drop' to drop it, 'pass' to forward untouched. */
   readonly filter?: (packet: Packet, direction: 'ab' | 'ba') => 'drop' | 'pass' | undefined;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Two-socket UDP proxy between endpoint A and endpoint B. */
@@ -242,6 +238,21 @@ export class Harness {
     const eb = await this.endpoint({ ...b, node: 2 });
     this.connect(ea, eb);
     return [ea, eb];
+  }
+
+  /** A pair with a listener on `port` of the second endpoint and one connection to it. */
+  async connected(port: number): Promise<{
+    a: Endpoint;
+    b: Endpoint;
+    listener: Listener;
+    client: Connection;
+    server: Connection;
+  }> {
+    const [a, b] = await this.pair();
+    const listener = b.transport.listen(port);
+    const accepted = listener.accept();
+    const client = await a.transport.dial(b.addr, port);
+    return { a, b, listener, client, server: await accepted };
   }
 
   /** Closes every transport, proxy and socket. */

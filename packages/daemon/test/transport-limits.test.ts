@@ -200,11 +200,7 @@ describe('liveness', () => {
 
   it('resets open connections when the transport closes, and ends them with graceMs', async () => {
     h = new Harness();
-    const [a, b] = await h.pair();
-    const listener = b.transport.listen(1000);
-    const accepted = listener.accept();
-    const client = await a.transport.dial(b.addr, 1000);
-    const server = await accepted;
+    const { a, b, client, server } = await h.connected(1000);
     const eof = once(client, 'end');
     client.resume();
     await b.transport.close({ graceMs: 2000 });

@@ -35,11 +35,7 @@ function reach(conn: Connection, state: string): Promise<void> {
 describe('streams over loopback UDP', () => {
   it('exchanges data both ways (SYN / SYN-ACK / ACK, then data)', async () => {
     h = new Harness();
-    const [a, b] = await h.pair();
-    const listener = b.transport.listen(1000);
-    const accepted = listener.accept();
-    const client = await a.transport.dial(b.addr, 1000);
-    const server = await accepted;
+    const { b, client, server } = await h.connected(1000);
     expect(client.state).toBe('ESTABLISHED');
     expect(server.state).toBe('ESTABLISHED');
     expect(server.remotePort).toBe(client.localPort);
@@ -85,11 +81,7 @@ describe('streams over loopback UDP', () => {
 
   it('closes cleanly when both sides close at once', async () => {
     h = new Harness();
-    const [a, b] = await h.pair();
-    const listener = b.transport.listen(1000);
-    const accepted = listener.accept();
-    const client = await a.transport.dial(b.addr, 1000);
-    const server = await accepted;
+    const { client, server } = await h.connected(1000);
     const ends = Promise.all([readAll(client), readAll(server)]);
     const closes = Promise.all([once(client, 'close'), once(server, 'close')]);
     client.end('from client');
@@ -125,11 +117,7 @@ describe('streams over loopback UDP', () => {
 
   it('segments a large write and delivers it intact', async () => {
     h = new Harness();
-    const [a, b] = await h.pair();
-    const listener = b.transport.listen(1001);
-    const accepted = listener.accept();
-    const client = await a.transport.dial(b.addr, 1001);
-    const server = await accepted;
+    const { client, server } = await h.connected(1001);
     const data = randomBytesSeeded(2 * 1024 * 1024 + 17);
     const got = readAll(server);
     client.end(data);
@@ -141,11 +129,7 @@ describe('streams over loopback UDP', () => {
 
   it('stops a sender with a zero window while the reader is slow, then resumes', async () => {
     h = new Harness();
-    const [a, b] = await h.pair();
-    const listener = b.transport.listen(1001);
-    const accepted = listener.accept();
-    const client = await a.transport.dial(b.addr, 1001);
-    const server = await accepted;
+    const { client, server } = await h.connected(1001);
     server.pause();
     const data = randomBytesSeeded(3 * 1024 * 1024, 3);
     const zero = once(client, 'zeroWindow');

@@ -87,6 +87,10 @@ describe('TunnelSession', () => {
     const f = a.seal(Buffer.from('hello'), 1);
     f.ciphertext[0] ^= 1;
     expect(b.open(f.nonce, f.ciphertext, 1)).toMatchObject({ ok: false, reason: 'auth' });
+    // The forged frame's counter was rolled back: the genuine frame with it still opens, once.
+    f.ciphertext[0] ^= 1;
+    expect(b.open(f.nonce, f.ciphertext, 1)).toMatchObject({ ok: true });
+    expect(b.open(f.nonce, f.ciphertext, 1)).toMatchObject({ ok: false, reason: 'replay' });
   });
 });
 

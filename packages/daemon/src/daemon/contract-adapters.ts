@@ -29,6 +29,9 @@ export class ConnectionHandle {
    */
   constructor(stream: Connection, localAddr: Addr) {
     this.stream = stream;
+    // A plugin may hold a handle without reading it: a peer reset must not crash the process.
+    // Readers still see the error (the reader/writer's iteration rejects with it).
+    stream.on('error', () => {});
     this.#endpoints = Object.freeze({
       localAddr,
       localPort: stream.localPort,

@@ -1,10 +1,12 @@
-import type {
-  HandshakeService,
-  HandshakeTrustRecord,
-  IpcMethodHandler,
-  PolicyManager,
-  TrustChecker,
-  WebhookManager,
+import {
+  noopLogger,
+  type HandshakeService,
+  type HandshakeTrustRecord,
+  type IpcMethodHandler,
+  type Logger,
+  type PolicyManager,
+  type TrustChecker,
+  type WebhookManager,
 } from '@mesh/daemonapi';
 import {
   BROADCAST_NODE,
@@ -33,6 +35,8 @@ import { DaemonError } from '../errors/errors.js';
 import { EventBus } from '../events/event-bus.js';
 import { Identity } from '../identity/identity.js';
 import { PluginHost } from '../plugins/plugin-host.js';
+import { RegistryLink } from './registry-link.js';
+import { RxWatchdog } from './rx-watchdog.js';
 import { PluginRegistryClient } from '../registry/registry-adapter.js';
 import { WsRelayLink } from '../tunnel/ws-relay-link.js';
 import {
@@ -42,7 +46,6 @@ import {
   type PacketOrigin,
   type UdpEndpoint,
 } from '../tunnel/tunnel.js';
-import { silentLogger, type Logger } from '../util/logger.js';
 import type { DaemonOptions } from './options.js';
 
 /** Virtual port carrying plugin payloads between daemons (reference port 1, "control"). */
@@ -135,6 +138,7 @@ export class Daemon {
   #services: RunningService[] = [];
   readonly #datagramListeners = new Set<(d: Datagram) => void>();
   #registry: RegistryClient | undefined;
+  #registryLink: RegistryLink | undefined;
   #pluginRegistry: PluginRegistryClient | undefined;
   #plugins: PluginHost | undefined;
   #nodeId = 0;
@@ -142,6 +146,7 @@ export class Daemon {
   #endpoint: UdpEndpoint | undefined;
   #startedAt = 0;
   #heartbeatTimer: NodeJS.Timeout | undefined;
+  #rxWatchdog: RxWatchdog | undefined;
   #heartbeatFailures = 0;
   #heartbeating = false;
   #trustChecker: TrustChecker | undefined;
@@ -159,7 +164,7 @@ export class Daemon {
    */
   constructor(options: DaemonOptions) {
     this.#opts = options;
-    this.#log = options.logger ?? silentLogger;
+    this.#log = options.logger ?? noopLogger;
     this.#bus = new EventBus(() => this.#nodeId);
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
   }
@@ -191,6 +196,8 @@ export class Daemon {
         logger: this.#log.child('plugins'),
         ...(this.#stateDir() === undefined ? {} : { dataRoot: this.#stateDir()! }),
         shutdownTimeoutMs: this.#opts.pluginShutdownTimeoutMs ?? 5000,
+        initTimeoutMs: this.#opts.pluginInitTimeoutMs ?? 30_000,
+        hookTimeoutMs: this.#opts.pluginHookTimeoutMs ?? 5000,
         services: {
           secrets: { signingSeed: () => this.#identity!.signingSeed() },
           control: {
@@ -249,7 +256,21 @@ export class Daemon {
     if (listen === undefined)
       throw new DaemonError('CONFIG', `listen address "${opts.listen}" is not host:port`);
 
+    const link = new RegistryLink(this.#bus, opts.registry);
+    this.#registryLink = link;
+    const registryLog = this.#log.child('registry');
     this.#registry = new RegistryClient({
+      // The client reconnects inside a call; its warning is the only sign the link dropped.
+      logger: {
+        debug: (msg, fields) => registryLog.debug(msg, fields),
+        warn: (msg, fields) => {
+          registryLog.warn(msg, fields);
+          if (msg.startsWith('registry transport failure')) {
+            const error = fields?.['error'];
+            link.lost(`connection dropped: ${typeof error === 'string' ? error : msg}`);
+          }
+        },
+      },
       host: registryAddr.address,
       port: registryAddr.port,
       mode: opts.registryMode ?? 'binary',
@@ -285,7 +306,7 @@ export class Daemon {
       ...(beacon === undefined ? {} : { beacon }),
       logger: this.#log.child('tunnel'),
       lookupKey: async (nodeId) => {
-        const info = await this.#registry!.lookup(nodeId);
+        const info = await link.track(this.#registry!.lookup(nodeId), 'lookup');
         // The same answer tells which networks the peer is in (trust gate: shared network).
         this.#peerNetworks.set(nodeId, info.networks);
         return info.publicKey === ''
@@ -293,7 +314,7 @@ export class Daemon {
           : new Uint8Array(Buffer.from(info.publicKey, 'base64'));
       },
       resolveEndpoint: async (nodeId) => {
-        const r = await this.#registry!.resolve(nodeId);
+        const r = await link.track(this.#registry!.resolve(nodeId), 'resolve');
         return r.realAddr === '' ? undefined : parseEndpoint(r.realAddr);
       },
       onPacket: (packet, origin) => this.#route(packet, origin),
@@ -342,7 +363,24 @@ export class Daemon {
 
     await this.#register();
     this.#scheduleHeartbeat();
+    this.#startRxWatchdog();
     this.#startServices();
+  }
+
+  #startRxWatchdog(): void {
+    const wd = this.#opts.rxWatchdog;
+    if (wd === false) return;
+    const tunnel = this.#tunnel!;
+    const transport = this.#transport!;
+    this.#rxWatchdog = new RxWatchdog({
+      bus: this.#bus,
+      received: () => tunnel.stats.pktsRecv,
+      // Open streams owe us ACKs or keepalives; a tunnel with none may be silent legitimately.
+      expecting: () => transport.connections().some((c) => c.state === 'ESTABLISHED'),
+      recover: () => tunnel.announceToBeacon(),
+      silenceMs: wd?.silenceMs ?? 90_000,
+      wedgedMs: wd?.wedgedMs ?? 300_000,
+    });
   }
 
   #startServices(): void {
@@ -361,13 +399,16 @@ export class Daemon {
   async #register(): Promise<void> {
     const registry = this.#registry!;
     const identity = this.#identity!;
-    const result = await registry.register({
-      listenAddr: formatEndpoint(this.#endpoint!),
-      publicKey: identity.publicKeyBase64,
-      ...(this.#opts.owner === undefined ? {} : { owner: this.#opts.owner }),
-      ...(this.#opts.hostname === undefined ? {} : { hostname: this.#opts.hostname }),
-      version: DAEMON_VERSION,
-    });
+    const result = await this.#registryLink!.track(
+      registry.register({
+        listenAddr: formatEndpoint(this.#endpoint!),
+        publicKey: identity.publicKeyBase64,
+        ...(this.#opts.owner === undefined ? {} : { owner: this.#opts.owner }),
+        ...(this.#opts.hostname === undefined ? {} : { hostname: this.#opts.hostname }),
+        version: DAEMON_VERSION,
+      }),
+      'register',
+    );
     const reregistered = this.#nodeId !== 0;
     this.#nodeId = result.nodeId;
     this.#address = result.address;
@@ -413,7 +454,7 @@ export class Daemon {
     if (this.#state !== 'running' || this.#heartbeating) return false;
     this.#heartbeating = true;
     try {
-      const beat = await this.#registry!.heartbeat();
+      const beat = await this.#registryLink!.track(this.#registry!.heartbeat(), 'heartbeat');
       this.#heartbeatFailures = 0;
       if (beat.keyExpiryWarning)
         this.#bus.publish('identity.key_expiry_warning', { node_id: this.#nodeId });
@@ -444,10 +485,12 @@ export class Daemon {
     this.#state = 'stopping';
     if (this.#plugins !== undefined && graceful) await this.#plugins.stop();
     if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
+    this.#rxWatchdog?.stop();
     this.#heartbeatTimer = undefined;
-    for (const service of this.#services.splice(0)) service.stop();
-    // FIN every open connection (briefly), then reset what is left and stop all timers.
+    // FIN every open connection first (services' connections included, so their peers see a clean
+    // EOF rather than a reset), then reset what is left and stop all timers; then stop services.
     await this.#transport?.close({ graceMs: graceful ? 200 : 0 });
+    for (const service of this.#services.splice(0)) service.stop();
     if (graceful) this.#bus.publish('node.deregistered', { address: this.#address });
     this.#datagramListeners.clear();
     await this.#tunnel?.close();
@@ -506,44 +549,35 @@ export class Daemon {
     // node is not trusted at all.
     if (origin.spoofed) return;
     const peer = origin.peer;
-    if (packet.proto === Proto.STREAM && packet.flags === Flags.SYN) {
-      if (!this.isPeerAdmitted(peer)) {
-        this.#bus.publish('syn.rejected', {
-          src_node_id: peer,
-          dst_port: packet.dstPort,
-          reason: 'untrusted',
-        });
-        transport.refuse(packet);
-        return;
-      }
-      if (!this.evaluatePolicy('connect', packet.dstPort, peer, 0, 'inbound')) {
-        this.#bus.publish('syn.rejected', {
-          src_node_id: peer,
-          dst_port: packet.dstPort,
-          reason: 'policy',
-        });
-        transport.refuse(packet);
-        return;
-      }
-    } else if (packet.proto === Proto.DATAGRAM) {
-      if (!this.isPeerAdmitted(peer)) {
-        this.#bus.publish('datagram.rejected', {
-          src_node_id: peer,
-          src_port: packet.srcPort,
-          dst_port: packet.dstPort,
-          reason: 'untrusted',
-        });
-        return;
-      }
-      if (
-        !this.evaluatePolicy('datagram', packet.dstPort, peer, packet.payload.length, 'inbound')
-      ) {
-        this.#bus.publish('datagram.rejected', {
-          src_node_id: peer,
-          src_port: packet.srcPort,
-          dst_port: packet.dstPort,
-          reason: 'policy',
-        });
+    const syn = packet.proto === Proto.STREAM && packet.flags === Flags.SYN;
+    if (syn || packet.proto === Proto.DATAGRAM) {
+      const reason = !this.isPeerAdmitted(peer)
+        ? 'untrusted'
+        : !this.evaluatePolicy(
+              syn ? 'connect' : 'datagram',
+              packet.dstPort,
+              peer,
+              syn ? 0 : packet.payload.length,
+              'inbound',
+            )
+          ? 'policy'
+          : undefined;
+      if (reason !== undefined) {
+        if (syn) {
+          this.#bus.publish('syn.rejected', {
+            src_node_id: peer,
+            dst_port: packet.dstPort,
+            reason,
+          });
+          transport.refuse(packet);
+        } else {
+          this.#bus.publish('datagram.rejected', {
+            src_node_id: peer,
+            src_port: packet.srcPort,
+            dst_port: packet.dstPort,
+            reason,
+          });
+        }
         return;
       }
     }
@@ -583,7 +617,9 @@ export class Daemon {
 
   async #refreshOwnNetworks(): Promise<void> {
     try {
-      this.#ownNetworks = (await this.#registry!.lookup(this.#nodeId)).networks;
+      this.#ownNetworks = (
+        await this.#registryLink!.track(this.#registry!.lookup(this.#nodeId), 'lookup')
+      ).networks;
     } catch (error) {
       this.#log.debug('own lookup failed', { error: String(error) });
     }
@@ -1101,8 +1137,12 @@ export class Daemon {
     const bound = this.#boundByPlugins;
     return {
       bind: (port: number) => {
-        const listener = transport.listen(port === 0 ? transport.ports.allocate() : port);
+        // listen(0) picks a free ephemeral port and frees it again when the listener closes.
+        const listener = transport.listen(port);
         bound.set(listener.port, listener);
+        listener.once('close', () => {
+          if (bound.get(listener.port) === listener) bound.delete(listener.port);
+        });
         return new ListenerAdapter(listener, () => this.addr());
       },
       unbind: (port: number) => {

@@ -1,5 +1,5 @@
 import type { Identity } from '../identity/identity.js';
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '@mesh/daemonapi';
 import type { StreamTuning, TransportLimits } from '../transport/index.js';
 
 /** Which path relayed frames take to the beacon. */
@@ -92,6 +92,26 @@ export interface DaemonOptions {
    * @default 5000
    */
   readonly pluginShutdownTimeoutMs?: number;
+  /**
+   * Deadline for each plugin's `init` at start, ms; a plugin that has not settled by then fails
+   * the start with a `PluginLoadError` whose cause chain holds a `PluginInitTimeoutError`.
+   * @default 30000
+   */
+  readonly pluginInitTimeoutMs?: number;
+  /**
+   * Deadline for one plugin hook call (`handlePayload`, `onPeerForgotten`), ms: a hung hook is
+   * abandoned (logged, `plugin.hook_timeout` published) so it cannot hang the engine.
+   * @default 5000
+   */
+  readonly pluginHookTimeoutMs?: number;
+  /**
+   * Inbound-silence watchdog (the reference's `-no-rx-watchdog` is `rxWatchdog: false`): with
+   * streams open and nothing received for `silenceMs`, `tunnel.rx_silence` is published and the
+   * beacon re-announced; after `wedgedMs`, `tunnel.rx_wedged_exit` (a supervisor may restart);
+   * the next packet publishes `tunnel.rx_recovered`.
+   * @default { silenceMs: 90000, wedgedMs: 300000 }
+   */
+  readonly rxWatchdog?: false | { readonly silenceMs?: number; readonly wedgedMs?: number };
   /** Admin token for privileged registry calls. */
   readonly adminToken?: string;
   /** Approve every trust request (passed to the handshake plugin). @default false */

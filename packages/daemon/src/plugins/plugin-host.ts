@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PluginLoadError } from '../errors/errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '@mesh/daemonapi';
 
 /** Options of {@link PluginHost}. */
 export interface PluginHostOptions {
@@ -26,6 +26,10 @@ export interface PluginHostOptions {
   readonly dataRoot?: string;
   /** Shutdown deadline, ms. */
   readonly shutdownTimeoutMs: number;
+  /** Deadline for each plugin's `init`, ms (none when unset). */
+  readonly initTimeoutMs?: number;
+  /** Deadline for one payload dispatch or forgotten-peer notification, ms. @default 5000 */
+  readonly hookTimeoutMs?: number;
   /** Optional services in every plugin context. */
   readonly services?: PluginServices;
   /** Event bus for `plugin.*` events. */
@@ -85,6 +89,9 @@ export class PluginHost {
         signal: this.#abort.signal,
         logger: this.#opts.logger,
         shutdownTimeoutMs: this.#opts.shutdownTimeoutMs,
+        ...(this.#opts.initTimeoutMs === undefined
+          ? {}
+          : { initTimeoutMs: this.#opts.initTimeoutMs }),
         ...(this.#opts.services === undefined ? {} : { services: this.#opts.services }),
         ...(this.#opts.dataRoot === undefined
           ? {}
@@ -129,7 +136,12 @@ export class PluginHost {
    * @returns whether a plugin handled it
    */
   async dispatch(source: number, kind: string, body: Uint8Array): Promise<boolean> {
-    const result = await dispatchPayload(this.#plugins, source, { kind, body });
+    const result = await this.#deadline(
+      dispatchPayload(this.#plugins, source, { kind, body }),
+      'handlePayload',
+      { kind, src_node_id: source },
+    );
+    if (result === undefined) return false;
     if (result.status === 'failed') {
       this.#opts.logger.warn('plugin payload handler failed', {
         plugin: result.plugin,
@@ -144,12 +156,40 @@ export class PluginHost {
    * @param nodeId the peer
    */
   async peerForgotten(nodeId: number): Promise<void> {
-    const failures = await notifyPeerForgotten(this.#plugins, nodeId);
-    for (const f of failures)
+    const failures = await this.#deadline(
+      notifyPeerForgotten(this.#plugins, nodeId),
+      'onPeerForgotten',
+      { node_id: nodeId },
+    );
+    for (const f of failures ?? [])
       this.#opts.logger.warn('onPeerForgotten failed', {
         plugin: f.plugin,
         error: String(f.error),
       });
+  }
+
+  // A hung plugin hook must not hang the engine: give up on it after the deadline (the hook
+  // keeps running; its late result is ignored).
+  async #deadline<T>(
+    work: Promise<T>,
+    hook: string,
+    fields: Readonly<Record<string, unknown>>,
+  ): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.#opts.hookTimeoutMs ?? 5000;
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.#opts.logger.warn('plugin hook timed out', { hook, timeoutMs, ...fields });
+        this.#opts.bus.publish('plugin.hook_timeout', { hook, timeout_ms: timeoutMs, ...fields });
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

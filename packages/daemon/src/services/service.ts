@@ -1,7 +1,7 @@
 import type { Addr } from '@mesh/protocol';
 import type { Duplex } from 'node:stream';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '@mesh/daemonapi';
 
 /** What a built-in service needs of a stream connection. */
 export interface ServiceConnection extends Duplex {

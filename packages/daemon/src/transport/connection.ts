@@ -875,17 +875,22 @@ export class Connection extends Duplex {
     this.retransmitLost();
   }
 
-  private sendFin(): void {
-    const s: Segment = {
+  /** A first transmission of `data` (or the FIN) at `sndNxt`. */
+  private newSegment(data: Uint8Array, fin: boolean): Segment {
+    return {
       seq: this.sndNxt,
-      data: EMPTY,
-      fin: true,
+      data,
+      fin,
       xmit: ++this.xmitCounter,
       sentAt: this.now(),
       attempts: 1,
       sacked: false,
       lost: false,
     };
+  }
+
+  private sendFin(): void {
+    const s = this.newSegment(EMPTY, true);
     this.inflight.push(s);
     this.sndNxt = seqAdd(this.sndNxt, 1);
     this.finSent = true;
@@ -1125,16 +1130,7 @@ export class Connection extends Duplex {
   }
 
   private sendSegment(data: Uint8Array): void {
-    const s: Segment = {
-      seq: this.sndNxt,
-      data,
-      fin: false,
-      xmit: ++this.xmitCounter,
-      sentAt: this.now(),
-      attempts: 1,
-      sacked: false,
-      lost: false,
-    };
+    const s = this.newSegment(data, false);
     this.inflight.push(s);
     this.pipeBytes += data.length;
     this.sndNxt = seqAdd(this.sndNxt, data.length);

@@ -50,6 +50,7 @@ export class Listener extends EventEmitter<{ connection: [Connection]; close: []
   accept(): Promise<Connection> {
     while (this.queue.length > 0) {
       const c = this.queue.shift()!;
+      c.off('error', ignoreQueuedError);
       if (!c.destroyed) return Promise.resolve(c); // reset while queued: skip it
     }
     if (this._closed) return Promise.reject(this.closedError());
@@ -68,6 +69,8 @@ export class Listener extends EventEmitter<{ connection: [Connection]; close: []
       return true;
     }
     if (this.queue.length >= this.options.backlog) return false;
+    // Nobody owns a queued connection yet: a peer reset must not become an unhandled 'error'.
+    conn.on('error', ignoreQueuedError);
     this.queue.push(conn);
     return true;
   }
@@ -98,3 +101,6 @@ export class Listener extends EventEmitter<{ connection: [Connection]; close: []
     return new TransportError('TRANSPORT_CLOSED', `listener on port ${this.port} is closed`);
   }
 }
+
+/** Swallows the error of a connection reset while it waits in the accept queue. */
+function ignoreQueuedError(): void {}

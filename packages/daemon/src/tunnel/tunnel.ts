@@ -20,7 +20,7 @@ import {
 } from '../crypto/tunnel-crypto.js';
 import type { EventBus } from '../events/event-bus.js';
 import { verifySignature, type Identity } from '../identity/identity.js';
-import { silentLogger, type Logger } from '../util/logger.js';
+import { noopLogger, type Logger } from '@mesh/daemonapi';
 import { TunnelError } from '../errors/errors.js';
 import type { RelayLink } from './relay-link.js';
 
@@ -198,7 +198,7 @@ export class Tunnel {
    */
   constructor(options: TunnelOptions) {
     this.#opts = options;
-    this.#log = options.logger ?? silentLogger;
+    this.#log = options.logger ?? noopLogger;
     this.#encrypt = options.encrypt ?? true;
     options.relayLink?.onFrame((sender, frame) => this.#handleRelayed(sender, frame));
   }
@@ -437,9 +437,39 @@ export class Tunnel {
     this.#peers.clear();
     for (const waiter of this.#discoverWaiters) waiter({ address: '', port: 0 });
     this.#opts.relayLink?.close();
+    // Datagrams handed to the socket just before close (the FINs and RSTs of a graceful stop) are
+    // dropped if the socket closes under them: let them leave first, for a bounded time.
+    await this.#sendsDrained(250);
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  #pendingSends = 0;
+  #drainWaiters: (() => void)[] = [];
+
+  /** Sends one datagram from the tunnel socket, counting it until the OS has taken it. */
+  #udpSend(bytes: Uint8Array, port: number, address: string): void {
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    this.#pendingSends += 1;
+    socket.send(bytes, port, address, () => {
+      this.#pendingSends -= 1;
+      if (this.#pendingSends === 0) for (const wake of this.#drainWaiters.splice(0)) wake();
+    });
+  }
+
+  /** Resolves once every counted send has completed, or after `maxMs`. */
+  async #sendsDrained(maxMs: number): Promise<void> {
+    if (this.#pendingSends === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      timer.unref();
+      this.#drainWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -450,7 +480,7 @@ export class Tunnel {
   sendRaw(bytes: Uint8Array, to: UdpEndpoint): void {
     if (this.#socket === undefined) return;
     this.stats.bytesSent += bytes.length;
-    this.#socket.send(bytes, to.port, to.address);
+    this.#udpSend(bytes, to.port, to.address);
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -633,7 +663,7 @@ export class Tunnel {
       return;
     }
     this.stats.bytesSent += frame.length;
-    socket.send(frame, peer.endpoint.port, peer.endpoint.address);
+    this.#udpSend(frame, peer.endpoint.port, peer.endpoint.address);
   }
 
   #sendBeacon(message: BeaconMessage): void {
@@ -641,7 +671,7 @@ export class Tunnel {
     if (beacon === undefined || this.#socket === undefined) return;
     const bytes = encodeBeaconMessage(message);
     this.stats.bytesSent += bytes.length;
-    this.#socket.send(bytes, beacon.port, beacon.address);
+    this.#udpSend(bytes, beacon.port, beacon.address);
   }
 
   // ---- inbound -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { decodeBeaconMessage, encodeBeaconMessage } from '@mesh/protocol';
 import WebSocket from 'ws';
-import { silentLogger, type Logger } from '../util/logger.js';
+import { noopLogger, type Logger } from '@mesh/daemonapi';
 import type { RelayLink } from './relay-link.js';
 
 /** Options of {@link WsRelayLink}. */
@@ -40,7 +40,7 @@ export class WsRelayLink implements RelayLink {
   constructor(options: WsRelayLinkOptions) {
     this.#opts = options;
     this.preferred = options.preferred;
-    this.#log = options.logger ?? silentLogger;
+    this.#log = options.logger ?? noopLogger;
   }
 
   /**
