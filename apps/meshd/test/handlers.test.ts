@@ -171,6 +171,20 @@ describe('meshd IPC handlers', () => {
     expect((await survivor.info()).node_id).toBe(1);
   });
 
+  it("ends (FIN) rather than resets a client's connections once the daemon is stopping", async () => {
+    const a = await client();
+    await a.dial('beta', 1000);
+    const local = engine.localEnds.at(-1)!;
+    const remote = engine.remoteEnds.at(-1)!;
+    const remoteEnded = new Promise((r) => remote.once('end', r));
+    remote.resume();
+    hub.dispose(); // what Meshd.stop does before closing IPC
+    await server.close();
+    await remoteEnded; // the stub carries end() as end-of-stream; destroy() would carry nothing
+    expect(local.writableEnded).toBe(true);
+    expect(local.destroyed).toBe(false);
+  });
+
   it('answers every handshake command with "no handshake plugin loaded" when none is', async () => {
     const c = await client();
     const calls = [

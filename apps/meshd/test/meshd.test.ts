@@ -108,20 +108,36 @@ describe('Meshd lifecycle', () => {
     await meshd.stop();
   });
 
-  it('reflects engine heartbeat trouble in the registry link state', async () => {
-    const { meshd } = await makeDaemon();
+  it("reflects the engine's registry.* bus events in the link state and the event file", async () => {
+    const { meshd, engine, home } = await makeDaemon();
     await meshd.start();
-    meshd.links.heartbeatFailed('EPIPE');
-    expect(meshd.links.state('registry')).toBe('disconnected');
-    meshd.links.heartbeatOk();
     expect(meshd.links.state('registry')).toBe('connected');
-    expect(
-      meshd.events
-        .snapshot()
-        .map((e) => e.type)
-        .slice(-2),
-    ).toEqual(['disconnect', 'reconnect']);
-    await meshd.stop();
+    engine.heartbeatResult = false;
+    await engine.heartbeatNow();
+    await expect.poll(() => meshd.links.state('registry')).toBe('disconnected');
+    engine.heartbeatResult = true;
+    await engine.heartbeatNow();
+    await expect.poll(() => meshd.links.state('registry')).toBe('connected');
+    const c = await connect(meshd.socketPath);
+    expect((await c.info()).registry_state).toBe('connected');
+    await c.close();
+    await meshd.stop('test');
+    const events = readFileSync(statePaths(home).events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.link === 'registry');
+    expect(events.map((e) => [e.type, e.reason])).toEqual([
+      ['connect', 'register'],
+      ['disconnect', 'heartbeat: registry unreachable'],
+      [
+        'reconnect',
+        expect.stringMatching(
+          /^heartbeat after \d+ ms down \(lost: heartbeat: registry unreachable\)$/,
+        ),
+      ],
+      ['closed', 'daemon stopping'],
+    ]);
   });
 
   it('after a wall-clock jump (sleep), heartbeats at once and records the wake', async () => {

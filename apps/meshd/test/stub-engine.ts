@@ -1,5 +1,6 @@
 // An in-memory engine for handler tests: real Duplex pairs instead of a network.
 import { Duplex } from 'node:stream';
+import { EventBus, RegistryLink } from '@mesh/daemon';
 import type { HandshakeService } from '@mesh/daemonapi';
 import type { Addr } from '@mesh/protocol';
 import type {
@@ -174,65 +175,38 @@ export class StubEngine implements StreamEngine, NodeEngine, HandshakeEngine, Pl
   }
 }
 
-/** The stub plus the lifecycle members meshd drives. */
+/**
+ * The stub plus the lifecycle members meshd drives, with the engine's real event bus and
+ * registry-link tracker: start "registers", heartbeats reach or lose the registry, stop
+ * deregisters, each publishing what the engine publishes.
+ */
 export class LifecycleStubEngine extends StubEngine {
   started = false;
   stopped = false;
   heartbeats: boolean[] = [];
   heartbeatResult = true;
-  readonly #subs = new Set<{
-    push(e: { topic: string; payload: Record<string, unknown> }): void;
-    close(): void;
-  }>();
+  readonly events = new EventBus(() => 1);
+  readonly registryLink = new RegistryLink(this.events, '127.0.0.1:9000');
 
   async start(): Promise<void> {
     this.started = true;
-    this.publish('node.registered');
+    this.registryLink.reached('register');
+    this.events.publish('node.registered', { address: '0:0000.0000.0001' });
   }
 
   async stop(): Promise<void> {
-    this.publish('node.deregistered');
+    this.events.publish('node.deregistered', { address: '0:0000.0000.0001' });
     this.stopped = true;
   }
 
   async heartbeatNow(): Promise<boolean> {
     this.heartbeats.push(this.heartbeatResult);
+    if (this.heartbeatResult) this.registryLink.reached('heartbeat');
+    else this.registryLink.lost('heartbeat: registry unreachable');
     return this.heartbeatResult;
   }
 
-  publish(topic: string): void {
-    for (const s of this.#subs) s.push({ topic, payload: {} });
-  }
-
-  bus() {
-    const subs = this.#subs;
-    return {
-      subscribe() {
-        const queue: { topic: string; payload: Record<string, unknown> }[] = [];
-        let wake: (() => void) | undefined;
-        let closed = false;
-        const sub = {
-          push: (e: { topic: string; payload: Record<string, unknown> }) => {
-            queue.push(e);
-            wake?.();
-          },
-          close: () => {
-            closed = true;
-            subs.delete(sub);
-            wake?.();
-          },
-        };
-        subs.add(sub);
-        return {
-          close: sub.close,
-          async *[Symbol.asyncIterator]() {
-            while (!closed) {
-              if (queue.length > 0) yield queue.shift()!;
-              else await new Promise<void>((r) => (wake = r));
-            }
-          },
-        };
-      },
-    };
+  bus(): EventBus {
+    return this.events;
   }
 }

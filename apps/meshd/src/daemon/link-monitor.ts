@@ -1,4 +1,5 @@
 // Turns engine events into registry/beacon connection-state records for `diag`.
+import { REGISTRY_EVENTS } from '@mesh/daemon';
 import type { ConnectionEventLog, ConnectionEventType } from '../lifecycle/event-log.js';
 import type { LinkStates } from '../ipc/handlers/plugins.js';
 
@@ -9,6 +10,20 @@ export interface BusView {
     readonly topic: string;
     readonly payload: Readonly<Record<string, unknown>>;
   }> & { close(): void };
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+// `heartbeat after 4200 ms down (lost: heartbeat: timeout)`: what answered, how long it was down, why.
+function reconnectReason(payload: Readonly<Record<string, unknown>>): string | undefined {
+  const parts = [text(payload['reason'])];
+  if (typeof payload['down_ms'] === 'number') parts.push(`after ${payload['down_ms']} ms down`);
+  const lost = text(payload['lost_reason']);
+  if (lost !== undefined) parts.push(`(lost: ${lost})`);
+  const joined = parts.filter((p) => p !== undefined).join(' ');
+  return joined === '' ? undefined : joined;
 }
 
 const STATE_OF: Record<ConnectionEventType, string | undefined> = {
@@ -29,7 +44,7 @@ const STATE_OF: Record<ConnectionEventType, string | undefined> = {
 export class LinkMonitor implements LinkStates {
   readonly #log: ConnectionEventLog;
   readonly #states = new Map<string, { state: string; since: string }>();
-  #sub: { close(): void } | undefined;
+  readonly #subs: { close(): void }[] = [];
 
   /** @param log - where events go. */
   constructor(log: ConnectionEventLog) {
@@ -63,38 +78,41 @@ export class LinkMonitor implements LinkStates {
   }
 
   /**
-   * Follows the engine's bus until {@link stop}.
+   * Follows the engine's bus until {@link stop}: `registry.connected`, `registry.disconnected`
+   * and `registry.reconnected` (the engine's own view of the registry link) and
+   * `node.deregistered` (a graceful stop).
    * @param bus - the engine's event bus.
    */
   follow(bus: BusView): void {
-    const sub = bus.subscribe('node.*');
-    this.#sub = sub;
+    this.#watch(bus, 'registry.*', (topic, payload) => {
+      const reason = text(payload['reason']);
+      if (topic === REGISTRY_EVENTS.connected) this.record('connect', 'registry', reason);
+      else if (topic === REGISTRY_EVENTS.disconnected)
+        this.record('disconnect', 'registry', reason);
+      else if (topic === REGISTRY_EVENTS.reconnected)
+        this.record('reconnect', 'registry', reconnectReason(payload));
+    });
+    this.#watch(bus, 'node.deregistered', () =>
+      this.record('closed', 'registry', 'daemon stopping'),
+    );
+  }
+
+  #watch(
+    bus: BusView,
+    pattern: string,
+    on: (topic: string, payload: Readonly<Record<string, unknown>>) => void,
+  ): void {
+    const sub = bus.subscribe(pattern);
+    this.#subs.push(sub);
     void (async () => {
-      for await (const ev of sub) {
-        if (ev.topic === 'node.registered') this.record('connect', 'registry');
-        else if (ev.topic === 'node.reregistered')
-          this.record('reconnect', 'registry', 're-registered after heartbeat failures');
-        else if (ev.topic === 'node.deregistered')
-          this.record('closed', 'registry', 'daemon stopping');
-      }
+      for await (const ev of sub) on(ev.topic, ev.payload);
     })().catch(() => {
       // A failing subscription only ends the monitoring; it must never take the daemon down.
     });
   }
 
-  /** Notes a failed heartbeat (from the engine's log line or a wake probe). */
-  heartbeatFailed(reason: string): void {
-    if (this.state('registry') !== 'disconnected') this.record('disconnect', 'registry', reason);
-  }
-
-  /** Notes a heartbeat that worked after a failure. */
-  heartbeatOk(): void {
-    if (this.state('registry') === 'disconnected') this.record('reconnect', 'registry');
-  }
-
   /** Stops following the bus. */
   stop(): void {
-    this.#sub?.close();
-    this.#sub = undefined;
+    for (const sub of this.#subs.splice(0)) sub.close();
   }
 }

@@ -22,7 +22,6 @@ import type { PidFile } from '../lifecycle/pid-file.js';
 import { WakeDetector } from '../lifecycle/wake-detector.js';
 import type { WakeDetectorOptions } from '../lifecycle/wake-detector.js';
 import type { MeshdLogger } from '../logging/logger.js';
-import { drainConnections } from './drain.js';
 import { LinkMonitor } from './link-monitor.js';
 import type { BusView } from './link-monitor.js';
 
@@ -30,7 +29,10 @@ import type { BusView } from './link-monitor.js';
 export interface MeshdEngine extends StreamEngine, NodeEngine, HandshakeEngine, PluginEngine {
   /** Brings the engine online. */
   start(): Promise<void>;
-  /** Stops it: plugins (with their deadline), FIN on connections, tunnel, registry. */
+  /**
+   * Stops it: plugins (with their deadline), FIN on every open connection before the tunnel
+   * closes (the engine flushes those FINs itself), tunnel, registry.
+   */
   stop(): Promise<void>;
   /** One heartbeat now; false when it failed. */
   heartbeatNow(): Promise<boolean>;
@@ -52,8 +54,6 @@ export interface MeshdOptions {
   readonly version: string;
   /** Wake-detector tuning (tests inject a clock). @defaultValue 30 s ticks, 60 s tolerance */
   readonly wake?: Omit<WakeDetectorOptions, 'onWake'>;
-  /** Longest wait for peers to close after the stop sends FIN. @defaultValue 500 ms */
-  readonly drainMs?: number;
 }
 
 /** State files under MESH_HOME. */
@@ -112,7 +112,7 @@ export class Meshd {
     try {
       this.events.load();
       this.links.record('daemon_start', 'daemon', `pid ${process.pid}`);
-      const engine = this.#opts.createEngine(config, this.#watchHeartbeats(this.#log));
+      const engine = this.#opts.createEngine(config, this.#log);
       this.#engine = engine;
       this.links.follow(engine.bus());
       await engine.start();
@@ -164,31 +164,13 @@ export class Meshd {
     }
   }
 
-  // The engine reports heartbeat trouble in its log; mirror it into the link state.
-  #watchHeartbeats(logger: MeshdLogger): MeshdLogger {
-    const watch = (base: MeshdLogger): MeshdLogger => ({
-      ...base,
-      warn: (message, fields) => {
-        if (message === 'heartbeat failed' || message === 're-registration failed') {
-          this.links.heartbeatFailed(
-            typeof fields?.['error'] === 'string' ? fields['error'] : message,
-          );
-        }
-        base.warn(message, fields);
-      },
-      child: (name) => watch(base.child(name) as MeshdLogger),
-    });
-    return watch(logger);
-  }
-
   async #onWake(gapMs: number): Promise<void> {
     this.links.record('wake', 'daemon', `wall-clock jump of ${Math.round(gapMs / 1000)} s`);
     const engine = this.#engine;
     if (!engine) return;
     // Heartbeat at once: re-announces to the beacon, and re-registers after repeated failures.
-    const ok = await engine.heartbeatNow();
-    if (ok) this.links.heartbeatOk();
-    else this.links.heartbeatFailed('heartbeat failed after wake');
+    // Its outcome reaches the link monitor as registry.* bus events.
+    await engine.heartbeatNow();
   }
 
   /**
@@ -228,16 +210,11 @@ export class Meshd {
   stop(reason = 'stopped'): Promise<void> {
     this.#stopping ??= (async () => {
       this.#wake?.stop();
-      // FIN open connections (IPC clients' and services') while the tunnel is still up.
-      const table = this.#started ? this.#engine?.transport?.() : undefined;
-      if (table) {
-        const left = await drainConnections(table, this.#opts.drainMs).catch(() => 0);
-        if (left > 0) this.#log.info('connections still open after the drain', { left });
-      }
+      // Clients' connections are ended with FIN as IPC closes; the engine's stop delivers them.
+      this.#hub?.dispose();
       await this.#ipc
         ?.close()
         .catch((err: unknown) => this.#log.warn('ipc close failed', { error: String(err) }));
-      this.#hub?.dispose();
       await this.#engine
         ?.stop()
         .catch((err: unknown) => this.#log.warn('engine stop failed', { error: String(err) }));

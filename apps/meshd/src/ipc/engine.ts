@@ -51,30 +51,20 @@ export interface StreamEngine {
   sendDatagram(dst: Addr, port: number, data: Uint8Array): Promise<void>;
   /** Receives every inbound datagram. */
   onDatagram(fn: (datagram: EngineDatagram) => void): () => void;
-  /** Every engine connection by id (services' too), for `disconnect` and the stop drain; optional. */
+  /** Every engine connection by id (services' too), for `disconnect`; optional. */
   transport?(): EngineConnectionTable;
 }
 
-/** A connection as the stop drain sees it: FIN it, then watch it reach TIME_WAIT or CLOSED. */
-export interface DrainableConnection {
+/** A connection as `disconnect` sees it. */
+export interface EngineTableConnection {
   /** Sends RST and drops the connection. */
   destroy(): unknown;
-  /** Sends FIN after queued data. */
-  end(): unknown;
-  /** Transport state, e.g. `ESTABLISHED`. */
-  readonly state: string;
-  /** `stateChange` fires with the new state. */
-  on(event: 'stateChange', listener: (state: string) => void): unknown;
-  /** Removes a listener. */
-  off(event: 'stateChange', listener: (state: string) => void): unknown;
 }
 
 /** The engine's connection table. */
 export interface EngineConnectionTable {
   /** A connection by id. */
-  connection(id: number): DrainableConnection | undefined;
-  /** Snapshot of every connection (id and state). */
-  connections?(): readonly { readonly id: number; readonly state: string }[];
+  connection(id: number): EngineTableConnection | undefined;
 }
 
 /** The registry operations the daemon performs for its clients. */

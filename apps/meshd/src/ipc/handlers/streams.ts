@@ -28,6 +28,7 @@ export class StreamHub {
   readonly #conns = new Map<number, Owned>();
   readonly #ports = new Map<number, { listener: EngineListener; peer: IpcPeer }>();
   readonly #offDatagram: () => void;
+  #stopping = false;
 
   /** @param engine - streams, ports, datagrams and the registry for hostnames. */
   constructor(engine: StreamEngine & Pick<NodeEngine, 'rawRegistryClient'>) {
@@ -49,8 +50,13 @@ export class StreamHub {
     return { connections: this.#conns.size, ports: this.#ports.size };
   }
 
-  /** Stops forwarding datagrams (connections are released with their clients). */
+  /**
+   * Stops forwarding datagrams. From then on a departing client's connections are ended with
+   * FIN instead of reset: the daemon is stopping, and the engine's stop delivers those FINs
+   * before it closes the tunnel. Call it before closing the IPC server.
+   */
   dispose(): void {
+    this.#stopping = true;
     this.#offDatagram();
   }
 
@@ -222,7 +228,9 @@ export class StreamHub {
       void peer.notify('conn.closed', { conn_id: conn.id, reason });
     };
     const offPeer = peer.onClose(() => {
-      conn.destroy();
+      // A client that vanished mid-transfer gets its peer reset; a daemon stop ends cleanly.
+      if (!this.#stopping) conn.destroy();
+      else if (!conn.writableEnded) conn.end();
     });
     conn.on('data', (chunk: Buffer) => {
       conn.pause();
