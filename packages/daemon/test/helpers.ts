@@ -1,5 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { expect } from 'vitest';
+import type { Daemon } from '../src/daemon/daemon.js';
 import type { BusEvent, EventBus } from '../src/events/event-bus.js';
+import type { Connection } from '../src/transport/index.js';
 
 /** Resolves with the next event on `bus` matching `pattern` (and `pred`). */
 export function nextEvent(
@@ -55,4 +58,24 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Writes to a connection whose peer has vanished (no FIN, no RST) and asserts what a reader must
+ * see: a RETRANSMIT_LIMIT error, the connection destroyed and forgotten, the local daemon still running.
+ */
+export async function expectPeerGone(daemon: Daemon, conn: Connection): Promise<void> {
+  const failed = new Promise<Error & { code?: string }>((resolve) => conn.on('error', resolve));
+  const ended = new Promise<string>((resolve) => conn.on('end', () => resolve('eof')));
+  conn.resume();
+  conn.write('anyone there?');
+  expect(await Promise.race([failed, ended])).toMatchObject({ code: 'RETRANSMIT_LIMIT' });
+  expect(conn.destroyed).toBe(true);
+  expect(
+    daemon
+      .transport()
+      .connections()
+      .some((c) => c.id === conn.id),
+  ).toBe(false);
+  expect(daemon.state).toBe('running');
 }
