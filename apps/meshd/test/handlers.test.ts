@@ -173,7 +173,9 @@ describe('meshd IPC handlers', () => {
 
   it("ends (FIN) rather than resets a client's connections once the daemon is stopping", async () => {
     const a = await client();
-    await a.dial('beta', 1000);
+    const stream = await a.dial('beta', 1000);
+    // Losing the daemon is an error on the SDK side of every stream (the client's contract).
+    const clientSideClosed = new Promise<Error>((r) => stream.once('error', r));
     const local = engine.localEnds.at(-1)!;
     const remote = engine.remoteEnds.at(-1)!;
     const remoteEnded = new Promise((r) => remote.once('end', r));
@@ -183,6 +185,7 @@ describe('meshd IPC handlers', () => {
     await remoteEnded; // the stub carries end() as end-of-stream; destroy() would carry nothing
     expect(local.writableEnded).toBe(true);
     expect(local.destroyed).toBe(false);
+    expect(await clientSideClosed).toMatchObject({ code: 'connection_closed' });
   });
 
   it('answers every handshake command with "no handshake plugin loaded" when none is', async () => {
