@@ -104,6 +104,7 @@ export { REGISTRY_KEY, isCompatibleContract } from './registry/global.js';
 export type { GlobalPluginRegistry } from './registry/global.js';
 export { registerPlugin, registered } from './registry/register.js';
 export { assertDistinctPayloadKinds, loadAll } from './registry/load.js';
+export { awaitPluginInit } from './registry/init-deadline.js';
 export type { LoadAllOptions, PluginServices } from './registry/load.js';
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, shutdownAll } from './registry/shutdown.js';
 export type { ShutdownAllOptions } from './registry/shutdown.js';

@@ -2,13 +2,12 @@ import { noopLogger } from '../contract/logger.js';
 import {
   PayloadKindConflictError,
   PluginInitError,
-  PluginInitTimeoutError,
   PluginNameMismatchError,
   PluginShutdownError,
 } from './errors.js';
 import { globalRegistry } from './global.js';
 import { shutdownAll } from './shutdown.js';
-import { isThenable } from './thenable.js';
+import { awaitPluginInit } from './init-deadline.js';
 import type { Daemon } from '../contract/daemon.js';
 import type { IdentitySecrets } from '../contract/identity.js';
 import type { Logger } from '../contract/logger.js';
@@ -90,11 +89,10 @@ export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Pro
     try {
       signal.throwIfAborted();
       started.push(plugin);
-      await settleInit(
+      await awaitPluginInit(
         plugin.name,
         plugin.init(daemon, pluginContext(plugin.name, signal, logger, options)),
-        signal,
-        options.initTimeoutMs,
+        { signal, timeoutMs: options.initTimeoutMs },
       );
     } catch (error) {
       let rollbackError: PluginShutdownError | undefined;
@@ -111,43 +109,6 @@ export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Pro
     }
   }
   return plugins;
-}
-
-/**
- * Waits for what `init` returned, but no longer than until `signal` aborts or `timeoutMs` passes,
- * so a plugin whose `init` never settles cannot hold the daemon's start (or its stop) forever.
- */
-async function settleInit(
-  name: string,
-  result: Promise<void> | void,
-  signal: AbortSignal,
-  timeoutMs: number | undefined,
-): Promise<void> {
-  if (!isThenable(result)) return;
-  const pending = Promise.resolve(result);
-  // An abandoned init may still reject later; that must not become an unhandled rejection.
-  pending.catch(() => {});
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const interrupted = new Promise<{ readonly reason: unknown }>((resolve) => {
-    onAbort = () => resolve({ reason: signal.reason });
-    // The signal may have been aborted while `init` ran synchronously.
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        resolve({ reason: new PluginInitTimeoutError(name, timeoutMs) });
-      }, timeoutMs);
-    }
-  });
-  try {
-    const outcome = await Promise.race([pending.then(() => undefined), interrupted]);
-    if (outcome !== undefined) throw outcome.reason;
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  awaitPluginInit,
   PluginInitError,
   PluginShutdownError,
   assertDistinctPayloadKinds,
@@ -13,7 +14,6 @@ import { MemoryConnReadWriter, MemoryConnection } from '../network/connection.js
 import { MemoryPortAllocator } from '../network/ports.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import { MemoryDaemonError } from './errors.js';
-import { awaitInit } from './init-deadline.js';
 import { MemoryIdentity, randomX25519PublicKey } from './identity.js';
 import { MemoryPeerDirectory } from './peer-directory.js';
 import type { Clock } from '../clock/manual-clock.js';
@@ -517,12 +517,10 @@ export class MemoryDaemon implements Daemon {
       started.push(plugin);
       try {
         this.#lifetime.signal.throwIfAborted();
-        await awaitInit(
-          plugin.name,
-          plugin.init(this, this.pluginContext(plugin.name)),
-          this.#lifetime.signal,
-          options.initTimeoutMs,
-        );
+        await awaitPluginInit(plugin.name, plugin.init(this, this.pluginContext(plugin.name)), {
+          signal: this.#lifetime.signal,
+          timeoutMs: options.initTimeoutMs,
+        });
       } catch (error) {
         let rollback: PluginShutdownError | undefined;
         await shutdownAll(started, { timeoutMs: this.#options.stopTimeoutMs ?? 5000 }).catch(
