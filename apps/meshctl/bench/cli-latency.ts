@@ -2,18 +2,14 @@
 // Baseline in the same run: a bare `node -e ''` start (the floor any Node CLI pays).
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect } from '@mesh/client';
+import { BINARIES, assertBuilt, startRendezvous } from '../scripts/local-mesh.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MESHCTL = path.resolve(here, '../dist/index.js');
-const MESHD = path.resolve(here, '../../meshd/dist/index.js');
-const RENDEZVOUS = path.resolve(here, '../../rendezvous/dist/index.js');
-for (const f of [MESHCTL, MESHD, RENDEZVOUS])
-  if (!existsSync(f)) throw new Error(`build first: ${f} is missing`);
+const { meshctl: MESHCTL, meshd: MESHD } = BINARIES;
+assertBuilt(BINARIES);
 
 const RUNS = Number(process.env['RUNS'] ?? 10);
 const root = mkdtempSync(path.join(tmpdir(), 'meshctl-bench-'));
@@ -46,31 +42,8 @@ async function waitReady(socketPath: string, child: ChildProcess): Promise<void>
   }
 }
 
-const rdv = spawn(
-  process.execPath,
-  [
-    RENDEZVOUS,
-    '--registry-addr',
-    '127.0.0.1:0',
-    '--beacon-addr',
-    '127.0.0.1:0',
-    '--ws-addr',
-    '',
-    '--store',
-    ':memory:',
-  ],
-  {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  },
-);
-const ready = await new Promise<{ registry: string }>((resolve) => {
-  let buf = '';
-  rdv.stdout.on('data', (c: Buffer) => {
-    buf += c.toString();
-    const line = buf.split('\n').find((l) => l.includes('"ready"'));
-    if (line) resolve(JSON.parse(line) as { registry: string });
-  });
-});
+const rdv = await startRendezvous();
+const ready = rdv;
 
 try {
   const nodeStart: number[] = [];
@@ -119,8 +92,6 @@ try {
   console.log(`  info over IPC (warm SDK connection)  ${stats(warm)}`);
   console.log(`  meshd start → IPC ready              ${stats(startToReady)}`);
 } finally {
-  const gone = new Promise((r) => rdv.once('exit', r));
-  rdv.kill('SIGTERM');
-  await gone;
+  await rdv.stop();
   rmSync(root, { recursive: true, force: true });
 }

@@ -2,29 +2,20 @@
 // MESH_HOME), a message from one to the other with meshctl, then everything is cleaned up.
 // Run after a build:  pnpm --filter meshctl run demo   (tsx scripts/demo.ts)
 import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BINARIES, assertBuilt, startRendezvous, type RendezvousProcess } from './local-mesh.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MESHCTL = path.resolve(here, '../dist/index.js');
-const RENDEZVOUS = path.resolve(here, '../../rendezvous/dist/index.js');
-const MESHD = path.resolve(here, '../../meshd/dist/index.js');
-for (const f of [MESHCTL, RENDEZVOUS, MESHD]) {
-  if (!existsSync(f)) {
-    console.error(`missing ${f}: build first with  pnpm turbo run build --filter=meshctl...`);
-    process.exit(1);
-  }
-}
+const MESHCTL = BINARIES.meshctl;
+assertBuilt(BINARIES);
 
 const root = mkdtempSync(path.join(tmpdir(), 'mesh-demo-'));
 const homes: Record<'alice' | 'bob', string> = {
   alice: path.join(root, 'alice'),
   bob: path.join(root, 'bob'),
 };
-let rendezvous: ChildProcess | undefined;
+let rendezvous: RendezvousProcess | undefined;
 let step = 0;
 
 const say = (text: string): void => console.log(`\n\x1b[1m[${++step}] ${text}\x1b[0m`);
@@ -54,45 +45,15 @@ async function cleanup(): Promise<void> {
     if (existsSync(pidFile))
       await meshctl(who, ['daemon', 'stop'], { quiet: true }).catch(() => {});
   }
-  if (rendezvous && rendezvous.exitCode === null) {
-    const proc = rendezvous;
-    const gone = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    await gone;
-  }
+  await rendezvous?.stop();
   rmSync(root, { recursive: true, force: true });
 }
 
 try {
   say('Start the rendezvous (registry + beacon) on loopback');
   show('mesh-rendezvous --registry-addr 127.0.0.1:0 --beacon-addr 127.0.0.1:0');
-  rendezvous = spawn(
-    process.execPath,
-    [
-      RENDEZVOUS,
-      '--registry-addr',
-      '127.0.0.1:0',
-      '--beacon-addr',
-      '127.0.0.1:0',
-      '--ws-addr',
-      '',
-      '--store',
-      ':memory:',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  const proc = rendezvous;
-  const ready = await new Promise<{ registry: string; beacon: string }>((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const line = buf.split('\n').find((l) => l.includes('"ready"'));
-      if (line) resolve(JSON.parse(line) as { registry: string; beacon: string });
-    });
-    proc.once('exit', (code) => reject(new Error(`mesh-rendezvous exited (${code})`)));
-  });
+  rendezvous = await startRendezvous();
+  const ready = rendezvous;
   console.log(`      registry ${ready.registry}, beacon ${ready.beacon}`);
   const net = ['--registry', ready.registry, '--beacon', ready.beacon, '--listen', '127.0.0.1:0'];
 

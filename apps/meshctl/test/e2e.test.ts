@@ -1,6 +1,5 @@
 // meshctl as a user runs it: built binaries in child processes, a real rendezvous, two daemons.
 import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,25 +8,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect } from '@mesh/client';
 import type { Datagram } from '@mesh/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BINARIES,
+  assertBuilt,
+  startRendezvous,
+  type RendezvousProcess,
+} from '../scripts/local-mesh.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const MESHCTL = path.resolve(here, '../dist/index.js');
-const MESHD = path.resolve(here, '../../meshd/dist/index.js');
-const RENDEZVOUS = path.resolve(here, '../../rendezvous/dist/index.js');
+const { meshctl: MESHCTL } = BINARIES;
 const DAEMONAPI = path.resolve(here, '../../../packages/daemonapi/dist/index.js');
-
-for (const [name, file] of [
-  ['meshctl', MESHCTL],
-  ['meshd', MESHD],
-  ['mesh-rendezvous', RENDEZVOUS],
-  ['@mesh/daemonapi', DAEMONAPI],
-] as const) {
-  if (!existsSync(file)) {
-    throw new Error(
-      `${name} is not built (${file} missing): run "pnpm turbo run build --filter=meshctl..." before these tests`,
-    );
-  }
-}
+assertBuilt({ ...BINARIES, '@mesh/daemonapi': DAEMONAPI });
 
 interface Run {
   code: number;
@@ -37,7 +28,7 @@ interface Run {
 }
 
 let root: string;
-let rendezvous: ChildProcess;
+let rendezvous: RendezvousProcess | undefined;
 let registry = '';
 let beacon = '';
 const homes = { a: '', b: '' };
@@ -111,30 +102,8 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'meshctl-e2e-'));
   homes.a = path.join(root, 'a');
   homes.b = path.join(root, 'b');
-  rendezvous = spawn(
-    process.execPath,
-    [
-      RENDEZVOUS,
-      '--registry-addr',
-      '127.0.0.1:0',
-      '--beacon-addr',
-      '127.0.0.1:0',
-      '--ws-addr',
-      '',
-      '--store',
-      ':memory:',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const ready = await new Promise<{ registry: string; beacon: string }>((resolve, reject) => {
-    let buf = '';
-    rendezvous.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const line = buf.split('\n').find((l) => l.includes('"ready"'));
-      if (line) resolve(JSON.parse(line));
-    });
-    rendezvous.once('exit', (code) => reject(new Error(`mesh-rendezvous exited with ${code}`)));
-  });
+  rendezvous = await startRendezvous({ cwd: root });
+  const ready = rendezvous;
   registry = ready.registry;
   beacon = ready.beacon;
   const common = ['--registry', registry, '--beacon', beacon, '--listen', '127.0.0.1:0', '--json'];
@@ -154,11 +123,7 @@ afterAll(async () => {
     const pid = pidOf(home);
     if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
   }
-  if (rendezvous && rendezvous.exitCode === null) {
-    const gone = new Promise((r) => rendezvous.once('exit', r));
-    rendezvous.kill('SIGTERM');
-    await gone;
-  }
+  await rendezvous?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
