@@ -42,8 +42,21 @@ export type {
   EventBus,
   EventPayload,
   EventSubscription,
+  MeshEventMap,
+  MeshTopic,
   SubscribeOptions,
 } from './contract/events.js';
+export type { Datagram, DatagramHandler } from './contract/datagram.js';
+export { defineService } from './contract/services.js';
+export type { AnyServiceKey, ServiceKey, ServiceRegistry } from './contract/services.js';
+export {
+  HandshakeServiceKey,
+  PolicyManagerKey,
+  TrustCheckerKey,
+  WebhookManagerKey,
+} from './contract/well-known.js';
+export { MESH_ERROR, errorCode, isMeshError, isRetryable } from './errors/mesh-error.js';
+export type { MeshErrorLike } from './errors/mesh-error.js';
 export type { TrustChecker, TrustCheckResult } from './contract/trust.js';
 export type {
   HandshakePendingRecord,
@@ -98,6 +111,11 @@ export {
   PluginShutdownError,
   PluginShutdownTimeoutError,
   PluginStopError,
+  PluginDependencyCycleError,
+  ServiceConflictError,
+  ServiceNotProvidedError,
+  ServiceUnavailableError,
+  UnmetServiceNeedError,
 } from './registry/errors.js';
 export type { DaemonApiErrorCode, PluginShutdownFailure } from './registry/errors.js';
 export { REGISTRY_KEY, isCompatibleContract } from './registry/global.js';
@@ -105,6 +123,8 @@ export type { GlobalPluginRegistry } from './registry/global.js';
 export { registerPlugin, registered } from './registry/register.js';
 export { assertDistinctPayloadKinds, loadAll } from './registry/load.js';
 export { awaitPluginInit } from './registry/init-deadline.js';
+export { orderPlugins } from './registry/order.js';
+export { createServiceRegistry } from './registry/service-registry.js';
 export type { LoadAllOptions, PluginServices } from './registry/load.js';
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, shutdownAll } from './registry/shutdown.js';
 export type { ShutdownAllOptions } from './registry/shutdown.js';

@@ -39,6 +39,12 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** The registry only reads the daemon's service registry. */
+function stubDaemon(): local.Daemon {
+  const services = local.createServiceRegistry();
+  return { services: () => services } as unknown as local.Daemon;
+}
+
 describe('two copies of @mesh/daemonapi in one process', () => {
   it('are really distinct modules', async () => {
     const copyA = await loadCopy('a');
@@ -48,7 +54,7 @@ describe('two copies of @mesh/daemonapi in one process', () => {
 
   it('share one registry', async () => {
     const copyA = await loadCopy('share-a');
-    const copyB = await loadCopy('share-b', '0.1.9');
+    const copyB = await loadCopy('share-b', '0.2.9');
     copyA.registerPlugin('from-a', () => plugin('from-a'));
     copyB.registerPlugin('from-b', () => plugin('from-b'));
     local.registerPlugin('from-local', () => plugin('from-local'));
@@ -58,7 +64,7 @@ describe('two copies of @mesh/daemonapi in one process', () => {
     expect(() => copyB.registerPlugin('from-a', () => plugin('from-a'))).toThrow(
       /"from-a" is already registered/,
     );
-    const loaded = await local.loadAll({} as local.Daemon);
+    const loaded = await local.loadAll(stubDaemon());
     expect(loaded.map((p) => p.name)).toEqual(['from-a', 'from-b', 'from-local']);
   });
 
@@ -71,7 +77,7 @@ describe('two copies of @mesh/daemonapi in one process', () => {
       `@mesh/daemonapi 1.0.0 cannot share the plugin registry with @mesh/daemonapi ${local.CONTRACT_VERSION}`,
     );
     expect(() => v1.registered()).toThrow(v1.IncompatibleContractError);
-    await expect(v1.loadAll({} as local.Daemon)).rejects.toMatchObject({
+    await expect(v1.loadAll(stubDaemon())).rejects.toMatchObject({
       code: 'CONTRACT_INCOMPATIBLE',
       ownVersion: '1.0.0',
       registryVersion: local.CONTRACT_VERSION,
@@ -88,21 +94,21 @@ describe('two copies of @mesh/daemonapi in one process', () => {
   });
 
   it('treats a different 0.x minor as incompatible', async () => {
-    const v02 = await loadCopy('minor', '0.2.0');
+    const v03 = await loadCopy('minor', '0.3.0');
     local.registered();
-    expect(() => v02.registerPlugin('x', () => plugin('x'))).toThrow(/0\.2\.0.*0\.1\.0/);
+    expect(() => v03.registerPlugin('x', () => plugin('x'))).toThrow(/0\.3\.0.*0\.2\.0/);
   });
 
   it('keeps the version of the copy that created the registry, sealed', async () => {
-    const copy = await loadCopy('sealed', '0.1.5');
+    const copy = await loadCopy('sealed', '0.2.5');
     copy.registered();
     const registry = (globalThis as Record<symbol, local.GlobalPluginRegistry>)[local.REGISTRY_KEY];
-    expect(registry.version).toBe('0.1.5');
+    expect(registry.version).toBe('0.2.5');
     expect(() => {
       (registry as { version: string }).version = '9.9.9';
     }).toThrow(TypeError);
     local.registered();
-    expect(registry.version).toBe('0.1.5');
+    expect(registry.version).toBe('0.2.5');
   });
 });
 
@@ -124,7 +130,7 @@ describe('runtime loading with import()', () => {
     expect(mod.loaded).toBe(true);
     expect(local.registered()).toEqual(['runtime', 'static']);
     expect(copy.registered()).toEqual(['runtime', 'static']);
-    const plugins = await local.loadAll({} as local.Daemon);
+    const plugins = await local.loadAll(stubDaemon());
     expect(plugins.map((p) => p.name)).toEqual(['runtime', 'static']);
   });
 

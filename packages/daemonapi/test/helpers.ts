@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { REGISTRY_KEY } from '../src/index.js';
+import { REGISTRY_KEY, createServiceRegistry } from '../src/index.js';
 import type { Daemon, Plugin, PluginContext } from '../src/index.js';
 
 /** Forgets the process-wide registry so each test starts empty. */
@@ -7,8 +7,13 @@ export function resetRegistry(): void {
   delete (globalThis as Record<symbol, unknown>)[REGISTRY_KEY];
 }
 
-/** A daemon stand-in: the registry never calls the daemon, it only hands it to plugins. */
-export const fakeDaemon = { nodeId: () => 7 } as unknown as Daemon;
+const fakeServices = createServiceRegistry();
+
+/**
+ * A daemon stand-in: the registry only reads its service registry (for `needs` / `provides`)
+ * and hands it to plugins.
+ */
+export const fakeDaemon = { nodeId: () => 7, services: () => fakeServices } as unknown as Daemon;
 
 /** A recording plugin whose hooks can be made to fail. */
 export interface TestPlugin extends Plugin {

@@ -83,7 +83,8 @@ api.registered(); // the engine starts first, so its copy creates the registry
 const nested = await import('./node_modules/plugin-same-minor/node_modules/@mesh/daemonapi/src/index.ts');
 await import('plugin-same-minor');
 const report = { distinct: nested.registerPlugin !== api.registerPlugin, registered: api.registered() };
-const plugins = await api.loadAll({});
+const services = api.createServiceRegistry();
+const plugins = await api.loadAll({ services: () => services });
 report.loaded = plugins.map((p) => p.name);
 await api.shutdownAll(plugins);
 try {

@@ -100,6 +100,7 @@ describe('public shapes', () => {
       | 'dialConnection'
       | 'sendData'
       | 'sendDatagram'
+      | 'onDatagram'
       | 'closeConnection'
       | 'newConnReadWriter'
       | 'ports'
@@ -107,6 +108,7 @@ describe('public shapes', () => {
       | 'registryClient'
       | 'regConnListNodes'
       | 'setMemberTags'
+      | 'services'
       | 'publishEvent'
       | 'bus'
       | 'getTrustChecker'
@@ -122,7 +124,15 @@ describe('public shapes', () => {
       | 'registerMethod'
     >();
     expectTypeOf<keyof Plugin>().toEqualTypeOf<
-      'name' | 'init' | 'shutdown' | 'payloadKinds' | 'handlePayload' | 'onPeerForgotten'
+      | 'name'
+      | 'version'
+      | 'provides'
+      | 'needs'
+      | 'init'
+      | 'shutdown'
+      | 'payloadKinds'
+      | 'handlePayload'
+      | 'onPeerForgotten'
     >();
     expectTypeOf<keyof PluginContext>().toEqualTypeOf<
       'logger' | 'signal' | 'dataDir' | 'peers' | 'control' | 'secrets'
@@ -161,6 +171,8 @@ describe('public shapes', () => {
     expectTypeOf<WebhookStats>().toEqualTypeOf<{
       readonly dropped: number;
       readonly circuitSkips: number;
+      readonly delivered: number;
+      readonly failed: number;
     }>();
     expectTypeOf<VersionInfo>().toEqualTypeOf<{
       readonly version: string;
@@ -177,6 +189,8 @@ describe('public shapes', () => {
       | 'checkTrust'
       | 'requestHandshake'
       | 'pollHandshakes'
+      | 'setMemberTags'
+      | 'getMemberTags'
       | 'respondHandshake'
     >();
     expectTypeOf<ControlSender['sendRouted']>().returns.toEqualTypeOf<Promise<boolean>>();

@@ -2,6 +2,7 @@ import type { Daemon } from './daemon.js';
 import type { IdentitySecrets } from './identity.js';
 import type { Logger } from './logger.js';
 import type { ControlSender, PeerDirectory, PluginPayload } from './peers.js';
+import type { AnyServiceKey } from './services.js';
 
 /**
  * What a plugin receives beside the {@link Daemon} at `init`. `logger` and `signal` are always
@@ -35,6 +36,20 @@ export interface PluginContext {
 export interface Plugin {
   /** Registration key; stable across releases, used for ordering, logs and status output. */
   readonly name: string;
+  /** The plugin's own version (its package version), shown by `meshctl plugins`. */
+  readonly version?: string;
+  /**
+   * Services this plugin installs in `init` through `daemon.services().provide`. `loadAll`
+   * starts every plugin that `needs` one of them after this one, and fails the load when `init`
+   * finishes without installing them.
+   */
+  readonly provides?: readonly AnyServiceKey[];
+  /**
+   * Services this plugin requires. `loadAll` starts it after their providers and refuses to
+   * load (before any `init`) when no plugin provides one and the engine has not installed it.
+   * A service the plugin merely uses when present is read with `services().get` instead.
+   */
+  readonly needs?: readonly AnyServiceKey[];
   /**
    * Wires the plugin to a running daemon. Throwing (or rejecting) aborts daemon start-up; the
    * engine then shuts the plugin down, so `shutdown` must cope with a half-finished `init`.

@@ -102,6 +102,18 @@ export interface RegistryClient {
   ): Promise<void>;
   /** Takes and clears this node's relay inboxes (`poll_handshakes`). */
   pollHandshakes(options?: RegistryCallOptions): Promise<HandshakeInbox>;
+  /** Sets this node's tags in network `networkId` (`set_member_tags`, signed). */
+  setMemberTags(
+    networkId: number,
+    tags: readonly string[],
+    options?: RegistryCallOptions,
+  ): Promise<void>;
+  /** The member tags of `nodeId` in network `networkId` (`get_member_tags`). */
+  getMemberTags(
+    networkId: number,
+    nodeId: number,
+    options?: RegistryCallOptions,
+  ): Promise<string[]>;
   /** Answers a relayed request from `peerNodeId` (`respond_handshake`). */
   respondHandshake(
     peerNodeId: number,

@@ -4,6 +4,10 @@ export interface WebhookStats {
   readonly dropped: number;
   /** Deliveries skipped while the circuit breaker was open. */
   readonly circuitSkips: number;
+  /** Events delivered (a 2xx answer). */
+  readonly delivered: number;
+  /** Events given up on after their last attempt (network error, 5xx or 4xx). */
+  readonly failed: number;
 }
 
 /** The daemon-facing surface of the webhook plugin. */

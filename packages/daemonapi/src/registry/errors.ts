@@ -1,3 +1,5 @@
+import { MESH_ERROR } from '../errors/mesh-error.js';
+
 /** Stable machine-readable codes of the errors this package throws. */
 export type DaemonApiErrorCode =
   | 'PLUGIN_INVALID'
@@ -9,12 +11,21 @@ export type DaemonApiErrorCode =
   | 'PLUGIN_SHUTDOWN_TIMEOUT'
   | 'PLUGIN_SHUTDOWN_FAILED'
   | 'PAYLOAD_KIND_CONFLICT'
-  | 'CONTRACT_INCOMPATIBLE';
+  | 'CONTRACT_INCOMPATIBLE'
+  | 'PLUGIN_NEED_UNMET'
+  | 'PLUGIN_DEPENDENCY_CYCLE'
+  | 'PLUGIN_SERVICE_NOT_PROVIDED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'SERVICE_CONFLICT';
 
 /** Base class of every error of this package; `code` is stable across releases. */
 export class DaemonApiError extends Error {
   /** Machine-readable discriminator. */
   readonly code: DaemonApiErrorCode;
+  /** Contract errors are programming or configuration errors: retrying does not help. */
+  readonly retryable = false;
+  /** The mesh error brand (see {@link isMeshError}). */
+  readonly [MESH_ERROR] = true as const;
 
   /** Creates an error with `code`; pass `{ cause }` to keep the underlying failure. */
   constructor(code: DaemonApiErrorCode, message: string, options?: ErrorOptions) {
@@ -151,6 +162,10 @@ export type PluginShutdownFailure = PluginStopError | PluginShutdownTimeoutError
 export class PluginShutdownError extends AggregateError {
   /** Machine-readable discriminator. */
   readonly code = 'PLUGIN_SHUTDOWN_FAILED' as const;
+  /** Not retryable. */
+  readonly retryable = false;
+  /** The mesh error brand (see {@link isMeshError}). */
+  readonly [MESH_ERROR] = true as const;
   /** The per-plugin failures (same array as `errors`, typed). */
   declare readonly errors: PluginShutdownFailure[];
 
@@ -214,6 +229,94 @@ export class IncompatibleContractError extends DaemonApiError {
     this.name = 'IncompatibleContractError';
     this.ownVersion = ownVersion;
     this.registryVersion = registryVersion;
+  }
+}
+
+/**
+ * A plugin `needs` a service that neither another plugin `provides` nor the engine has
+ * installed. Refused by `loadAll` before any `init` runs.
+ */
+export class UnmetServiceNeedError extends DaemonApiError {
+  /** The plugin with the unmet need. */
+  readonly plugin: string;
+  /** The service nobody provides. */
+  readonly service: string;
+
+  /** Creates the error. */
+  constructor(plugin: string, service: string) {
+    super(
+      'PLUGIN_NEED_UNMET',
+      `plugin "${plugin}" needs service "${service}", which no loaded plugin provides and the engine does not offer; ` +
+        'import the plugin that provides it, or remove the need',
+    );
+    this.name = 'UnmetServiceNeedError';
+    this.plugin = plugin;
+    this.service = service;
+  }
+}
+
+/** The `provides` / `needs` declarations of some plugins form a cycle; refused by `loadAll`. */
+export class PluginDependencyCycleError extends DaemonApiError {
+  /** The plugins on the cycle, in dependency order, the first repeated at the end. */
+  readonly cycle: readonly string[];
+
+  /** Creates the error. */
+  constructor(cycle: readonly string[]) {
+    super(
+      'PLUGIN_DEPENDENCY_CYCLE',
+      `plugins depend on each other in a cycle: ${cycle.join(' -> ')}; no load order can satisfy it`,
+    );
+    this.name = 'PluginDependencyCycleError';
+    this.cycle = [...cycle];
+  }
+}
+
+/** A plugin declared that it `provides` a service but had not installed it when its `init` finished. */
+export class ServiceNotProvidedError extends DaemonApiError {
+  /** The plugin. */
+  readonly plugin: string;
+  /** The missing service. */
+  readonly service: string;
+
+  /** Creates the error. */
+  constructor(plugin: string, service: string) {
+    super(
+      'PLUGIN_SERVICE_NOT_PROVIDED',
+      `plugin "${plugin}" declares that it provides "${service}" but did not install it during init ` +
+        '(call daemon.services().provide(key, impl) in init)',
+    );
+    this.name = 'ServiceNotProvidedError';
+    this.plugin = plugin;
+    this.service = service;
+  }
+}
+
+/** `ServiceRegistry.require` found no implementation. */
+export class ServiceUnavailableError extends DaemonApiError {
+  /** The missing service. */
+  readonly service: string;
+
+  /** Creates the error. */
+  constructor(service: string) {
+    super('SERVICE_UNAVAILABLE', `no "${service}" service is installed (is its plugin loaded?)`);
+    this.name = 'ServiceUnavailableError';
+    this.service = service;
+  }
+}
+
+/** `ServiceRegistry.provide` found another implementation already installed. */
+export class ServiceConflictError extends DaemonApiError {
+  /** The contested service. */
+  readonly service: string;
+
+  /** Creates the error. */
+  constructor(service: string) {
+    super(
+      'SERVICE_CONFLICT',
+      `a "${service}" service is already installed; remove it before installing another (two plugins provide it?)`,
+    );
+    this.name = 'ServiceConflictError';
+    this.service = service;
   }
 }
 

@@ -4,7 +4,9 @@ import {
   PluginInitError,
   PluginNameMismatchError,
   PluginShutdownError,
+  ServiceNotProvidedError,
 } from './errors.js';
+import { orderPlugins } from './order.js';
 import { globalRegistry } from './global.js';
 import { shutdownAll } from './shutdown.js';
 import { awaitPluginInit } from './init-deadline.js';
@@ -57,30 +59,37 @@ export interface LoadAllOptions {
 }
 
 /**
- * Builds a fresh instance from every registered factory and calls `init` in sorted-name order.
- * Payload-kind claims are checked before any `init` runs. When a factory or an `init` fails,
+ * Builds a fresh instance from every registered factory and calls `init` in dependency order:
+ * a plugin starts after the providers of the services it `needs`, and name order decides among
+ * the rest. Payload-kind claims and service needs are checked before any `init` runs, and each
+ * plugin must have installed the services it `provides` when its `init` finishes. When a factory or an `init` fails,
  * the failing plugin and every plugin initialised before it are shut down (in reverse order)
  * and the promise rejects, so nothing is left running.
- * @returns the initialised plugins in sorted-name order, ready for {@link shutdownAll}.
+ * @returns the initialised plugins in start order, ready for {@link shutdownAll} (which stops
+ *   them in reverse).
  * @throws PluginInitError naming the failing plugin, with its failure as `cause` (the abort
  *   reason when `signal` aborted, a `PluginInitTimeoutError` when `initTimeoutMs` passed).
  * @throws PayloadKindConflictError when two plugins claim one payload kind.
+ * @throws UnmetServiceNeedError when a plugin needs a service nobody provides.
+ * @throws PluginDependencyCycleError when `provides` / `needs` form a cycle.
  * @throws IncompatibleContractError when the registry belongs to an incompatible copy.
  */
 export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Promise<Plugin[]> {
   const { factories } = globalRegistry();
   const names = [...factories.keys()].sort();
-  const plugins: Plugin[] = [];
+  const built: Plugin[] = [];
   for (const name of names) {
     try {
       const plugin = (factories.get(name) as () => Plugin)();
       if (plugin.name !== name) throw new PluginNameMismatchError(name, plugin.name);
-      plugins.push(plugin);
+      built.push(plugin);
     } catch (error) {
       throw new PluginInitError(name, error);
     }
   }
-  assertDistinctPayloadKinds(plugins);
+  assertDistinctPayloadKinds(built);
+  const services = daemon.services();
+  const plugins = orderPlugins(built, (id) => services.has({ id, name: '' }));
 
   const signal = options.signal ?? new AbortController().signal;
   const logger = options.logger ?? noopLogger;
@@ -94,6 +103,9 @@ export async function loadAll(daemon: Daemon, options: LoadAllOptions = {}): Pro
         plugin.init(daemon, pluginContext(plugin.name, signal, logger, options)),
         { signal, timeoutMs: options.initTimeoutMs },
       );
+      for (const key of plugin.provides ?? []) {
+        if (!services.has(key)) throw new ServiceNotProvidedError(plugin.name, key.name);
+      }
     } catch (error) {
       let rollbackError: PluginShutdownError | undefined;
       try {
