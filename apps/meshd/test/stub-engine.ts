@@ -118,7 +118,7 @@ export class StubEngine implements StreamEngine, NodeEngine, HandshakeEngine, Pl
     this.sent.push({ dst, port, data });
   }
 
-  onDatagram(fn: (d: EngineDatagram) => void): () => void {
+  onAnyDatagram(fn: (d: EngineDatagram) => void): () => void {
     this.datagramFns.add(fn);
     return () => this.datagramFns.delete(fn);
   }

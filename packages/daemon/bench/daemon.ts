@@ -204,7 +204,7 @@ async function main(): Promise<void> {
 
   // Datagram rate, 1 KiB payloads for 2 s.
   let got = 0;
-  b.onDatagram(() => got++);
+  b.onAnyDatagram(() => got++);
   const payload = new Uint8Array(1024);
   let sent = 0;
   const dgStart = performance.now();

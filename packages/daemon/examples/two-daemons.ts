@@ -54,7 +54,7 @@ console.log(`[alice] echo replied: "${echoed}"`);
 
 // A datagram.
 const got = new Promise<string>((resolve) =>
-  bob.onDatagram((d) => resolve(new TextDecoder().decode(d.data))),
+  bob.onAnyDatagram((d) => resolve(new TextDecoder().decode(d.data))),
 );
 await alice.sendDatagram(bob.addr(), 4000, new TextEncoder().encode('a datagram'));
 console.log(`[bob] datagram: "${await got}"`);

@@ -52,7 +52,7 @@ describe('two daemons through an encrypted tunnel', () => {
 
   it('delivers datagrams', async () => {
     const got = new Promise<{ data: string; srcNode: number; dstPort: number }>((resolve) => {
-      const off = pair.b.daemon.onDatagram((d) => {
+      const off = pair.b.daemon.onAnyDatagram((d) => {
         off();
         resolve({
           data: new TextDecoder().decode(d.data),

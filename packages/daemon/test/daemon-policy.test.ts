@@ -68,7 +68,7 @@ describe('policy gate', () => {
 
     // Allowed traffic passes, and a throwing rule fails open.
     const got = new Promise<number>((resolve) => {
-      const off = b.daemon.onDatagram((d) => {
+      const off = b.daemon.onAnyDatagram((d) => {
         off();
         resolve(d.dstPort);
       });

@@ -67,7 +67,7 @@ describe('private daemons: trust gate and relay fallback', () => {
       'through the relay',
     );
     const got = new Promise<string>((resolve) =>
-      b.daemon.onDatagram((d) => resolve(new TextDecoder().decode(d.data))),
+      b.daemon.onAnyDatagram((d) => resolve(new TextDecoder().decode(d.data))),
     );
     await a.daemon.sendDatagram(b.daemon.addr(), 4000, new TextEncoder().encode('trusted'));
     expect(await got).toBe('trusted');

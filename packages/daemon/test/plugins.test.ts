@@ -1,4 +1,10 @@
-import { registerPlugin, registered, type Daemon, type Plugin } from '@mesh/daemonapi';
+import {
+  createServiceRegistry,
+  registerPlugin,
+  registered,
+  type Daemon,
+  type Plugin,
+} from '@mesh/daemonapi';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/event-bus.js';
@@ -59,7 +65,8 @@ registerPlugin('omega', () => ({
   shutdown: () => {},
 }));
 
-const fakeDaemon = {} as Daemon;
+const fakeServices = createServiceRegistry();
+const fakeDaemon = { services: () => fakeServices } as unknown as Daemon;
 
 function host(extra: Partial<ConstructorParameters<typeof PluginHost>[0]> = {}): PluginHost {
   return new PluginHost({

@@ -50,7 +50,7 @@ export interface StreamEngine {
   /** Sends a datagram. */
   sendDatagram(dst: Addr, port: number, data: Uint8Array): Promise<void>;
   /** Receives every inbound datagram. */
-  onDatagram(fn: (datagram: EngineDatagram) => void): () => void;
+  onAnyDatagram(fn: (datagram: EngineDatagram) => void): () => void;
   /** Every engine connection by id (services' too), for `disconnect`; optional. */
   transport?(): EngineConnectionTable;
 }

@@ -1,5 +1,15 @@
 import {
+  HandshakeServiceKey,
+  PolicyManagerKey,
+  ServiceUnavailableError,
+  TrustCheckerKey,
+  WebhookManagerKey,
+  createServiceRegistry,
   noopLogger,
+  type DatagramHandler,
+  type RegistryListedNode,
+  type ServiceKey,
+  type ServiceRegistry,
   type HandshakeService,
   type HandshakeTrustRecord,
   type IpcMethodHandler,
@@ -149,10 +159,9 @@ export class Daemon {
   #rxWatchdog: RxWatchdog | undefined;
   #heartbeatFailures = 0;
   #heartbeating = false;
-  #trustChecker: TrustChecker | undefined;
-  #handshake: HandshakeService | undefined;
-  #policy: PolicyManager | undefined;
-  #webhook: WebhookManager | undefined;
+  readonly #serviceRegistry: ServiceRegistry = createServiceRegistry();
+  readonly #shorthandRemovers = new Map<symbol, () => void>();
+  readonly #portDatagramHandlers = new Map<number, DatagramHandler>();
   readonly #methods = new Map<string, IpcMethodHandler>();
   readonly #peerNetworks = new Map<number, readonly number[]>();
   #ownNetworks: readonly number[] = [];
@@ -336,6 +345,14 @@ export class Daemon {
       if (d.dstPort === PLUGIN_PAYLOAD_PORT) {
         this.#onPluginPayload(d);
         return;
+      }
+      const handler = this.#portDatagramHandlers.get(d.dstPort);
+      if (handler !== undefined) {
+        try {
+          handler({ src: d.src, srcPort: d.srcPort, dstPort: d.dstPort, data: d.data });
+        } catch (error) {
+          this.#log.warn('datagram handler failed', { port: d.dstPort, error: String(error) });
+        }
       }
       for (const fn of this.#datagramListeners) {
         try {
@@ -595,8 +612,8 @@ export class Daemon {
    */
   isPeerAdmitted(peer: number): boolean {
     if (this.#opts.public === true || peer === this.#nodeId) return true;
-    if (this.#handshake?.isTrusted(peer) === true) return true;
-    if (this.#trustChecker?.isTrusted(peer).trusted === true) return true;
+    if (this.#serviceRegistry.get(HandshakeServiceKey)?.isTrusted(peer) === true) return true;
+    if (this.#serviceRegistry.get(TrustCheckerKey)?.isTrusted(peer).trusted === true) return true;
     return this.sharesNetwork(peer);
   }
 
@@ -609,7 +626,7 @@ export class Daemon {
   sharesNetwork(peer: number): boolean {
     const theirs = this.#peerNetworks.get(peer) ?? [];
     if (theirs.some((n) => n !== 0 && this.#ownNetworks.includes(n))) return true;
-    for (const runner of this.#policy?.all() ?? []) {
+    for (const runner of this.#serviceRegistry.get(PolicyManagerKey)?.all() ?? []) {
       if (runner.networkId !== 0 && runner.hasMember(peer)) return true;
     }
     return false;
@@ -641,7 +658,7 @@ export class Daemon {
     payloadSize: number,
     direction: 'inbound' | 'outbound',
   ): boolean {
-    for (const runner of this.#policy?.all() ?? []) {
+    for (const runner of this.#serviceRegistry.get(PolicyManagerKey)?.all() ?? []) {
       if (!runner.hasMember(peer)) continue;
       let allowed = true;
       try {
@@ -763,18 +780,8 @@ export class Daemon {
    * @param token admin token
    * @returns the raw response
    */
-  async regConnListNodes(networkId: number, token: string): Promise<Record<string, unknown>> {
-    const nodes = await this.#requireRegistry().listNodes(networkId, { adminToken: token });
-    return {
-      type: 'list_nodes_ok',
-      nodes: nodes.map((n) => ({
-        node_id: n.nodeId,
-        address: n.address,
-        ...(n.hostname === undefined ? {} : { hostname: n.hostname }),
-        ...(n.tags === undefined ? {} : { tags: n.tags }),
-        ...(n.realAddr === undefined ? {} : { real_addr: n.realAddr }),
-      })),
-    };
+  async regConnListNodes(networkId: number, token: string): Promise<RegistryListedNode[]> {
+    return this.#requireRegistry().listNodes(networkId, { adminToken: token });
   }
 
   /**
@@ -825,7 +832,7 @@ export class Daemon {
    * @returns it, if registered
    */
   getTrustChecker(): TrustChecker | undefined {
-    return this.#trustChecker;
+    return this.#serviceRegistry.get(TrustCheckerKey);
   }
 
   /**
@@ -833,7 +840,7 @@ export class Daemon {
    * @param checker the checker
    */
   registerTrustChecker(checker: TrustChecker): void {
-    this.#trustChecker = checker;
+    this.#replaceService(TrustCheckerKey, checker);
   }
 
   /**
@@ -841,7 +848,7 @@ export class Daemon {
    * @returns it, if registered
    */
   handshakeService(): HandshakeService | undefined {
-    return this.#handshake;
+    return this.#serviceRegistry.get(HandshakeServiceKey);
   }
 
   /**
@@ -849,7 +856,7 @@ export class Daemon {
    * @param service the service
    */
   registerHandshakeService(service: HandshakeService): void {
-    this.#handshake = service;
+    this.#replaceService(HandshakeServiceKey, service);
   }
 
   /**
@@ -857,7 +864,7 @@ export class Daemon {
    * @returns records, empty without a service
    */
   trustedPeers(): HandshakeTrustRecord[] {
-    return this.#handshake?.trustedPeers() ?? [];
+    return this.#serviceRegistry.get(HandshakeServiceKey)?.trustedPeers() ?? [];
   }
 
   /**
@@ -865,9 +872,7 @@ export class Daemon {
    * @param nodeId peer
    */
   async handshakeRevokeTrust(nodeId: number): Promise<void> {
-    if (this.#handshake === undefined)
-      throw new DaemonError('PLUGIN', 'no handshake service is registered');
-    await this.#handshake.revokeTrust(nodeId);
+    await this.#serviceRegistry.require(HandshakeServiceKey).revokeTrust(nodeId);
     this.#tunnel?.removePeer(nodeId);
     await this.#plugins?.peerForgotten(nodeId);
   }
@@ -878,9 +883,7 @@ export class Daemon {
    * @param reason justification
    */
   async handshakeSendRequest(nodeId: number, reason: string): Promise<void> {
-    if (this.#handshake === undefined)
-      throw new DaemonError('PLUGIN', 'no handshake service is registered');
-    await this.#handshake.sendRequest(nodeId, reason);
+    await this.#serviceRegistry.require(HandshakeServiceKey).sendRequest(nodeId, reason);
   }
 
   /**
@@ -888,7 +891,7 @@ export class Daemon {
    * @param manager the manager
    */
   registerPolicyManager(manager: PolicyManager): void {
-    this.#policy = manager;
+    this.#replaceService(PolicyManagerKey, manager);
   }
 
   /**
@@ -896,7 +899,7 @@ export class Daemon {
    * @returns it, if registered
    */
   policyManager(): PolicyManager | undefined {
-    return this.#policy;
+    return this.#serviceRegistry.get(PolicyManagerKey);
   }
 
   /**
@@ -904,7 +907,9 @@ export class Daemon {
    * @param url the URL, empty to disable
    */
   setWebhookUrl(url: string): void {
-    this.#webhook?.setUrl(url);
+    const manager = this.#serviceRegistry.get(WebhookManagerKey);
+    if (manager === undefined) throw new ServiceUnavailableError(WebhookManagerKey.name);
+    manager.setUrl(url);
   }
 
   /**
@@ -912,7 +917,7 @@ export class Daemon {
    * @param manager the manager
    */
   registerWebhookManager(manager: WebhookManager): void {
-    this.#webhook = manager;
+    this.#replaceService(WebhookManagerKey, manager);
   }
 
   /**
@@ -920,7 +925,7 @@ export class Daemon {
    * @returns it, if registered
    */
   webhookManager(): WebhookManager | undefined {
-    return this.#webhook;
+    return this.#serviceRegistry.get(WebhookManagerKey);
   }
 
   /**
@@ -1075,11 +1080,43 @@ export class Daemon {
    * @param fn listener
    * @returns a function that removes it
    */
-  onDatagram(fn: (datagram: Datagram) => void): () => void {
+  onAnyDatagram(fn: (datagram: Datagram) => void): () => void {
     this.#datagramListeners.add(fn);
     return () => {
       this.#datagramListeners.delete(fn);
     };
+  }
+
+  /**
+   * Contract: receives the datagrams of one local port.
+   * @param port the local virtual port
+   * @param handler receives each datagram
+   * @returns the function that stops delivery
+   */
+  onDatagram(port: number, handler: DatagramHandler): () => void {
+    if (this.#portDatagramHandlers.has(port))
+      throw new DaemonError('PORT_IN_USE', `port ${port} already has a datagram handler`);
+    this.#portDatagramHandlers.set(port, handler);
+    return () => {
+      if (this.#portDatagramHandlers.get(port) === handler) this.#portDatagramHandlers.delete(port);
+    };
+  }
+
+  /**
+   * The seed's `register*` setters replace what the same setter installed before (Go assigns a
+   * field); a service another plugin installed through `services().provide` still conflicts.
+   */
+  #replaceService<T>(key: ServiceKey<T>, impl: T): void {
+    this.#shorthandRemovers.get(key.id)?.();
+    this.#shorthandRemovers.set(key.id, this.#serviceRegistry.provide(key, impl));
+  }
+
+  /**
+   * Contract: the typed service registry.
+   * @returns the registry
+   */
+  services(): ServiceRegistry {
+    return this.#serviceRegistry;
   }
 
   /**
@@ -1188,7 +1225,12 @@ export class Daemon {
       endpoint: this.#endpoint === undefined ? '' : formatEndpoint(this.#endpoint),
       version: DAEMON_VERSION,
       transport: this.#opts.transport ?? 'udp',
-      webhook: this.#webhook?.stats() ?? { dropped: 0, circuitSkips: 0 },
+      webhook: this.#serviceRegistry.get(WebhookManagerKey)?.stats() ?? {
+        dropped: 0,
+        circuitSkips: 0,
+        delivered: 0,
+        failed: 0,
+      },
       bus_subscribers: this.#bus.subscriberCount,
       peer_list: peers.map((p) => ({
         node_id: p.nodeId,

@@ -13,7 +13,8 @@ export type DaemonErrorCode =
   | 'ALREADY_STARTED'
   | 'STOPPED'
   | 'CONFIG'
-  | 'POLICY_DENIED';
+  | 'POLICY_DENIED'
+  | 'PORT_IN_USE';
 
 /** Base class of every engine error: a stable `code` plus a message a person can act on. */
 export class DaemonError extends Error {

@@ -167,6 +167,44 @@ export class PluginRegistryClient {
    * @param accept verdict
    * @param options signal
    */
+  /**
+   * `set_member_tags` for this node.
+   * @param networkId network
+   * @param tags the tags
+   * @param options signal
+   */
+  async setMemberTags(
+    networkId: number,
+    tags: readonly string[],
+    options: RegistryCallOptions = {},
+  ): Promise<void> {
+    const nodeId = this.#client.nodeId ?? 0;
+    await this.#client.request(
+      { type: 'set_member_tags', network_id: networkId, node_id: nodeId, tags: [...tags] },
+      options,
+    );
+  }
+
+  /**
+   * `get_member_tags`.
+   * @param networkId network
+   * @param nodeId node
+   * @param options signal
+   * @returns the tags
+   */
+  async getMemberTags(
+    networkId: number,
+    nodeId: number,
+    options: RegistryCallOptions = {},
+  ): Promise<string[]> {
+    const reply = await this.#client.request(
+      { type: 'get_member_tags', network_id: networkId, node_id: nodeId },
+      options,
+    );
+    const tags = reply['tags'];
+    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+  }
+
   async respondHandshake(
     peerNodeId: number,
     accept: boolean,

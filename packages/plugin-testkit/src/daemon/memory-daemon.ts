@@ -1,4 +1,10 @@
 import {
+  HandshakeServiceKey,
+  PolicyManagerKey,
+  TrustCheckerKey,
+  WebhookManagerKey,
+  ServiceUnavailableError,
+  createServiceRegistry,
   awaitPluginInit,
   PluginInitError,
   PluginShutdownError,
@@ -18,6 +24,9 @@ import { MemoryIdentity, randomX25519PublicKey } from './identity.js';
 import { MemoryPeerDirectory } from './peer-directory.js';
 import type { Clock } from '../clock/manual-clock.js';
 import type {
+  DatagramHandler,
+  RegistryListedNode,
+  ServiceRegistry,
   Addr,
   ConnReadWriter,
   Connection,
@@ -180,10 +189,8 @@ export class MemoryDaemon implements Daemon {
   readonly #control: ControlSender;
   #plugins: Plugin[] = [];
   #stopping: Promise<void> | undefined;
-  #trustChecker: TrustChecker | undefined;
-  #handshake: HandshakeService | undefined;
-  #policy: PolicyManager | undefined;
-  #webhook: WebhookManager | undefined;
+  readonly #services: ServiceRegistry = createServiceRegistry();
+  readonly #datagramHandlers = new Map<number, DatagramHandler>();
 
   /** Use `MemoryNetwork.createDaemon`. */
   constructor(fabric: MemoryFabric, nodeId: number, options: MemoryDaemonOptions = {}) {
@@ -319,8 +326,18 @@ export class MemoryDaemon implements Daemon {
     this.#assertRunning();
     const target = this.#fabric.daemon(dst.node);
     if (target === undefined || target.stopped) return; // best-effort, like UDP
+    const handler = target.#datagramHandlers.get(port);
+    if (handler !== undefined) {
+      try {
+        handler({ src: this.addr(), srcPort: 0, dstPort: port, data: data.slice() });
+      } catch {
+        // contained, as the engine contains handler errors
+      }
+    }
     const delivered =
-      target.#datagrams.get(port)?.push({ source: this.addr(), port, data: data.slice() }) ?? false;
+      handler !== undefined ||
+      (target.#datagrams.get(port)?.push({ source: this.addr(), port, data: data.slice() }) ??
+        false);
     if (delivered) {
       target.publishEvent('data.datagram', {
         src_addr: formatAddr(this.addr()),
@@ -352,7 +369,20 @@ export class MemoryDaemon implements Daemon {
     return this.#tunnels.removed;
   }
 
-  /** Starts receiving datagrams sent to `port` (a test-side extension; the contract has no receive call). */
+  onDatagram(port: number, handler: DatagramHandler): () => void {
+    if (this.#datagramHandlers.has(port))
+      throw new MemoryDaemonError('PORT_IN_USE', `datagram port ${port} already has a handler`);
+    this.#datagramHandlers.set(port, handler);
+    return () => {
+      if (this.#datagramHandlers.get(port) === handler) this.#datagramHandlers.delete(port);
+    };
+  }
+
+  services(): ServiceRegistry {
+    return this.#services;
+  }
+
+  /** Starts receiving datagrams sent to `port` as an async iterable (a test-side extension). */
   receiveDatagrams(port: number): DatagramReceiver {
     if (this.#datagrams.has(port))
       throw new MemoryDaemonError('PORT_IN_USE', `datagram port ${port} already has a receiver`);
@@ -376,19 +406,16 @@ export class MemoryDaemon implements Daemon {
     return this.#options.registryClient;
   }
 
-  async regConnListNodes(networkId: number, token: string): Promise<Record<string, unknown>> {
+  async regConnListNodes(networkId: number, token: string): Promise<RegistryListedNode[]> {
     if (token.length === 0 && this.#options.adminToken !== undefined) {
       throw new MemoryDaemonError('NO_REGISTRY', 'list_nodes needs the admin token');
     }
     const nodes = this.#fabric.daemon(this.#nodeId) === undefined ? [] : this.#networkMembers();
-    return {
-      network_id: networkId,
-      nodes: nodes.map((d) => ({
-        node_id: d.nodeId(),
-        address: formatAddr({ network: networkId, node: d.nodeId() }),
-        hostname: d.name,
-      })),
-    };
+    return nodes.map((d) => ({
+      nodeId: d.nodeId(),
+      address: formatAddr({ network: networkId, node: d.nodeId() }),
+      hostname: d.name,
+    }));
   }
 
   async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
@@ -408,23 +435,23 @@ export class MemoryDaemon implements Daemon {
   // ---- services plugins register ----
 
   getTrustChecker(): TrustChecker | undefined {
-    return this.#trustChecker;
+    return this.#services.get(TrustCheckerKey);
   }
 
   registerTrustChecker(checker: TrustChecker): void {
-    this.#trustChecker = checker;
+    this.#services.provide(TrustCheckerKey, checker);
   }
 
   handshakeService(): HandshakeService | undefined {
-    return this.#handshake;
+    return this.#services.get(HandshakeServiceKey);
   }
 
   registerHandshakeService(service: HandshakeService): void {
-    this.#handshake = service;
+    this.#services.provide(HandshakeServiceKey, service);
   }
 
   trustedPeers(): HandshakeTrustRecord[] {
-    return this.#handshake?.trustedPeers() ?? [];
+    return this.#services.get(HandshakeServiceKey)?.trustedPeers() ?? [];
   }
 
   async handshakeRevokeTrust(nodeId: number): Promise<void> {
@@ -436,25 +463,27 @@ export class MemoryDaemon implements Daemon {
   }
 
   registerPolicyManager(manager: PolicyManager): void {
-    this.#policy = manager;
+    this.#services.provide(PolicyManagerKey, manager);
   }
 
   /** The registered policy manager (test-side accessor). */
   policyManager(): PolicyManager | undefined {
-    return this.#policy;
+    return this.#services.get(PolicyManagerKey);
   }
 
   setWebhookUrl(url: string): void {
-    this.#webhook?.setUrl(url);
+    const manager = this.#services.get(WebhookManagerKey);
+    if (manager === undefined) throw new ServiceUnavailableError(WebhookManagerKey.name);
+    manager.setUrl(url);
   }
 
   registerWebhookManager(manager: WebhookManager): void {
-    this.#webhook = manager;
+    this.#services.provide(WebhookManagerKey, manager);
   }
 
   /** The registered webhook manager (test-side accessor). */
   webhookManager(): WebhookManager | undefined {
-    return this.#webhook;
+    return this.#services.get(WebhookManagerKey);
   }
 
   // ---- IPC methods ----
@@ -672,10 +701,11 @@ export class MemoryDaemon implements Daemon {
   }
 
   #requireHandshake(): HandshakeService {
-    if (this.#handshake === undefined) {
+    const service = this.#services.get(HandshakeServiceKey);
+    if (service === undefined) {
       throw new MemoryDaemonError('NO_HANDSHAKE_SERVICE', 'no handshake plugin loaded');
     }
-    return this.#handshake;
+    return service;
   }
 
   #assertRunning(): void {

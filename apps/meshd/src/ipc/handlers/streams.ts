@@ -33,7 +33,7 @@ export class StreamHub {
   /** @param engine - streams, ports, datagrams and the registry for hostnames. */
   constructor(engine: StreamEngine & Pick<NodeEngine, 'rawRegistryClient'>) {
     this.#engine = engine;
-    this.#offDatagram = engine.onDatagram((d) => {
+    this.#offDatagram = engine.onAnyDatagram((d) => {
       const owner = this.#ports.get(d.dstPort);
       if (!owner) return;
       void owner.peer.notify('dgram.received', {
