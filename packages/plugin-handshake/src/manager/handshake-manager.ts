@@ -718,6 +718,8 @@ export class HandshakeManager implements HandshakeService {
       } while (this.#saveAgain);
     })().finally(() => {
       this.#saving = undefined;
+      // A change that arrived after the loop's last check still needs its write.
+      if (this.#saveAgain) this.#markDirty();
     });
   }
 
