@@ -492,8 +492,12 @@ export class HandshakeManager implements HandshakeService {
             return;
           }
           chunks.push(chunk);
-          message = decodeHandshakeMessage(Buffer.concat(chunks).toString('utf8'));
-          if (message !== undefined) return;
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (!isCompleteJson(text)) continue;
+          // A complete JSON value: it is the message, or the stream carries nothing valid.
+          message = decodeHandshakeMessage(text);
+          if (message === undefined) verdict = 'malformed';
+          return;
         }
       } catch {
         // A reset before a full message is the same as a malformed one.
@@ -863,6 +867,15 @@ export class HandshakeManager implements HandshakeService {
 
   #now(): number {
     return this.#opts.now();
+  }
+}
+
+function isCompleteJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
