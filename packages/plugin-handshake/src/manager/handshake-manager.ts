@@ -504,11 +504,19 @@ export class HandshakeManager implements HandshakeService {
       }
       verdict = 'malformed';
     })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onStop: (() => void) | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
-      const t = setTimeout(() => resolve('timeout'), this.#opts.receiveTimeoutMs);
-      void read.finally(() => clearTimeout(t));
+      timer = setTimeout(() => resolve('timeout'), this.#opts.receiveTimeoutMs);
     });
-    const outcome = await Promise.race([read.then(() => 'read' as const), timeout]);
+    const stopped = new Promise<'stopped'>((resolve) => {
+      onStop = () => resolve('stopped');
+      if (this.#stopController.signal.aborted) onStop();
+      this.#stopController.signal.addEventListener('abort', onStop, { once: true });
+    });
+    const outcome = await Promise.race([read.then(() => 'read' as const), timeout, stopped]);
+    clearTimeout(timer);
+    if (onStop !== undefined) this.#stopController.signal.removeEventListener('abort', onStop);
     // Never wait for the sender to close: we have what we will read.
     this.#daemon.closeConnection(conn);
     if (outcome === 'timeout') verdict = 'timeout';
