@@ -50,14 +50,21 @@ function meshctl(home: string, ...args: string[]): Promise<Run> {
 }
 
 /** Runs `args` until `ok(result)` holds (the relay is asynchronous), at most `tries` times. */
-async function until(home: string, args: string[], ok: (r: Run) => boolean, tries = 60): Promise<Run> {
+async function until(
+  home: string,
+  args: string[],
+  ok: (r: Run) => boolean,
+  tries = 60,
+): Promise<Run> {
   let last: Run | undefined;
   for (let i = 0; i < tries; i++) {
     last = await meshctl(home, ...args);
     if (ok(last)) return last;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`meshctl ${args.join(' ')} never satisfied the condition: ${last?.out}${last?.err}`);
+  throw new Error(
+    `meshctl ${args.join(' ')} never satisfied the condition: ${last?.out}${last?.err}`,
+  );
 }
 
 async function nodeId(home: string): Promise<number> {
@@ -71,7 +78,14 @@ beforeAll(async () => {
   homes.alice = path.join(root, 'alice');
   homes.bob = path.join(root, 'bob');
   rendezvous = await startRendezvous({ cwd: root });
-  net = ['--registry', rendezvous.registry, '--beacon', rendezvous.beacon, '--listen', '127.0.0.1:0'];
+  net = [
+    '--registry',
+    rendezvous.registry,
+    '--beacon',
+    rendezvous.beacon,
+    '--listen',
+    '127.0.0.1:0',
+  ];
   // Both private (the default): neither can reach the other until trust exists.
   const [a, b] = await Promise.all([
     meshctl(homes.alice, 'daemon', 'start', '--hostname', 'alice', ...net, '--json'),
@@ -94,7 +108,14 @@ describe('meshctl trust between two private daemons', () => {
     const bob = await nodeId(homes.bob);
 
     // A private node's hostname does not resolve for strangers: use its node id (or address).
-    const before = await meshctl(homes.alice, 'send-message', String(bob), '--data', 'too early', '--json');
+    const before = await meshctl(
+      homes.alice,
+      'send-message',
+      String(bob),
+      '--data',
+      'too early',
+      '--json',
+    );
     expect(before.code).not.toBe(0);
 
     const sent = await meshctl(homes.alice, 'handshake', String(bob), 'hello from alice', '--json');
@@ -104,7 +125,9 @@ describe('meshctl trust between two private daemons', () => {
     const pending = await until(homes.bob, ['pending', '--json'], (r) =>
       (r.json?.data?.pending ?? []).some((p: { node_id: number }) => p.node_id === alice),
     );
-    expect(pending.json.data.pending).toMatchObject([{ node_id: alice, justification: 'hello from alice' }]);
+    expect(pending.json.data.pending).toMatchObject([
+      { node_id: alice, justification: 'hello from alice' },
+    ]);
 
     const approved = await meshctl(homes.bob, 'approve', String(alice), '--json');
     expect(approved.code, approved.err).toBe(0);
@@ -115,18 +138,42 @@ describe('meshctl trust between two private daemons', () => {
     );
     expect(trusted.json.data.trusted).toMatchObject([{ node_id: bob, mutual: true }]);
 
-    const msg = await meshctl(homes.alice, 'send-message', String(bob), '--data', 'hi bob', '--json');
+    const msg = await meshctl(
+      homes.alice,
+      'send-message',
+      String(bob),
+      '--data',
+      'hi bob',
+      '--json',
+    );
     expect(msg.code, msg.err).toBe(0);
     const inbox = readdirSync(path.join(homes.bob, 'inbox'));
-    expect(inbox.map((f) => JSON.parse(readFileSync(path.join(homes.bob, 'inbox', f), 'utf8')).data)).toContain('hi bob');
+    expect(
+      inbox.map((f) => JSON.parse(readFileSync(path.join(homes.bob, 'inbox', f), 'utf8')).data),
+    ).toContain('hi bob');
 
     // A restart keeps the trust (trust.json in the plugin's data directory).
     expect((await meshctl(homes.bob, 'daemon', 'stop')).code).toBe(0);
-    const restarted = await meshctl(homes.bob, 'daemon', 'start', '--hostname', 'bob', ...net, '--json');
+    const restarted = await meshctl(
+      homes.bob,
+      'daemon',
+      'start',
+      '--hostname',
+      'bob',
+      ...net,
+      '--json',
+    );
     expect(restarted.code, restarted.err).toBe(0);
     const kept = await meshctl(homes.bob, 'trust', '--json');
     expect(kept.json.data.trusted).toMatchObject([{ node_id: alice }]);
-    const again = await meshctl(homes.alice, 'send-message', String(bob), '--data', 'after restart', '--json');
+    const again = await meshctl(
+      homes.alice,
+      'send-message',
+      String(bob),
+      '--data',
+      'after restart',
+      '--json',
+    );
     expect(again.code, again.err).toBe(0);
 
     const untrust = await meshctl(homes.alice, 'untrust', String(bob), '--json');
@@ -135,7 +182,14 @@ describe('meshctl trust between two private daemons', () => {
     expect((await meshctl(homes.alice, 'trust', '--json')).json.data.trusted).toEqual([]);
     // Bob heard the revocation too; a further dial is refused either way.
     await until(homes.bob, ['trust', '--json'], (r) => r.json?.data?.trusted?.length === 0);
-    const refused = await meshctl(homes.bob, 'send-message', String(alice), '--data', 'still there?', '--json');
+    const refused = await meshctl(
+      homes.bob,
+      'send-message',
+      String(alice),
+      '--data',
+      'still there?',
+      '--json',
+    );
     expect(refused.code).not.toBe(0);
     expect(refused.json).toMatchObject({ status: 'error', code: 'connection_failed' });
 

@@ -6,7 +6,11 @@ import path from 'node:path';
 import { Beacon } from '@mesh/beacon';
 import { Daemon, type DaemonOptions } from '@mesh/daemon';
 import { noopLogger, type Daemon as ApiDaemon } from '@mesh/daemonapi';
-import { HandshakePlugin, type HandshakeManager, type HandshakeOptions } from '@mesh/plugin-handshake';
+import {
+  HandshakePlugin,
+  type HandshakeManager,
+  type HandshakeOptions,
+} from '@mesh/plugin-handshake';
 import { TrustedAgentsPlugin, type TrustedAgentsOptions } from '@mesh/plugin-trustedagents';
 import { MemoryStore, RegistryServer } from '@mesh/registry';
 
@@ -149,13 +153,16 @@ export function nextEvent(
 }
 
 /** Collects every event matching `pattern` until `stop()`. */
-export function collectEvents(daemon: Daemon, pattern: string): {
+export function collectEvents(
+  daemon: Daemon,
+  pattern: string,
+): {
   readonly events: { topic: string; payload: Record<string, unknown> }[];
   stop(): void;
 } {
   const events: { topic: string; payload: Record<string, unknown> }[] = [];
   const off = daemon.bus().on(pattern, (e) => {
-    events.push({ topic: e.topic, payload: e.payload as Record<string, unknown> });
+    events.push({ topic: e.topic, payload: e.payload });
   });
   return { events, stop: off };
 }

@@ -49,7 +49,9 @@ function message(overrides: Partial<HandshakeMessage> = {}): HandshakeMessage {
     node_id: from,
     public_key: Buffer.from(id.publicKey).toString('base64'),
     justification: 'hostile',
-    signature: Buffer.from(id.sign(new TextEncoder().encode(`handshake:${from}:${to}`))).toString('base64'),
+    signature: Buffer.from(id.sign(new TextEncoder().encode(`handshake:${from}:${to}`))).toString(
+      'base64',
+    ),
     reason: '',
     timestamp: now(),
     ...overrides,
@@ -70,7 +72,11 @@ async function sendRaw(bytes: Uint8Array | string): Promise<void> {
 }
 
 async function expectRefused(bytes: Uint8Array | string, reason: string): Promise<void> {
-  const refused = nextEvent(victim.daemon, 'handshake.message_rejected', (p) => p['reason'] === reason);
+  const refused = nextEvent(
+    victim.daemon,
+    'handshake.message_rejected',
+    (p) => p['reason'] === reason,
+  );
   await sendRaw(bytes);
   expect(await refused).toMatchObject({ reason });
   expect(victim.handshake!.pendingRequests().map((p) => p.nodeId)).not.toContain(
@@ -91,13 +97,18 @@ describe('hostile input on port 444', () => {
 
   it('a key that is not the registry key for the node is refused, even when self-consistent', async () => {
     const other = generateKeyPairSync('ed25519');
-    const key = Buffer.from(other.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+    const key = Buffer.from(other.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString(
+      'base64',
+    );
     const sig = sign(
       null,
       Buffer.from(`handshake:${attacker.daemon.nodeId()}:${victim.daemon.nodeId()}`),
       other.privateKey,
     ).toString('base64');
-    await expectRefused(encodeHandshakeMessage(message({ public_key: key, signature: sig })), 'key_mismatch');
+    await expectRefused(
+      encodeHandshakeMessage(message({ public_key: key, signature: sig })),
+      'key_mismatch',
+    );
   });
 
   it('a stale or a future timestamp is refused', async () => {
@@ -121,19 +132,29 @@ describe('hostile input on port 444', () => {
     const bytes = encodeHandshakeMessage(message({ justification: 'once' }));
     const pending = nextEvent(victim.daemon, 'handshake.pending');
     await sendRaw(bytes);
-    expect(await pending).toMatchObject({ peer_node_id: attacker.daemon.nodeId(), justification: 'once' });
+    expect(await pending).toMatchObject({
+      peer_node_id: attacker.daemon.nodeId(),
+      justification: 'once',
+    });
     await victim.handshake!.rejectHandshake(attacker.daemon.nodeId(), 'test');
     await expectRefused(bytes, 'replay');
   });
 
   it('a 10 MB message is cut off after 64 KiB', async () => {
-    const refused = nextEvent(victim.daemon, 'handshake.message_rejected', (p) => p['reason'] === 'too_large');
+    const refused = nextEvent(
+      victim.daemon,
+      'handshake.message_rejected',
+      (p) => p['reason'] === 'too_large',
+    );
     const conn = await attacker.daemon.dial(victim.daemon.addr(), 444);
     conn.on('error', () => {});
     const closed = new Promise<void>((resolve) => conn.on('close', () => resolve()));
     conn.resume();
     conn.write(Buffer.alloc(10 * 1024 * 1024, 0x20));
-    expect(await refused).toMatchObject({ peer_node_id: attacker.daemon.nodeId(), reason: 'too_large' });
+    expect(await refused).toMatchObject({
+      peer_node_id: attacker.daemon.nodeId(),
+      reason: 'too_large',
+    });
     conn.destroy();
     await closed;
   });
@@ -145,7 +166,9 @@ describe('hostile input on port 444', () => {
     const worker = async (): Promise<void> => {
       while (next < total) {
         const i = next++;
-        await sendRaw(encodeHandshakeMessage(message({ justification: `flood ${i}` }))).catch(() => {});
+        await sendRaw(encodeHandshakeMessage(message({ justification: `flood ${i}` }))).catch(
+          () => {},
+        );
       }
     };
     await Promise.all(Array.from({ length: 64 }, worker));
@@ -157,7 +180,11 @@ describe('hostile input on port 444', () => {
     expect(victim.handshake!.pendingCount()).toBeLessThanOrEqual(1);
     // Still serving: a stream from someone else, and a fresh request from a bystander.
     expect(await echo(bystander.daemon, victim.daemon, 'still here')).toBe('still here');
-    const pending = nextEvent(victim.daemon, 'handshake.pending', (p) => p['peer_node_id'] === bystander.daemon.nodeId());
+    const pending = nextEvent(
+      victim.daemon,
+      'handshake.pending',
+      (p) => p['peer_node_id'] === bystander.daemon.nodeId(),
+    );
     await bystander.handshake!.sendRequest(victim.daemon.nodeId(), 'legit');
     expect(await pending).toMatchObject({ justification: 'legit' });
   }, 120_000);

@@ -17,7 +17,7 @@ import {
 } from './trust-harness.js';
 
 let rv: Rendezvous;
-let nodes: TrustNode[] = [];
+const nodes: TrustNode[] = [];
 
 beforeAll(async () => {
   rv = await startRendezvous();
@@ -50,7 +50,9 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
     expect(b.handshake!.pendingRequests()).toMatchObject([
       { nodeId: aId, justification: 'let us talk', publicKey: '' },
     ]);
-    await expect(echo(a.daemon, b.daemon, 'x')).rejects.toMatchObject({ code: 'CONNECTION_REFUSED' });
+    await expect(echo(a.daemon, b.daemon, 'x')).rejects.toMatchObject({
+      code: 'CONNECTION_REFUSED',
+    });
 
     const aTrusts = a.handshake!.waitForTrust(bId, { timeoutMs: 20_000 });
     await b.handshake!.approveHandshake(aId);
@@ -59,9 +61,9 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
     const aView = a.handshake!.trustedPeers();
     expect(aView).toMatchObject([{ nodeId: bId, mutual: true, network: 0 }]);
     // Relay-based trust learns the peer's key from the registry's lookup.
-    await expect.poll(() => a.handshake!.trustedPeers()[0]?.publicKey).toBe(
-      b.daemon.info().public_key,
-    );
+    await expect
+      .poll(() => a.handshake!.trustedPeers()[0]?.publicKey)
+      .toBe(b.daemon.info().public_key);
     expect(await echo(a.daemon, b.daemon, 'hello b')).toBe('hello b');
     expect(await echo(b.daemon, a.daemon, 'hello a')).toBe('hello a');
 
@@ -73,10 +75,16 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
     expect(await byPeer).toEqual({ peer_node_id: aId });
     expect(a.handshake!.isTrusted(bId)).toBe(false);
     expect(b.handshake!.isTrusted(aId)).toBe(false);
-    await expect(echo(b.daemon, a.daemon, 'again')).rejects.toMatchObject({ code: 'CONNECTION_REFUSED' });
+    await expect(echo(b.daemon, a.daemon, 'again')).rejects.toMatchObject({
+      code: 'CONNECTION_REFUSED',
+    });
     await expect(a.handshake!.revokeTrust(bId)).rejects.toMatchObject({ code: 'NOT_TRUSTED' });
     // The cooldown ignores a stale approval still travelling through the relay.
-    const refused = nextEvent(a.daemon, 'handshake.message_rejected', (p) => p['reason'] === 'revoked_cooldown');
+    const refused = nextEvent(
+      a.daemon,
+      'handshake.message_rejected',
+      (p) => p['reason'] === 'revoked_cooldown',
+    );
     a.handshake!.processRelayedApproval(bId);
     expect(await refused).toMatchObject({ peer_node_id: bId });
     expect(a.handshake!.isTrusted(bId)).toBe(false);
@@ -119,7 +127,9 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
     const auto = nextEvent(b.daemon, 'handshake.auto_approved');
     await a.handshake!.sendRequest(b.daemon.nodeId(), 'same lab');
     expect(await auto).toMatchObject({ peer_node_id: a.daemon.nodeId(), reason: 'same_network' });
-    expect(b.handshake!.trustedPeers()).toMatchObject([{ nodeId: a.daemon.nodeId(), network: networkId }]);
+    expect(b.handshake!.trustedPeers()).toMatchObject([
+      { nodeId: a.daemon.nodeId(), network: networkId },
+    ]);
     expect(await a.handshake!.waitForTrust(b.daemon.nodeId(), { timeoutMs: 20_000 })).toBe(true);
   });
 
@@ -145,7 +155,10 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
         signature: sign(null, signedPayload(agentsJson), signer.privateKey).toString('base64'),
       }),
     );
-    const signerKey = Buffer.from(signer.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+    const signerKey = Buffer.from(
+      signer.publicKey.export({ format: 'jwk' }).x!,
+      'base64url',
+    ).toString('base64');
     const b = await node({ agents: { source: list, signerPublicKey: signerKey } });
     expect(b.daemon.services().get(TrustCheckerKey)?.isTrusted(a.daemon.nodeId())).toEqual({
       trusted: true,
@@ -178,7 +191,9 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown[]>;
     expect(saved['trusted']).toMatchObject([{ node_id: a.daemon.nodeId(), mutual: false }]);
-    expect(saved['pending']).toMatchObject([{ node_id: c.daemon.nodeId(), justification: 'from c' }]);
+    expect(saved['pending']).toMatchObject([
+      { node_id: c.daemon.nodeId(), justification: 'from c' },
+    ]);
 
     const again = await node({ dir: b.dir });
     expect(again.daemon.nodeId()).toBe(bId);
@@ -195,7 +210,9 @@ describe('private daemons and the registry relay (reference §E.11)', () => {
     await b.stop();
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, '{"trusted": [ this is not json');
-    await expect(startNode(rv, { dir: b.dir })).rejects.toMatchObject({ code: 'TRUST_STORE_CORRUPT' });
+    await expect(startNode(rv, { dir: b.dir })).rejects.toMatchObject({
+      code: 'TRUST_STORE_CORRUPT',
+    });
     expect(readFileSync(file, 'utf8')).toBe('{"trusted": [ this is not json');
   });
 });
@@ -205,7 +222,9 @@ describe('a daemon without the trust plugins', () => {
     const bare = await node({ handshake: false });
     expect(bare.daemon.handshakeService()).toBeUndefined();
     expect(bare.daemon.services().has(HandshakeServiceKey)).toBe(false);
-    await expect(bare.daemon.handshakeSendRequest(1, 'x')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(bare.daemon.handshakeSendRequest(1, 'x')).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
     const other = await node({ engine: { public: true } });
     expect(await echo(bare.daemon, other.daemon, 'still works')).toBe('still works');
   });

@@ -9,15 +9,26 @@ import path from 'node:path';
 import { TrustCheckerKey } from '@mesh/daemonapi';
 import { signedPayload } from '@mesh/plugin-trustedagents';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { nextEvent, startNode, startRendezvous, type Rendezvous, type TrustNode } from './trust-harness.js';
+import {
+  nextEvent,
+  startNode,
+  startRendezvous,
+  type Rendezvous,
+  type TrustNode,
+} from './trust-harness.js';
 
 const signer = generateKeyPairSync('ed25519');
-const SIGNER = Buffer.from(signer.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+const SIGNER = Buffer.from(signer.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString(
+  'base64',
+);
 const intruder = generateKeyPairSync('ed25519');
 
 function list(agents: unknown[], key = signer.privateKey): string {
   const json = JSON.stringify(agents);
-  return JSON.stringify({ agents, signature: sign(null, signedPayload(json), key).toString('base64') });
+  return JSON.stringify({
+    agents,
+    signature: sign(null, signedPayload(json), key).toString('base64'),
+  });
 }
 
 let rv: Rendezvous;
@@ -49,7 +60,10 @@ describe('trusted-agents list refresh', () => {
     const helper = await node({ handshake: false });
     const file = path.join(helper.dir, 'agents.json');
     writeFileSync(file, list([{ hostname: 'weather', node_id: 42 }]));
-    const n = await node({ handshake: false, agents: { source: file, signerPublicKey: SIGNER, maxBytes: 4096 } });
+    const n = await node({
+      handshake: false,
+      agents: { source: file, signerPublicKey: SIGNER, maxBytes: 4096 },
+    });
     const checker = n.daemon.services().get(TrustCheckerKey)!;
     expect(checker.isTrusted(42)).toEqual({ trusted: true, name: 'weather' });
     expect(checker.isTrusted(43)).toEqual({ trusted: false });
@@ -84,21 +98,33 @@ describe('trusted-agents list refresh', () => {
     server = createServer((_req, res) => res.end(body));
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trusted-agents.json`;
-    const first = await node({ handshake: false, agents: { source: url, signerPublicKey: SIGNER, initialJitterMs: 50 } });
+    const first = await node({
+      handshake: false,
+      agents: { source: url, signerPublicKey: SIGNER, initialJitterMs: 50 },
+    });
     // Nothing yet: the first fetch waits for its jitter.
     expect(first.daemon.services().get(TrustCheckerKey)!.isTrusted(77)).toEqual({ trusted: false });
     await nextEvent(first.daemon, 'trustedagents.updated');
-    expect(first.daemon.services().get(TrustCheckerKey)!.isTrusted(77)).toEqual({ trusted: true, name: 'remote' });
+    expect(first.daemon.services().get(TrustCheckerKey)!.isTrusted(77)).toEqual({
+      trusted: true,
+      name: 'remote',
+    });
     const dir = first.dir;
     await first.stop();
     nodes.splice(nodes.indexOf(first), 1);
 
     // The source now serves a forged list; the cached good one is active from the start.
     body = list([{ hostname: 'forged', node_id: 78 }], intruder.privateKey);
-    const again = await node({ dir, handshake: false, agents: { source: url, signerPublicKey: SIGNER, initialJitterMs: 50 } });
+    const again = await node({
+      dir,
+      handshake: false,
+      agents: { source: url, signerPublicKey: SIGNER, initialJitterMs: 50 },
+    });
     const checker = again.daemon.services().get(TrustCheckerKey)!;
     expect(checker.isTrusted(77)).toEqual({ trusted: true, name: 'remote' });
-    expect(await nextEvent(again.daemon, 'trustedagents.refresh_failed')).toMatchObject({ reason: 'LIST_BAD_SIGNATURE' });
+    expect(await nextEvent(again.daemon, 'trustedagents.refresh_failed')).toMatchObject({
+      reason: 'LIST_BAD_SIGNATURE',
+    });
     expect(checker.isTrusted(77)).toEqual({ trusted: true, name: 'remote' });
     expect(checker.isTrusted(78)).toEqual({ trusted: false });
   });
@@ -108,7 +134,10 @@ describe('trusted-agents list refresh', () => {
     const helper = await node({ handshake: false });
     const file = path.join(helper.dir, 'agents.json');
     const realKey = agent.daemon.info().public_key;
-    const wrongKey = Buffer.from(intruder.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+    const wrongKey = Buffer.from(
+      intruder.publicKey.export({ format: 'jwk' }).x!,
+      'base64url',
+    ).toString('base64');
     writeFileSync(
       file,
       list([
@@ -118,7 +147,10 @@ describe('trusted-agents list refresh', () => {
     );
     const n = await node({ handshake: false, agents: { source: file, signerPublicKey: SIGNER } });
     const checker = n.daemon.services().get(TrustCheckerKey)!;
-    expect(checker.isTrusted(agent.daemon.nodeId())).toEqual({ trusted: true, name: 'pinned-right' });
+    expect(checker.isTrusted(agent.daemon.nodeId())).toEqual({
+      trusted: true,
+      name: 'pinned-right',
+    });
     expect(checker.isTrusted(helper.daemon.nodeId())).toEqual({ trusted: false });
   });
 });

@@ -21,7 +21,12 @@ export {
   HANDSHAKE_PLUGIN_VERSION,
   HandshakePlugin,
 } from './plugin/handshake-plugin.js';
-export { encodeTrustFile, formatRfc3339, readTrustFile, writeFileAtomic } from './store/trust-file.js';
+export {
+  encodeTrustFile,
+  formatRfc3339,
+  readTrustFile,
+  writeFileAtomic,
+} from './store/trust-file.js';
 export { emptyTrustState } from './store/trust-state.js';
 export type { PendingEntry, TrustState, TrustedEntry } from './store/trust-state.js';
 export { decodeStdBase64, verifyEd25519 } from './util/ed25519.js';

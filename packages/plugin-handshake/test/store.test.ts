@@ -19,9 +19,21 @@ describe('trust.json', () => {
   it('round-trips the documented shape, written 0600 and atomically', () => {
     const file = path.join(dir, 'sub', 'trust.json');
     const state = emptyTrustState();
-    state.trusted.set(7, { nodeId: 7, publicKey: 'a2V5', approvedAt: T0, mutual: true, network: 3 });
+    state.trusted.set(7, {
+      nodeId: 7,
+      publicKey: 'a2V5',
+      approvedAt: T0,
+      mutual: true,
+      network: 3,
+    });
     state.trusted.set(8, { nodeId: 8, publicKey: '', approvedAt: T0, mutual: false, network: 0 });
-    state.pending.set(9, { nodeId: 9, publicKey: '', justification: 'hi', receivedAt: T0, source: 9 });
+    state.pending.set(9, {
+      nodeId: 9,
+      publicKey: '',
+      justification: 'hi',
+      receivedAt: T0,
+      source: 9,
+    });
     state.revoked.set(4, T0 + 60_000);
     state.revoked.set(5, T0 - 1);
     state.outgoing.set(11, T0);
@@ -29,10 +41,18 @@ describe('trust.json', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
       trusted: [
-        { node_id: 7, public_key: 'a2V5', approved_at: '2026-01-02T03:04:05Z', mutual: true, network: 3 },
+        {
+          node_id: 7,
+          public_key: 'a2V5',
+          approved_at: '2026-01-02T03:04:05Z',
+          mutual: true,
+          network: 3,
+        },
         { node_id: 8, public_key: '', approved_at: '2026-01-02T03:04:05Z', mutual: false },
       ],
-      pending: [{ node_id: 9, justification: 'hi', received_at: '2026-01-02T03:04:05Z', source: 9 }],
+      pending: [
+        { node_id: 9, justification: 'hi', received_at: '2026-01-02T03:04:05Z', source: 9 },
+      ],
       revoked: [{ node_id: 4, until: '2026-01-02T03:05:05Z' }],
       outgoing: [{ node_id: 11, sent_at: '2026-01-02T03:04:05Z' }],
     });

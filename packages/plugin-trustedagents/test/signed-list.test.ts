@@ -46,9 +46,9 @@ function expectCode(fn: () => unknown, code: string): void {
 
 describe('signed trusted-agents list (reference §E.2)', () => {
   it('the signed payload is {"agents":<compacted value>} with Go escaping (golden)', () => {
-    expect(new TextDecoder().decode(signedPayload('[ {"hostname": "a<b>&c", "node_id": 1} ]'))).toBe(
-      '{"agents":[{"hostname":"a\\u003cb\\u003e\\u0026c","node_id":1}]}',
-    );
+    expect(
+      new TextDecoder().decode(signedPayload('[ {"hostname": "a<b>&c", "node_id": 1} ]')),
+    ).toBe('{"agents":[{"hostname":"a\\u003cb\\u003e\\u0026c","node_id":1}]}');
     expect(goCompact('{ "s": "keep  spaces\\" inside" }')).toBe('{"s":"keep  spaces\\" inside"}');
     expect(rawMember('{"a":1, "agents" : [1, {"x":"]"}] ,"agents":[2]}', 'agents')).toBe('[2]');
   });
@@ -59,17 +59,27 @@ describe('signed trusted-agents list (reference §E.2)', () => {
       { name: 'weather', nodeId: 42, address: '0:0000.0000.002A', publicKey: '' },
       { name: 'clock <utc>', nodeId: 43, address: '', publicKey: '' },
     ]);
-    expect(list.skipped).toEqual(['agents[2]: node_id 0', 'agents[3]: no name', 'duplicate node_id 45']);
+    expect(list.skipped).toEqual([
+      'agents[2]: node_id 0',
+      'agents[3]: no name',
+      'duplicate node_id 45',
+    ]);
   });
 
   it('refuses a bad signature, an unsigned list, malformed JSON and an oversized list', () => {
     const key = decodeSignerKey(signerB64);
-    expectCode(() => verifySignedList(Buffer.from(signedList(AGENTS, other.privateKey)), key), 'LIST_BAD_SIGNATURE');
+    expectCode(
+      () => verifySignedList(Buffer.from(signedList(AGENTS, other.privateKey)), key),
+      'LIST_BAD_SIGNATURE',
+    );
     const tampered = signedList(AGENTS).replace('"node_id": 43', '"node_id": 99');
     expectCode(() => verifySignedList(Buffer.from(tampered), key), 'LIST_BAD_SIGNATURE');
     expectCode(() => verifySignedList(Buffer.from(`{"agents": ${AGENTS}}`), key), 'LIST_UNSIGNED');
     expectCode(() => verifySignedList(Buffer.from('{"agents": [}'), key), 'LIST_MALFORMED');
-    expectCode(() => verifySignedList(Buffer.from('{"agents": 3, "signature": "x"}'), key), 'LIST_MALFORMED');
+    expectCode(
+      () => verifySignedList(Buffer.from('{"agents": 3, "signature": "x"}'), key),
+      'LIST_MALFORMED',
+    );
     expectCode(() => verifySignedList(Buffer.from(signedList(AGENTS)), key, 100), 'LIST_TOO_LARGE');
   });
 
@@ -106,8 +116,12 @@ describe('list sources', () => {
     writeFileSync(file, signedList(AGENTS));
     const bytes = await readListSource(file, { maxBytes: 1 << 20, timeoutMs: 1000 });
     expect(verifySignedList(bytes, decodeSignerKey(signerB64)).agents).toHaveLength(2);
-    await expect(readListSource(file, { maxBytes: 10, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'LIST_TOO_LARGE' });
-    await expect(readListSource(path.join(dir, 'none'), { maxBytes: 10, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'LIST_FETCH_FAILED' });
+    await expect(readListSource(file, { maxBytes: 10, timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'LIST_TOO_LARGE',
+    });
+    await expect(
+      readListSource(path.join(dir, 'none'), { maxBytes: 10, timeoutMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'LIST_FETCH_FAILED' });
   });
 
   it('fetches over HTTP with a user agent, a size cap (also without content-length) and a timeout', async () => {
@@ -128,9 +142,15 @@ describe('list sources', () => {
     expect(verifySignedList(bytes, decodeSignerKey(signerB64)).agents).toHaveLength(2);
     expect(seen[0]).toBe('mesh-daemon/trustedagents');
     const base = url.replace('/agents.json', '');
-    await expect(readListSource(`${base}/big`, { maxBytes: 1000, timeoutMs: 2000 })).rejects.toMatchObject({ code: 'LIST_TOO_LARGE' });
-    await expect(readListSource(`${base}/slow`, { maxBytes: 1000, timeoutMs: 200 })).rejects.toMatchObject({ code: 'LIST_TIMEOUT' });
-    await expect(readListSource(`${base}/gone`, { maxBytes: 1000, timeoutMs: 2000 })).rejects.toMatchObject({ code: 'LIST_FETCH_FAILED' });
+    await expect(
+      readListSource(`${base}/big`, { maxBytes: 1000, timeoutMs: 2000 }),
+    ).rejects.toMatchObject({ code: 'LIST_TOO_LARGE' });
+    await expect(
+      readListSource(`${base}/slow`, { maxBytes: 1000, timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: 'LIST_TIMEOUT' });
+    await expect(
+      readListSource(`${base}/gone`, { maxBytes: 1000, timeoutMs: 2000 }),
+    ).rejects.toMatchObject({ code: 'LIST_FETCH_FAILED' });
   });
 
   it('plain http only to loopback', () => {

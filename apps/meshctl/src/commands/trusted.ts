@@ -15,7 +15,8 @@ export const trustedList: Command = {
   name: 'trusted list',
   args: [],
   description: 'trusted agents (auto-approved trust requests) from the signed list',
-  returns: 'source, configured, updated_at, agents[{name, node_id, address, pinned, confirmed}], last_error?',
+  returns:
+    'source, configured, updated_at, agents[{name, node_id, address, pinned, confirmed}], last_error?',
   async run(ctx) {
     try {
       return await (await ctx.client()).ipc.callRaw('trustedagents.list');
@@ -36,7 +37,8 @@ export const trustedList: Command = {
     );
     if (lines.length === 0)
       lines.push(d.configured ? 'no trusted agents' : 'no trusted-agents list configured');
-    if (d.last_error) lines.push(`last refresh failed: ${d.last_error.reason}: ${d.last_error.message}`);
+    if (d.last_error)
+      lines.push(`last refresh failed: ${d.last_error.reason}: ${d.last_error.message}`);
     return lines.join('\n');
   },
 };

@@ -108,7 +108,8 @@ export class HandshakeManager implements HandshakeService {
     this.#daemon = daemon;
     this.#log = context.logger;
     this.#opts = context.options;
-    this.#file = context.dataDir === undefined ? undefined : path.join(context.dataDir, 'trust.json');
+    this.#file =
+      context.dataDir === undefined ? undefined : path.join(context.dataDir, 'trust.json');
     this.#replay = new ReplaySet(context.options.maxReplayEntries, 2 * MAX_AGE_MS);
     this.#limiter = new SourceLimiter(context.options.sourceBurst, context.options.sourceRefillMs);
   }
@@ -254,7 +255,7 @@ export class HandshakeManager implements HandshakeService {
     if (direct === undefined) return;
     this.#log.info('direct handshake failed, relaying via the registry', {
       peer: peerNodeId,
-      error: String(direct),
+      error: errorText(direct),
     });
     const registry = this.#registry();
     try {
@@ -262,7 +263,7 @@ export class HandshakeManager implements HandshakeService {
     } catch (error) {
       throw new HandshakeError(
         'RELAY_FAILED',
-        `could not reach node ${peerNodeId} directly (${String(direct)}) nor through the registry relay (${String(error)}); check that the node exists and the registry is reachable`,
+        `could not reach node ${peerNodeId} directly (${errorText(direct)}) nor through the registry relay (${String(error)}); check that the node exists and the registry is reachable`,
         { retryable: true, cause: error },
       );
     }
@@ -288,7 +289,13 @@ export class HandshakeManager implements HandshakeService {
       );
     }
     this.#grant(
-      { nodeId: peerNodeId, publicKey: request.publicKey, approvedAt: this.#now(), mutual: false, network: 0 },
+      {
+        nodeId: peerNodeId,
+        publicKey: request.publicKey,
+        approvedAt: this.#now(),
+        mutual: false,
+        network: 0,
+      },
       'approved',
     );
     this.#publish('handshake.approved', { peer_node_id: peerNodeId });
@@ -296,9 +303,13 @@ export class HandshakeManager implements HandshakeService {
     if (registry !== undefined) {
       const signal = this.#stopController.signal;
       await Promise.all([
-        registry.reportTrust(peerNodeId, { signal }).catch((e: unknown) => this.#debug('report_trust', peerNodeId, e)),
+        registry
+          .reportTrust(peerNodeId, { signal })
+          .catch((e: unknown) => this.#debug('report_trust', peerNodeId, e)),
         // In case the request came through the relay: the answer goes back the same way.
-        registry.respondHandshake(peerNodeId, true, { signal }).catch((e: unknown) => this.#debug('respond_handshake', peerNodeId, e)),
+        registry
+          .respondHandshake(peerNodeId, true, { signal })
+          .catch((e: unknown) => this.#debug('respond_handshake', peerNodeId, e)),
       ]);
       if (request.publicKey === '') this.#track(this.#backfillKey(peerNodeId));
     }
@@ -341,7 +352,12 @@ export class HandshakeManager implements HandshakeService {
         `node ${peerNodeId} not found among the trusted peers; nothing to revoke (see "meshctl trust")`,
       );
     this.#publish('trust.revoked', { peer_node_id: peerNodeId });
-    this.#publish('trust.changed', { peer_node_id: peerNodeId, trusted: false, state: 'revoked', reason: 'local' });
+    this.#publish('trust.changed', {
+      peer_node_id: peerNodeId,
+      trusted: false,
+      state: 'revoked',
+      reason: 'local',
+    });
     // Best effort and bounded: a peer that is gone must not hold the operator's command up.
     await this.#send(peerNodeId, 'handshake_revoke', { reason: 'trust revoked' }, 3000);
     this.#removeTunnel(peerNodeId);
@@ -387,15 +403,23 @@ export class HandshakeManager implements HandshakeService {
   processRelayedRequest(fromNodeId: number, justification: string): void {
     if (this.#stopped) return;
     const clean = sanitizeJustification(justification);
-    this.#publish('handshake.received', { peer_node_id: fromNodeId, justification: clean, relayed: true });
+    this.#publish('handshake.received', {
+      peer_node_id: fromNodeId,
+      justification: clean,
+      relayed: true,
+    });
     const accept = (): void => {
       const registry = this.#daemon.registryClient();
       if (registry === undefined) return;
       const signal = this.#stopController.signal;
       this.#track(
         (async () => {
-          await registry.respondHandshake(fromNodeId, true, { signal }).catch((e: unknown) => this.#debug('respond_handshake', fromNodeId, e));
-          await registry.reportTrust(fromNodeId, { signal }).catch((e: unknown) => this.#debug('report_trust', fromNodeId, e));
+          await registry
+            .respondHandshake(fromNodeId, true, { signal })
+            .catch((e: unknown) => this.#debug('respond_handshake', fromNodeId, e));
+          await registry
+            .reportTrust(fromNodeId, { signal })
+            .catch((e: unknown) => this.#debug('report_trust', fromNodeId, e));
           await this.#backfillKey(fromNodeId);
         })(),
       );
@@ -418,7 +442,8 @@ export class HandshakeManager implements HandshakeService {
         const agent = this.#trustedAgent(fromNodeId);
         if (network !== 0) this.#autoGrant(fromNodeId, '', 'same_network', network);
         else if (agent !== undefined) this.#autoGrant(fromNodeId, '', 'trusted_agent', 0, agent);
-        else if (this.#daemon.trustAutoApprove()) this.#autoGrant(fromNodeId, '', 'auto_approve', 0);
+        else if (this.#daemon.trustAutoApprove())
+          this.#autoGrant(fromNodeId, '', 'auto_approve', 0);
         else {
           this.#addPending(fromNodeId, '', clean, fromNodeId);
           return;
@@ -556,7 +581,9 @@ export class HandshakeManager implements HandshakeService {
       }
       const key = decodeStdBase64(verifyKey);
       const sig = decodeStdBase64(msg.signature);
-      const challenge = new TextEncoder().encode(handshakeChallenge(msg.node_id, this.#daemon.nodeId()));
+      const challenge = new TextEncoder().encode(
+        handshakeChallenge(msg.node_id, this.#daemon.nodeId()),
+      );
       if (key === undefined || sig === undefined || !verifyEd25519(key, challenge, sig))
         return this.#reject(msg.node_id, 'bad_signature', source);
     }
@@ -568,23 +595,43 @@ export class HandshakeManager implements HandshakeService {
         return this.#handleAccept(msg);
       case 'handshake_reject':
         if (this.#state.outgoing.delete(msg.node_id)) this.#markDirty();
-        this.#publish('handshake.rejected_by_peer', { peer_node_id: msg.node_id, reason: sanitizeJustification(msg.reason) });
+        this.#publish('handshake.rejected_by_peer', {
+          peer_node_id: msg.node_id,
+          reason: sanitizeJustification(msg.reason),
+        });
         return;
       case 'handshake_revoke':
         return this.#handleRevoke(msg.node_id);
     }
   }
 
-  async #handleRequest(msg: HandshakeMessage, source: number, registryBound: boolean): Promise<void> {
+  async #handleRequest(
+    msg: HandshakeMessage,
+    source: number,
+    registryBound: boolean,
+  ): Promise<void> {
     const peer = msg.node_id;
     const justification = sanitizeJustification(msg.justification);
     this.#publish('handshake.received', { peer_node_id: peer, justification });
     const acceptBack = (): void => {
-      this.#track(this.#send(peer, 'handshake_accept').then((e) => (e === undefined ? undefined : this.#relayAccept(peer))));
-      this.#track(this.#daemon.registryClient()?.reportTrust(peer).catch((e: unknown) => this.#debug('report_trust', peer, e)) ?? Promise.resolve());
+      this.#track(
+        this.#send(peer, 'handshake_accept').then((e) =>
+          e === undefined ? undefined : this.#relayAccept(peer),
+        ),
+      );
+      this.#track(
+        this.#daemon
+          .registryClient()
+          ?.reportTrust(peer)
+          .catch((e: unknown) => this.#debug('report_trust', peer, e)) ?? Promise.resolve(),
+      );
     };
     if (this.#state.trusted.has(peer)) {
-      this.#track(this.#send(peer, 'handshake_accept').then((e) => (e === undefined ? undefined : this.#relayAccept(peer))));
+      this.#track(
+        this.#send(peer, 'handshake_accept').then((e) =>
+          e === undefined ? undefined : this.#relayAccept(peer),
+        ),
+      );
       return;
     }
     // Every automatic path needs the registry to have confirmed the key binding: otherwise a
@@ -599,7 +646,8 @@ export class HandshakeManager implements HandshakeService {
     const agent = registryBound ? this.#trustedAgent(peer) : undefined;
     if (network !== 0) this.#autoGrant(peer, msg.public_key, 'same_network', network);
     else if (agent !== undefined) this.#autoGrant(peer, msg.public_key, 'trusted_agent', 0, agent);
-    else if (this.#daemon.trustAutoApprove()) this.#autoGrant(peer, msg.public_key, 'auto_approve', 0);
+    else if (this.#daemon.trustAutoApprove())
+      this.#autoGrant(peer, msg.public_key, 'auto_approve', 0);
     else {
       this.#addPending(peer, msg.public_key, justification, source);
       return;
@@ -621,8 +669,22 @@ export class HandshakeManager implements HandshakeService {
       this.#reject(peer, 'unsolicited_accept');
       return;
     }
-    this.#grant({ nodeId: peer, publicKey: msg.public_key, approvedAt: this.#now(), mutual: true, network: 0 }, 'accepted');
-    this.#track(this.#daemon.registryClient()?.reportTrust(peer).catch((e: unknown) => this.#debug('report_trust', peer, e)) ?? Promise.resolve());
+    this.#grant(
+      {
+        nodeId: peer,
+        publicKey: msg.public_key,
+        approvedAt: this.#now(),
+        mutual: true,
+        network: 0,
+      },
+      'accepted',
+    );
+    this.#track(
+      this.#daemon
+        .registryClient()
+        ?.reportTrust(peer)
+        .catch((e: unknown) => this.#debug('report_trust', peer, e)) ?? Promise.resolve(),
+    );
   }
 
   #handleRevoke(peer: number): void {
@@ -631,21 +693,41 @@ export class HandshakeManager implements HandshakeService {
     const wasOutgoing = this.#state.outgoing.delete(peer);
     if (wasTrusted || wasPending || wasOutgoing) this.#markDirty();
     this.#publish('trust.revoked_by_peer', { peer_node_id: peer });
-    this.#publish('trust.changed', { peer_node_id: peer, trusted: false, state: 'revoked', reason: 'by_peer' });
+    this.#publish('trust.changed', {
+      peer_node_id: peer,
+      trusted: false,
+      state: 'revoked',
+      reason: 'by_peer',
+    });
     this.#removeTunnel(peer);
     if (wasTrusted)
-      this.#track(this.#daemon.registryClient()?.revokeTrust(peer).catch((e: unknown) => this.#debug('revoke_trust', peer, e)) ?? Promise.resolve());
+      this.#track(
+        this.#daemon
+          .registryClient()
+          ?.revokeTrust(peer)
+          .catch((e: unknown) => this.#debug('revoke_trust', peer, e)) ?? Promise.resolve(),
+      );
   }
 
   // ---- state changes -----------------------------------------------------------------------
 
-  #autoGrant(peer: number, publicKey: string, reason: AutoReason, network: number, agent?: string): void {
+  #autoGrant(
+    peer: number,
+    publicKey: string,
+    reason: AutoReason,
+    network: number,
+    agent?: string,
+  ): void {
     this.#grant(
       { nodeId: peer, publicKey, approvedAt: this.#now(), mutual: reason === 'mutual', network },
       reason,
       agent,
     );
-    this.#publish('handshake.auto_approved', { peer_node_id: peer, reason, ...(agent === undefined ? {} : { agent }) });
+    this.#publish('handshake.auto_approved', {
+      peer_node_id: peer,
+      reason,
+      ...(agent === undefined ? {} : { agent }),
+    });
   }
 
   // Every grant goes through here: trust, drop pending and outgoing, wake waiters, persist.
@@ -669,19 +751,30 @@ export class HandshakeManager implements HandshakeService {
 
   #addPending(peer: number, publicKey: string, justification: string, source: number): void {
     if (!this.#state.pending.has(peer)) {
-      if (this.#state.pending.size >= this.#opts.maxPending) return this.#reject(peer, 'pending_full', source);
+      if (this.#state.pending.size >= this.#opts.maxPending)
+        return this.#reject(peer, 'pending_full', source);
       let fromSource = 0;
       for (const p of this.#state.pending.values()) if (p.source === source) fromSource += 1;
       if (source !== 0 && fromSource >= this.#opts.maxPendingPerSource)
         return this.#reject(peer, 'pending_full', source);
     }
-    this.#state.pending.set(peer, { nodeId: peer, publicKey, justification, receivedAt: this.#now(), source });
+    this.#state.pending.set(peer, {
+      nodeId: peer,
+      publicKey,
+      justification,
+      receivedAt: this.#now(),
+      source,
+    });
     this.#markDirty();
     this.#publish('handshake.pending', { peer_node_id: peer, justification });
   }
 
   #reject(peer: number, reason: RejectReason, source?: number): void {
-    this.#log.warn('handshake message refused', { peer, reason, ...(source === undefined ? {} : { source }) });
+    this.#log.warn('handshake message refused', {
+      peer,
+      reason,
+      ...(source === undefined ? {} : { source }),
+    });
     this.#publish('handshake.message_rejected', {
       peer_node_id: peer,
       reason,
@@ -760,7 +853,9 @@ export class HandshakeManager implements HandshakeService {
     const signal = AbortSignal.any([this.#stopController.signal, AbortSignal.timeout(timeoutMs)]);
     let conn: Connection | undefined;
     try {
-      conn = await this.#daemon.dialConnection({ network: 0, node: peer }, HANDSHAKE_PORT, { signal });
+      conn = await this.#daemon.dialConnection({ network: 0, node: peer }, HANDSHAKE_PORT, {
+        signal,
+      });
       const rw = this.#daemon.newConnReadWriter(conn);
       await rw.write(new TextEncoder().encode(encodeHandshakeMessage(msg)));
       await rw.close();
@@ -782,7 +877,9 @@ export class HandshakeManager implements HandshakeService {
 
   async #registryKey(nodeId: number): Promise<string | undefined> {
     try {
-      return (await this.#daemon.registryClient()?.lookup(nodeId, { signal: this.#stopController.signal }))?.publicKey;
+      return (
+        await this.#daemon.registryClient()?.lookup(nodeId, { signal: this.#stopController.signal })
+      )?.publicKey;
     } catch {
       return undefined;
     }
@@ -833,7 +930,10 @@ export class HandshakeManager implements HandshakeService {
   #registry(): RegistryClient {
     const registry = this.#daemon.registryClient();
     if (registry === undefined)
-      throw new HandshakeError('NO_REGISTRY', 'this daemon runs without a registry; the trust relay needs one');
+      throw new HandshakeError(
+        'NO_REGISTRY',
+        'this daemon runs without a registry; the trust relay needs one',
+      );
     return registry;
   }
 
@@ -868,7 +968,9 @@ export class HandshakeManager implements HandshakeService {
   }
 
   #track(task: Promise<unknown>): void {
-    const t = task.catch((error: unknown) => this.#log.debug('background task failed', { error: String(error) }));
+    const t = task.catch((error: unknown) =>
+      this.#log.debug('background task failed', { error: String(error) }),
+    );
     this.#tasks.add(t);
     void t.finally(() => this.#tasks.delete(t));
   }
@@ -878,6 +980,7 @@ export class HandshakeManager implements HandshakeService {
   }
 }
 
+/** Whether `text` is one complete JSON value. */
 function isCompleteJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -887,6 +990,16 @@ function isCompleteJson(text: string): boolean {
   }
 }
 
+/** Whether `n` is a valid, non-zero node id. */
 function isNodeId(n: number): boolean {
   return Number.isInteger(n) && n > 0 && n <= 0xffffffff;
+}
+
+/** An error's message, for logs and error texts. */
+function errorText(error: unknown): string {
+  return error instanceof Error
+    ? error.message
+    : typeof error === 'string'
+      ? error
+      : 'unknown error';
 }

@@ -32,7 +32,7 @@ export function goCompact(text: string): string {
   let out = '';
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (inString) {
       if (c === '\\') {
         out += c + (text[i + 1] ?? '');

@@ -5,10 +5,7 @@ import { goQuote } from './go-json.js';
 
 /** The four message types. */
 export type HandshakeMessageType =
-  | 'handshake_request'
-  | 'handshake_accept'
-  | 'handshake_reject'
-  | 'handshake_revoke';
+  'handshake_request' | 'handshake_accept' | 'handshake_reject' | 'handshake_revoke';
 
 const TYPES: readonly string[] = [
   'handshake_request',
@@ -62,7 +59,6 @@ export function encodeHandshakeMessage(m: HandshakeMessage): string {
     `"reason":${goQuote(m.reason)},"timestamp":${m.timestamp}}`
   );
 }
-
 
 /**
  * Parses received bytes into a message, with Go's lenient defaults: missing fields are empty

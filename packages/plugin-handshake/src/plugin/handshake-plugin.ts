@@ -1,10 +1,5 @@
 // The plugin: installs the handshake service for the engine's trust gate and meshd's IPC.
-import {
-  HandshakeServiceKey,
-  type Daemon,
-  type Plugin,
-  type PluginContext,
-} from '@mesh/daemonapi';
+import { HandshakeServiceKey, type Daemon, type Plugin, type PluginContext } from '@mesh/daemonapi';
 import { HandshakeManager } from '../manager/handshake-manager.js';
 import { resolveHandshakeOptions, type HandshakeOptions } from '../manager/options.js';
 

@@ -10,7 +10,15 @@
 //   "revoked": [{"node_id": 4, "until": "…"}],              // live cooldowns only
 //   "outgoing": [{"node_id": 5, "sent_at": "…"}]            // own open requests (a mesh
 // }                                                          // addition; Go nodes ignore it)
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { HandshakeError } from '../errors.js';
 import { emptyTrustState, type TrustState } from './trust-state.js';
@@ -20,12 +28,14 @@ export function formatRfc3339(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+/** Parses an RFC 3339 time or fails naming the field. */
 function parseTime(value: unknown, where: string, file: string): number {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   if (!Number.isFinite(ms)) throw corrupt(file, `${where} is not an RFC 3339 time`);
   return ms;
 }
 
+/** The error for an unreadable store. */
 function corrupt(file: string, what: string, cause?: unknown): HandshakeError {
   return new HandshakeError(
     'TRUST_STORE_CORRUPT',
@@ -34,6 +44,7 @@ function corrupt(file: string, what: string, cause?: unknown): HandshakeError {
   );
 }
 
+/** `value` when it is an integer in 0..max. */
 function uint(value: unknown, max: number): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max
     ? value
@@ -54,9 +65,13 @@ export function readTrustFile(file: string, now: number): TrustState {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyTrustState();
-    throw new HandshakeError('TRUST_STORE_IO', `cannot read trust store ${file}: ${String(error)}`, {
-      cause: error,
-    });
+    throw new HandshakeError(
+      'TRUST_STORE_IO',
+      `cannot read trust store ${file}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   let raw: unknown;
   try {
@@ -71,7 +86,10 @@ export function readTrustFile(file: string, now: number): TrustState {
   const list = (key: string): Record<string, unknown>[] => {
     const v = doc[key];
     if (v === undefined || v === null) return [];
-    if (!Array.isArray(v) || !v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e)))
+    if (
+      !Array.isArray(v) ||
+      !v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e))
+    )
       throw corrupt(file, `"${key}" is not a list of objects`);
     return v as Record<string, unknown>[];
   };
@@ -79,7 +97,8 @@ export function readTrustFile(file: string, now: number): TrustState {
     const where = `trusted[${i}]`;
     const nodeId = uint(e['node_id'], 0xffffffff);
     const network = e['network'] === undefined ? 0 : uint(e['network'], 0xffff);
-    if (nodeId === undefined || nodeId === 0) throw corrupt(file, `${where}.node_id is not a node id`);
+    if (nodeId === undefined || nodeId === 0)
+      throw corrupt(file, `${where}.node_id is not a node id`);
     if (network === undefined) throw corrupt(file, `${where}.network is not a network id`);
     const publicKey = e['public_key'] ?? '';
     if (typeof publicKey !== 'string') throw corrupt(file, `${where}.public_key is not a string`);
@@ -97,7 +116,8 @@ export function readTrustFile(file: string, now: number): TrustState {
     const where = `pending[${i}]`;
     const nodeId = uint(e['node_id'], 0xffffffff);
     const source = e['source'] === undefined ? 0 : uint(e['source'], 0xffffffff);
-    if (nodeId === undefined || nodeId === 0) throw corrupt(file, `${where}.node_id is not a node id`);
+    if (nodeId === undefined || nodeId === 0)
+      throw corrupt(file, `${where}.node_id is not a node id`);
     if (source === undefined) throw corrupt(file, `${where}.source is not a node id`);
     const publicKey = e['public_key'] ?? '';
     const justification = e['justification'] ?? '';

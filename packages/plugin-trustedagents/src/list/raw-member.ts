@@ -1,11 +1,13 @@
 // Finds the raw text of a top-level member of a JSON object without re-serialising it: the list
 // signature covers the `agents` value byte for byte (after Go's compaction), not a re-encoding.
 
+/** Index of the first non-whitespace character at or after `i`. */
 function skipWs(text: string, i: number): number {
-  while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
   return i;
 }
 
+/** Index just past the string starting at `i`, or -1. */
 function skipString(text: string, i: number): number {
   // text[i] is the opening quote.
   for (i++; i < text.length; i++) {
@@ -15,12 +17,13 @@ function skipString(text: string, i: number): number {
   return -1;
 }
 
+/** Index just past the value starting at `i`, or -1. */
 function skipValue(text: string, i: number): number {
   if (text[i] === '"') return skipString(text, i);
   if (text[i] === '{' || text[i] === '[') {
     let depth = 0;
     for (; i < text.length; i++) {
-      const c = text[i]!;
+      const c = text[i];
       if (c === '"') {
         i = skipString(text, i) - 1;
         if (i < 0) return -1;
@@ -32,7 +35,7 @@ function skipValue(text: string, i: number): number {
     }
     return -1;
   }
-  while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++;
+  while (i < text.length && !',}] \t\n\r'.includes(text[i])) i++;
   return i;
 }
 

@@ -62,6 +62,7 @@ export function decodeSignerKey(text: string): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** Ed25519 verification with a raw 32-byte key. */
 function verifyEd25519(key: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;
   try {
@@ -99,7 +100,11 @@ export function verifySignedList(
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     doc = JSON.parse(text);
   } catch (error) {
-    throw new TrustedAgentsError('LIST_MALFORMED', `the trusted-agents list is not JSON: ${String(error)}`, { cause: error });
+    throw new TrustedAgentsError(
+      'LIST_MALFORMED',
+      `the trusted-agents list is not JSON: ${String(error)}`,
+      { cause: error },
+    );
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     throw new TrustedAgentsError('LIST_MALFORMED', 'the trusted-agents list is not a JSON object');
@@ -109,7 +114,10 @@ export function verifySignedList(
     throw new TrustedAgentsError('LIST_MALFORMED', 'the trusted-agents list has no "agents" array');
   const signature = o['signature'];
   if (typeof signature !== 'string' || signature === '')
-    throw new TrustedAgentsError('LIST_UNSIGNED', 'the trusted-agents list carries no signature; only signed lists are loaded');
+    throw new TrustedAgentsError(
+      'LIST_UNSIGNED',
+      'the trusted-agents list carries no signature; only signed lists are loaded',
+    );
   const sig = Buffer.from(signature, 'base64');
   if (!verifyEd25519(signerKey, signedPayload(agentsRaw), new Uint8Array(sig)))
     throw new TrustedAgentsError(
@@ -119,6 +127,7 @@ export function verifySignedList(
   return parseAgents(o['agents'] as unknown[]);
 }
 
+/** The usable agents of a verified list. */
 function parseAgents(entries: readonly unknown[]): VerifiedList {
   const skipped: string[] = [];
   const byNode = new Map<number, TrustedAgent>();
@@ -128,15 +137,27 @@ function parseAgents(entries: readonly unknown[]): VerifiedList {
       throw new TrustedAgentsError('LIST_MALFORMED', `agents[${i}] is not an object`);
     const a = e as Record<string, unknown>;
     const nodeId = a['node_id'];
-    if (typeof nodeId !== 'number' || !Number.isInteger(nodeId) || nodeId < 0 || nodeId > 0xffffffff)
+    if (
+      typeof nodeId !== 'number' ||
+      !Number.isInteger(nodeId) ||
+      nodeId < 0 ||
+      nodeId > 0xffffffff
+    )
       throw new TrustedAgentsError('LIST_MALFORMED', `agents[${i}].node_id is not a node id`);
-    const name = typeof a['hostname'] === 'string' && a['hostname'] !== '' ? a['hostname'] : a['name'];
+    const name =
+      typeof a['hostname'] === 'string' && a['hostname'] !== '' ? a['hostname'] : a['name'];
     const address = a['address'] ?? '';
     const publicKey = a['public_key'] ?? '';
     if (typeof address !== 'string' || typeof publicKey !== 'string')
-      throw new TrustedAgentsError('LIST_MALFORMED', `agents[${i}] has a non-string address or public_key`);
+      throw new TrustedAgentsError(
+        'LIST_MALFORMED',
+        `agents[${i}] has a non-string address or public_key`,
+      );
     if (publicKey !== '' && Buffer.from(publicKey, 'base64').length !== 32)
-      throw new TrustedAgentsError('LIST_MALFORMED', `agents[${i}].public_key is not a 32-byte base64 key`);
+      throw new TrustedAgentsError(
+        'LIST_MALFORMED',
+        `agents[${i}].public_key is not a 32-byte base64 key`,
+      );
     if (nodeId === 0) {
       skipped.push(`agents[${i}]: node_id 0`);
       continue;

@@ -152,7 +152,8 @@ export class TrustedAgentsPlugin implements Plugin {
     const abort = new AbortController();
     this.#abort = abort;
     const log = context.logger;
-    const cache = context.dataDir === undefined ? undefined : path.join(context.dataDir, 'trusted-agents.json');
+    const cache =
+      context.dataDir === undefined ? undefined : path.join(context.dataDir, 'trusted-agents.json');
     const maxBytes = this.#options.maxBytes ?? MAX_LIST_BYTES;
     const publish = (topic: string, payload: Record<string, unknown>): void => {
       try {
@@ -204,7 +205,11 @@ export class TrustedAgentsPlugin implements Plugin {
     };
     const refresh = async (): Promise<void> => {
       try {
-        const bytes = await readListSource(source, { maxBytes, timeoutMs: this.#options.timeoutMs ?? 30_000, signal: abort.signal });
+        const bytes = await readListSource(source, {
+          maxBytes,
+          timeoutMs: this.#options.timeoutMs ?? 30_000,
+          signal: abort.signal,
+        });
         await adopt(bytes, source);
         if (cache !== undefined) writeAtomic(cache, bytes);
       } catch (error) {
@@ -212,8 +217,15 @@ export class TrustedAgentsPlugin implements Plugin {
         const code = error instanceof TrustedAgentsError ? error.code : 'LIST_FETCH_FAILED';
         const message = error instanceof Error ? error.message : String(error);
         service.fail({ at: Date.now(), reason: code, message });
-        log.warn('trusted-agents refresh failed; keeping the last good list', { reason: code, error: message });
-        publish('trustedagents.refresh_failed', { reason: code, message, agents: service.agents().length });
+        log.warn('trusted-agents refresh failed; keeping the last good list', {
+          reason: code,
+          error: message,
+        });
+        publish('trustedagents.refresh_failed', {
+          reason: code,
+          message,
+          agents: service.agents().length,
+        });
       }
     };
 
@@ -268,6 +280,7 @@ export class TrustedAgentsPlugin implements Plugin {
 }
 
 // Pinned entries are trusted only once the registry says the node's key is the pinned one.
+/** Checks every pinned entry's key against the registry. */
 async function confirmPins(
   daemon: Daemon,
   service: TrustedAgentsService,
@@ -285,7 +298,11 @@ async function confirmPins(
           const info = await registry.lookup(a.nodeId, { signal });
           const ok = info.publicKey === a.publicKey;
           service.confirm(a.nodeId, ok);
-          if (!ok) log.warn('trusted agent key pin does not match the registry', { node: a.nodeId, agent: a.name });
+          if (!ok)
+            log.warn('trusted agent key pin does not match the registry', {
+              node: a.nodeId,
+              agent: a.name,
+            });
         } catch (error) {
           log.debug('trusted agent lookup failed', { node: a.nodeId, error: String(error) });
         }
@@ -293,10 +310,12 @@ async function confirmPins(
   );
 }
 
+/** A random delay in [0, max). */
 function jitter(max: number): number {
   return max <= 0 ? 0 : Math.floor(Math.random() * max);
 }
 
+/** Writes `bytes` atomically with mode 0600 (temp file, fsync, rename, dir fsync). */
 function writeAtomic(file: string, bytes: Uint8Array): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -35,7 +35,11 @@ export function validateSource(source: string): void {
   try {
     url = new URL(source);
   } catch (error) {
-    throw new TrustedAgentsError('CONFIG_INVALID', `trusted-agents source "${source}" is not a URL`, { cause: error });
+    throw new TrustedAgentsError(
+      'CONFIG_INVALID',
+      `trusted-agents source "${source}" is not a URL`,
+      { cause: error },
+    );
   }
   if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname))
     throw new TrustedAgentsError(
@@ -51,20 +55,30 @@ export function validateSource(source: string): void {
  * @returns the bytes.
  * @throws TrustedAgentsError `LIST_TOO_LARGE`, `LIST_TIMEOUT` or `LIST_FETCH_FAILED`.
  */
-export async function readListSource(source: string, options: ReadListOptions): Promise<Uint8Array> {
+export async function readListSource(
+  source: string,
+  options: ReadListOptions,
+): Promise<Uint8Array> {
   if (!isUrlSource(source)) {
     try {
       const info = await stat(source);
       if (info.size > options.maxBytes)
-        throw new TrustedAgentsError('LIST_TOO_LARGE', `${source} is ${info.size} bytes, over the ${options.maxBytes}-byte cap`);
+        throw new TrustedAgentsError(
+          'LIST_TOO_LARGE',
+          `${source} is ${info.size} bytes, over the ${options.maxBytes}-byte cap`,
+        );
       return new Uint8Array(await readFile(source));
     } catch (error) {
       if (error instanceof TrustedAgentsError) throw error;
-      throw new TrustedAgentsError('LIST_FETCH_FAILED', `cannot read ${source}: ${String(error)}`, { retryable: true, cause: error });
+      throw new TrustedAgentsError('LIST_FETCH_FAILED', `cannot read ${source}: ${String(error)}`, {
+        retryable: true,
+        cause: error,
+      });
     }
   }
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const signal =
+    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   try {
     const response = await fetch(source, {
       signal,
@@ -73,12 +87,19 @@ export async function readListSource(source: string, options: ReadListOptions): 
     });
     if (response.status !== 200) {
       await response.body?.cancel();
-      throw new TrustedAgentsError('LIST_FETCH_FAILED', `${source} answered HTTP ${response.status}`, { retryable: true });
+      throw new TrustedAgentsError(
+        'LIST_FETCH_FAILED',
+        `${source} answered HTTP ${response.status}`,
+        { retryable: true },
+      );
     }
     const declared = Number(response.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > options.maxBytes) {
       await response.body?.cancel();
-      throw new TrustedAgentsError('LIST_TOO_LARGE', `${source} sends ${declared} bytes, over the ${options.maxBytes}-byte cap`);
+      throw new TrustedAgentsError(
+        'LIST_TOO_LARGE',
+        `${source} sends ${declared} bytes, over the ${options.maxBytes}-byte cap`,
+      );
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -86,7 +107,10 @@ export async function readListSource(source: string, options: ReadListOptions): 
       size += (chunk as Uint8Array).length;
       if (size > options.maxBytes) {
         await response.body?.cancel().catch(() => {});
-        throw new TrustedAgentsError('LIST_TOO_LARGE', `${source} sent more than the ${options.maxBytes}-byte cap`);
+        throw new TrustedAgentsError(
+          'LIST_TOO_LARGE',
+          `${source} sent more than the ${options.maxBytes}-byte cap`,
+        );
       }
       chunks.push(chunk as Uint8Array);
     }
@@ -94,7 +118,14 @@ export async function readListSource(source: string, options: ReadListOptions): 
   } catch (error) {
     if (error instanceof TrustedAgentsError) throw error;
     if (timeout.aborted)
-      throw new TrustedAgentsError('LIST_TIMEOUT', `${source} did not answer within ${options.timeoutMs} ms`, { retryable: true, cause: error });
-    throw new TrustedAgentsError('LIST_FETCH_FAILED', `cannot fetch ${source}: ${String(error)}`, { retryable: true, cause: error });
+      throw new TrustedAgentsError(
+        'LIST_TIMEOUT',
+        `${source} did not answer within ${options.timeoutMs} ms`,
+        { retryable: true, cause: error },
+      );
+    throw new TrustedAgentsError('LIST_FETCH_FAILED', `cannot fetch ${source}: ${String(error)}`, {
+      retryable: true,
+      cause: error,
+    });
   }
 }
