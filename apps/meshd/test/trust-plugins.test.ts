@@ -3,9 +3,12 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { connect } from '@mesh/client';
 import { HandshakeServiceKey, TrustCheckerKey } from '@mesh/daemonapi';
+import { IpcServer, MethodRegistry } from '@mesh/ipc';
 import { signedPayload } from '@mesh/plugin-trustedagents';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { registerHandshakeHandlers } from '../src/ipc/handlers/handshake.js';
 import {
   collectEvents,
   echo,
@@ -238,5 +241,41 @@ describe('a daemon without the trust plugins', () => {
     await a.handshake!.sendRequest(b.daemon.nodeId(), 'hi');
     expect(await a.handshake!.waitForTrust(b.daemon.nodeId(), { timeoutMs: 20_000 })).toBe(true);
     events.stop();
+  });
+
+  it("meshd's handshake.* IPC methods answer unavailable on a bare engine and work with the plugin", async () => {
+    const serve = async (n: TrustNode) => {
+      const registry = new MethodRegistry();
+      registerHandshakeHandlers(registry, n.daemon);
+      const server = new IpcServer({
+        socketPath: path.join(n.dir, 'ipc.sock'),
+        registry,
+        daemonVersion: 'test',
+      });
+      await server.listen();
+      return { server, client: await connect(path.join(n.dir, 'ipc.sock')) };
+    };
+    const bare = await serve(await node({ handshake: false }));
+    const withPlugin = await serve(await node());
+    try {
+      await expect(bare.client.handshake.pending()).rejects.toMatchObject({
+        code: 'unavailable',
+        message: 'no handshake plugin loaded',
+      });
+      await expect(bare.client.handshake.revoke(5)).rejects.toMatchObject({ code: 'unavailable' });
+      expect(await withPlugin.client.handshake.pending()).toEqual([]);
+      expect(await withPlugin.client.handshake.trusted()).toEqual([]);
+      await expect(withPlugin.client.handshake.revoke(5)).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      await expect(withPlugin.client.handshake.approve(5)).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    } finally {
+      for (const s of [bare, withPlugin]) {
+        await s.client.close();
+        await s.server.close();
+      }
+    }
   });
 });

@@ -285,7 +285,7 @@ export class HandshakeManager implements HandshakeService {
       if (this.#state.trusted.has(peerNodeId)) return;
       throw new HandshakeError(
         'NO_PENDING_REQUEST',
-        `no pending trust request from node ${peerNodeId} found; see "meshctl pending"`,
+        `a trust request from node ${peerNodeId} was not found among the pending requests; see "meshctl pending"`,
       );
     }
     this.#grant(
