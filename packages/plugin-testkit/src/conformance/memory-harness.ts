@@ -8,14 +8,15 @@ const ADMIN_TOKEN = 'conformance-admin';
 
 /**
  * The conformance harness of the in-memory daemon: a {@link MemoryNetwork} with a registry and
- * an admin token, `count` daemons that know each other, and the suite's plugins loaded through
+ * an admin token, `count` daemons that learn each other on first contact, and the suite's plugins loaded through
  * `loadRegistered` (the process-wide registry and `loadAll`, as the engine loads plugins).
  * Also the reference for writing an engine's harness.
  */
 export function memoryConformanceHarness(): DaemonConformanceHarness {
   return {
     async start(setup) {
-      const network = new MemoryNetwork({ adminToken: ADMIN_TOKEN });
+      // Peers learn each other on first contact, as the engine's do at the key exchange.
+      const network = new MemoryNetwork({ adminToken: ADMIN_TOKEN, autoMeet: false });
       const daemons: MemoryDaemon[] = [];
       const restore = registerConformancePlugins(setup);
       try {

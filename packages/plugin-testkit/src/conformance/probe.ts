@@ -1,7 +1,22 @@
+import { defineService } from '@mesh/daemonapi';
 import type { Daemon, PeerDirectoryEvent, Plugin, PluginContext } from '@mesh/daemonapi';
 
 /** Registration name of the suite's probe plugin. */
 export const PROBE_PLUGIN = 'conformance-probe';
+/**
+ * Registration name of the plugin that provides what the probe needs. It sorts after the probe,
+ * so only `provides` / `needs` ordering starts it first.
+ */
+export const PROVIDER_PLUGIN = 'conformance-provider';
+
+/** What the probe needs and the provider plugin provides. */
+export interface ProbeNeed {
+  /** The node id of the daemon the provider runs on. */
+  readonly nodeId: number;
+}
+
+/** The key of {@link ProbeNeed}. */
+export const ProbeNeedKey = defineService<ProbeNeed>('conformance.probe-need');
 
 /** What the probe saw on one daemon. */
 export interface ProbeState {
@@ -11,6 +26,8 @@ export interface ProbeState {
   readonly peerEvents: PeerDirectoryEvent[];
   /** Peers the engine reported forgotten (`onPeerForgotten`). */
   readonly forgotten: number[];
+  /** What `services().get(ProbeNeedKey)` returned during `init`. */
+  readonly need: ProbeNeed | undefined;
   /** Callbacks run whenever one of the arrays above grows. */
   readonly watchers: Set<() => void>;
 }
@@ -19,7 +36,11 @@ export interface ProbeState {
  * A plugin loaded on every daemon of the suite: it keeps its context and records peer-directory
  * events and forgotten peers, by daemon, so checks can see what plugins see.
  */
-export function createProbe(): { factory: () => Plugin; states: Map<Daemon, ProbeState> } {
+export function createProbe(): {
+  factory: () => Plugin;
+  provider: () => Plugin;
+  states: Map<Daemon, ProbeState>;
+} {
   const states = new Map<Daemon, ProbeState>();
   const factory = (): Plugin => {
     let unsubscribe: (() => void) | undefined;
@@ -27,8 +48,15 @@ export function createProbe(): { factory: () => Plugin; states: Map<Daemon, Prob
     return {
       name: PROBE_PLUGIN,
       version: '1.0.0',
+      needs: [ProbeNeedKey],
       init(daemon, context) {
-        const s: ProbeState = { context, peerEvents: [], forgotten: [], watchers: new Set() };
+        const s: ProbeState = {
+          context,
+          peerEvents: [],
+          forgotten: [],
+          need: daemon.services().get(ProbeNeedKey),
+          watchers: new Set(),
+        };
         state = s;
         states.set(daemon, s);
         unsubscribe = context.peers?.subscribe((event) => {
@@ -47,7 +75,22 @@ export function createProbe(): { factory: () => Plugin; states: Map<Daemon, Prob
       },
     };
   };
-  return { factory, states };
+  const provider = (): Plugin => {
+    let remove: (() => void) | undefined;
+    return {
+      name: PROVIDER_PLUGIN,
+      version: '1.0.0',
+      provides: [ProbeNeedKey],
+      init(daemon) {
+        remove = daemon.services().provide(ProbeNeedKey, { nodeId: daemon.nodeId() });
+      },
+      shutdown() {
+        remove?.();
+        remove = undefined;
+      },
+    };
+  };
+  return { factory, provider, states };
 }
 
 /** Resolves once `test()` holds for `state`, re-checking whenever the probe records something. */

@@ -118,6 +118,8 @@ export interface MemoryDaemonOptions {
 export interface MemoryDatagram {
   /** Sender address. */
   readonly source: Addr;
+  /** Sender port (a fresh ephemeral port per datagram, as the engine sends). */
+  readonly srcPort: number;
   /** Destination port. */
   readonly port: number;
   /** The bytes (a copy). */
@@ -377,7 +379,7 @@ export class MemoryDaemon implements Daemon {
         target.#logger.warn('datagram handler failed', { port, error: String(error) });
       }
     }
-    target.#datagrams.get(port)?.push({ source: this.addr(), port, data: data.slice() });
+    target.#datagrams.get(port)?.push({ source: this.addr(), srcPort, port, data: data.slice() });
   }
 
   closeConnection(conn: Connection): void {

@@ -56,66 +56,65 @@ export class MemoryRegistry {
 
   /** A client that signs (in spirit) as `self`: the calls a daemon's plugins make. */
   clientFor(self: MemoryRegistryNode): RegistryClient {
-    const registry = this;
     const pair = (a: number, b: number): string => (a < b ? `${a}:${b}` : `${b}:${a}`);
     return {
-      async lookup(nodeId: number, options?: RegistryCallOptions): Promise<RegistryNodeInfo> {
+      lookup: async (nodeId: number, options?: RegistryCallOptions): Promise<RegistryNodeInfo> => {
         options?.signal?.throwIfAborted();
-        return registry.#info(registry.#node(nodeId));
+        return this.#info(this.#node(nodeId));
       },
-      async resolveHostname(hostname: string, options?: RegistryCallOptions): Promise<number> {
+      resolveHostname: async (hostname: string, options?: RegistryCallOptions): Promise<number> => {
         options?.signal?.throwIfAborted();
-        const node = registry.#nodes().find((n) => n.name === hostname);
+        const node = this.#nodes().find((n) => n.name === hostname);
         if (node === undefined)
           throw new MemoryDaemonError('REGISTRY_NOT_FOUND', `hostname "${hostname}" not found`);
         return node.nodeId();
       },
-      async listNodes(
+      listNodes: async (
         networkId: number,
         options?: ListNodesOptions,
-      ): Promise<RegistryListedNode[]> {
+      ): Promise<RegistryListedNode[]> => {
         options?.signal?.throwIfAborted();
-        return registry.#list(networkId, options?.adminToken);
+        return this.#list(networkId, options?.adminToken);
       },
-      async reportTrust(peer: number): Promise<void> {
-        registry.#node(peer);
-        registry.#trust.add(pair(self.nodeId(), peer));
+      reportTrust: async (peer: number): Promise<void> => {
+        this.#node(peer);
+        this.#trust.add(pair(self.nodeId(), peer));
       },
-      async revokeTrust(peer: number): Promise<void> {
-        if (!registry.#trust.delete(pair(self.nodeId(), peer)))
+      revokeTrust: async (peer: number): Promise<void> => {
+        if (!this.#trust.delete(pair(self.nodeId(), peer)))
           throw new MemoryDaemonError('REGISTRY_NOT_FOUND', `no trust pair with node ${peer}`);
       },
-      async checkTrust(peer: number): Promise<boolean> {
-        return registry.#trust.has(pair(self.nodeId(), peer));
+      checkTrust: async (peer: number): Promise<boolean> => {
+        return this.#trust.has(pair(self.nodeId(), peer));
       },
-      async requestHandshake(to: number, justification: string): Promise<void> {
-        registry.#node(to);
-        const inbox = registry.#requests.get(to) ?? [];
-        inbox.push({ fromNodeId: self.nodeId(), justification, timestamp: registry.#now() });
-        registry.#requests.set(to, inbox);
+      requestHandshake: async (to: number, justification: string): Promise<void> => {
+        this.#node(to);
+        const inbox = this.#requests.get(to) ?? [];
+        inbox.push({ fromNodeId: self.nodeId(), justification, timestamp: this.#now() });
+        this.#requests.set(to, inbox);
       },
-      async pollHandshakes(): Promise<HandshakeInbox> {
+      pollHandshakes: async (): Promise<HandshakeInbox> => {
         const id = self.nodeId();
         const inbox = {
-          requests: registry.#requests.get(id) ?? [],
-          responses: registry.#responses.get(id) ?? [],
+          requests: this.#requests.get(id) ?? [],
+          responses: this.#responses.get(id) ?? [],
         };
-        registry.#requests.delete(id);
-        registry.#responses.delete(id);
+        this.#requests.delete(id);
+        this.#responses.delete(id);
         return inbox;
       },
-      async respondHandshake(peer: number, accept: boolean): Promise<void> {
-        registry.#node(peer);
-        if (accept) registry.#trust.add(pair(self.nodeId(), peer));
-        const inbox = registry.#responses.get(peer) ?? [];
-        inbox.push({ fromNodeId: self.nodeId(), accept, timestamp: registry.#now() });
-        registry.#responses.set(peer, inbox);
+      respondHandshake: async (peer: number, accept: boolean): Promise<void> => {
+        this.#node(peer);
+        if (accept) this.#trust.add(pair(self.nodeId(), peer));
+        const inbox = this.#responses.get(peer) ?? [];
+        inbox.push({ fromNodeId: self.nodeId(), accept, timestamp: this.#now() });
+        this.#responses.set(peer, inbox);
       },
-      async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
-        registry.#tags.set(`${networkId}:${self.nodeId()}`, [...tags]);
+      setMemberTags: async (networkId: number, tags: readonly string[]): Promise<void> => {
+        this.#tags.set(`${networkId}:${self.nodeId()}`, [...tags]);
       },
-      async getMemberTags(networkId: number, nodeId: number): Promise<string[]> {
-        return [...(registry.#tags.get(`${networkId}:${nodeId}`) ?? [])];
+      getMemberTags: async (networkId: number, nodeId: number): Promise<string[]> => {
+        return [...(this.#tags.get(`${networkId}:${nodeId}`) ?? [])];
       },
     };
   }
