@@ -14,7 +14,7 @@
  */
 export { RegistryClient } from './client/registry-client.js';
 export { formatAddress } from './client/address.js';
-export { challenges } from './challenges.js';
+export { challenges } from '@mesh/wire';
 export { RegistryClientError, RegistryRemoteError, isRegistryClientError } from './errors.js';
 export type { RegistryClientErrorCode } from './errors.js';
 export type {

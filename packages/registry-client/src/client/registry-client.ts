@@ -1,5 +1,6 @@
 import {
   MsgType,
+  challenges,
   decodeError,
   decodeHeartbeatResp,
   decodeLookupResp,
@@ -10,7 +11,6 @@ import {
   encodeMessage,
   encodeResolveReq,
 } from '@mesh/wire';
-import { challenges } from '../challenges.js';
 import { RegistryClientError, RegistryRemoteError } from '../errors.js';
 import { RegistryConnection } from '../transport/connection.js';
 import type {
