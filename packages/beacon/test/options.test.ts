@@ -69,5 +69,7 @@ describe('options and lifecycle', () => {
     expect(splitHostPort('example.org:1', 'x')).toEqual({ host: 'example.org', port: 1 });
     expect(() => splitHostPort('nope', 'x')).toThrow(BeaconError);
     expect(() => splitHostPort('a:99999', 'x')).toThrow(BeaconError);
+    // One parser for the repo: an unbracketed IPv6 host is refused with @mesh/protocol's hint.
+    expect(() => splitHostPort('::1:80', 'x')).toThrow(/\[::1\]:80/);
   });
 });

@@ -1,10 +1,11 @@
+import { formatHostPort } from '@mesh/protocol';
 import { challenges } from '@mesh/wire';
 import { decodePublicKey, decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
 import type { NodeRecord } from '../state/records.js';
 import type { StoreWrite } from '../store/store.js';
-import { formatAddress, joinHostPort, portOf } from '../util/address.js';
+import { formatAddress, portOf } from '../util/address.js';
 import { optString, reqBool, reqId, reqString } from '../util/fields.js';
 import type { JsonObject } from '../util/fields.js';
 import { normaliseTags, validateHostname } from '../util/names.js';
@@ -110,7 +111,7 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
   const node: NodeRecord = {
     id,
     publicKey,
-    realAddr: joinHostPort(ctx.remoteIp, portOf(listenAddr)),
+    realAddr: formatHostPort(ctx.remoteIp, portOf(listenAddr)),
     lanAddrs: lan,
     networks: existing?.networks ?? [0],
     public: existing?.public ?? false,

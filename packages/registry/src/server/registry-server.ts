@@ -16,6 +16,7 @@ import {
   encodeMessage,
   encodeResolveResp,
 } from '@mesh/wire';
+import { parseHostPort } from '@mesh/protocol';
 import { AdminTokenCheck } from '../auth/admin-token.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import { SignatureVerifier } from '../auth/signature.js';
@@ -205,7 +206,7 @@ export class RegistryServer {
     try {
       this.#address = await bind(server, o.host ?? '127.0.0.1', o.port ?? 9000, listenerError);
       if (o.metricsAddr !== undefined) {
-        const { host, port } = splitHostPort(o.metricsAddr);
+        const { host, port } = metricsListenAddress(o.metricsAddr);
         if (!isLoopback(host)) {
           this.#logger.warn('metrics listener is not on a loopback address', { host });
         }
@@ -533,13 +534,13 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** Splits `host:port` (`:port` means all interfaces are NOT used: it binds 127.0.0.1). */
-function splitHostPort(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  const host = i <= 0 ? '127.0.0.1' : addr.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RegistryServerError('BAD_OPTION', `invalid address "${addr}": expected host:port`);
+/** The metrics listener's `host:port`; `:port` binds 127.0.0.1, not every interface. */
+function metricsListenAddress(addr: string): { host: string; port: number } {
+  try {
+    return parseHostPort(addr, { defaultHost: '127.0.0.1' });
+  } catch (err) {
+    throw new RegistryServerError('BAD_OPTION', `metricsAddr: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  return { host, port };
 }
