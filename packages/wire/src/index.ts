@@ -32,6 +32,8 @@ export { WireError, isWireError } from './errors/wire-error.js';
 export { challenges } from './challenges/challenges.js';
 export type { ChallengeName } from './challenges/challenges.js';
 export type { WireErrorCode } from './errors/wire-error.js';
+export { REGISTRY_ERROR_CODES, isRetryableRegistryCode } from './errors/registry-error-code.js';
+export type { RegistryErrorCode } from './errors/registry-error-code.js';
 
 export {
   decodeHeartbeatReq,
