@@ -17,7 +17,7 @@ import type { NodeRoute, UdpRoute, WsLink } from '../nodes/route.js';
 import { formatRoute, sameRoute, unmapIPv4 } from '../nodes/route.js';
 import { clientRegistrar } from '../registry/client-registrar.js';
 import type { BeaconRegistrar } from '../registry/registrar.js';
-import { splitHostPort } from '../transport/host-port.js';
+import { hostPortOption } from '../transport/host-port.js';
 import type { UdpListener } from '../transport/udp-listener.js';
 import { bindUdp } from '../transport/udp-listener.js';
 import type { WsListener } from '../transport/ws-listener.js';
@@ -331,7 +331,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     for (const text of wanted) {
       if (text === own) continue;
       try {
-        const { host, port } = splitHostPort(text, '127.0.0.1');
+        const { host, port } = hostPortOption(text, '127.0.0.1');
         const address = isIP(host) ? host : (await lookup(host)).address;
         const route: UdpRoute = { kind: 'udp', address: unmapIPv4(address), port };
         peers.set(`${route.address}|${port}`, route);

@@ -8,7 +8,7 @@ import { BeaconError } from '../errors/beacon-error.js';
  * Parses `host:port`, `[v6]:port` or `:port` (empty host → `defaultHost`) with `parseHostPort`.
  * @throws BeaconError `invalid-options` (the ProtocolError is the `cause`).
  */
-export function splitHostPort(text: string, defaultHost: string): HostPort {
+export function hostPortOption(text: string, defaultHost: string): HostPort {
   try {
     return parseHostPort(text, { defaultHost });
   } catch (err) {
