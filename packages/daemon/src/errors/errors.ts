@@ -1,3 +1,5 @@
+import { MESH_ERROR } from '@mesh/daemonapi';
+
 /** Stable machine-readable codes of every error the engine throws. */
 export type DaemonErrorCode =
   | 'IDENTITY_INVALID'
@@ -23,6 +25,10 @@ export class DaemonError extends Error {
 
   /** Whether retrying the same operation later can succeed. */
   readonly isRetryable: boolean;
+  /** The same as `isRetryable`, under the name every mesh error uses (`isRetryable()` of `@mesh/daemonapi`). */
+  readonly retryable: boolean;
+  /** The mesh error brand (`isMeshError` / `errorCode` of `@mesh/daemonapi` check it). */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code the stable error code
@@ -38,6 +44,7 @@ export class DaemonError extends Error {
     this.name = 'DaemonError';
     this.code = code;
     this.isRetryable = options.retryable ?? false;
+    this.retryable = this.isRetryable;
   }
 }
 

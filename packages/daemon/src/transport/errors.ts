@@ -1,3 +1,5 @@
+import { MESH_ERROR } from '@mesh/daemonapi';
+
 /** Stable machine-readable codes of the transport's errors. */
 export type TransportErrorCode =
   | 'CONNECTION_REFUSED'
@@ -19,6 +21,10 @@ export class TransportError extends Error {
   readonly code: TransportErrorCode;
   /** Whether trying the same operation again later can succeed. */
   readonly isRetryable: boolean;
+  /** The same as `isRetryable`, under the name every mesh error uses (`isRetryable()` of `@mesh/daemonapi`). */
+  readonly retryable: boolean;
+  /** The mesh error brand (`isMeshError` / `errorCode` of `@mesh/daemonapi` check it). */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code - the stable error code.
@@ -34,6 +40,7 @@ export class TransportError extends Error {
     this.name = 'TransportError';
     this.code = code;
     this.isRetryable = options.retryable ?? false;
+    this.retryable = this.isRetryable;
   }
 }
 
