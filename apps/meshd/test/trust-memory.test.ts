@@ -40,7 +40,7 @@ function next(d: MemoryDaemon, topic: string): Promise<Record<string, unknown>> 
   return (async () => {
     for await (const e of sub) {
       sub.close();
-      return e.payload as Record<string, unknown>;
+      return e.payload;
     }
     throw new Error(`no ${topic}`);
   })();
