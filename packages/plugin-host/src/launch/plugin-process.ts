@@ -162,7 +162,8 @@ export class PluginProcess {
     const stderrLines = createInterface({ input: child.stderr });
     stderrLines.on('line', (l) => log.line(l));
     const exited = new Promise<string>((resolve) => {
-      child.once('exit', (code, signal) => resolve(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
+      // 'close': the process exited and its stdio pipes are closed too.
+      child.once('close', (code, signal) => resolve(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
       child.once('error', (e) => resolve(`failed to start: ${e.message}`));
     });
     child.stdin.on('error', () => {});
