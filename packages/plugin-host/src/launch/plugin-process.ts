@@ -176,7 +176,12 @@ export class PluginProcess {
         timer = setTimeout(() => reject(new StartTimeoutError(options.path, ms)), ms);
         stdoutLines.once('line', resolve);
         void exited.then((how) =>
-          reject(new PluginExitedError(options.path, `${how} before the handshake${log.lastError === undefined ? '' : `; last error: ${log.lastError}`}`)),
+          reject(
+            new PluginExitedError(
+              options.path,
+              `${how} before the handshake${log.lastLine === undefined ? '' : `; its last stderr line: ${log.lastLine}`}`,
+            ),
+          ),
         );
       });
       handshake = parseHandshakeLine(line);

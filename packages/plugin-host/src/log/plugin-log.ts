@@ -25,9 +25,13 @@ export class PluginLogMapper {
     this.#logger = logger;
   }
 
+  /** The most recent line of any level. */
+  lastLine: string | undefined;
+
   /** Logs one stderr line. */
   line(text: string): void {
     if (text.trim() === '') return;
+    this.lastLine = text;
     if (text.startsWith('{')) {
       try {
         const entry = JSON.parse(text) as Record<string, unknown>;
