@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINARIES, assertBuilt, startRendezvous, type RendezvousProcess } from '../scripts/local-mesh.js';
-import { buildGoExample } from '../../../packages/plugin-host/test/go-toolchain.js';
+import { buildGoExample } from './go-example.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');

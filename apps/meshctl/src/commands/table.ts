@@ -4,6 +4,7 @@ import { approve } from './approve.js';
 import { bench } from './bench.js';
 import { call } from './call.js';
 import { connectCmd } from './connect.js';
+import { compose } from './compose.js';
 import { connections } from './connections.js';
 import { contextCommand } from './context.js';
 import { daemonStart } from './daemon-start.js';
@@ -67,6 +68,7 @@ export const COMMANDS: readonly Command[] = [
   trust,
   untrust,
   plugins,
+  compose,
   call,
   diag,
 ];
