@@ -262,6 +262,8 @@ export class PluginProcess {
    * @param deadlineMs - grace period.
    */
   async stop(deadlineMs: number): Promise<void> {
+    // EOF on stdin is the SDK's second exit signal; closing it early also frees the pipe.
+    this.child?.stdin?.destroy();
     if (!this.#exitedFlag && this.child !== undefined) {
       const controller = this.controller as unknown as {
         Shutdown(req: unknown, options: { deadline: number }, cb: (e: unknown) => void): void;
@@ -275,15 +277,19 @@ export class PluginProcess {
       clearTimeout(timer);
       if (!inTime) killGroup(this.child);
       await this.exited;
+      // Let the process and pipe handles finish closing before callers count resources.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.close();
   }
 
   /** Kills the process group at once (SIGKILL) and waits for the exit. */
   async kill(): Promise<void> {
+    this.child?.stdin?.destroy();
     if (this.child !== undefined && !this.#exitedFlag) {
       killGroup(this.child);
       await this.exited;
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.close();
   }
