@@ -10,6 +10,7 @@ import {
   PluginProcess,
   describePlugin,
   sha256File,
+  unary,
 } from '../src/index.js';
 import { noopLogger } from '@mesh/daemonapi';
 import { assertSdkBuilt, fixtureExecutable } from './helpers.js';
@@ -89,6 +90,19 @@ describe('a running plugin', () => {
     const proc = await PluginProcess.launch({ ...base, path: fixture() });
     cleanups.push(() => proc.kill());
     expect(proc.handshake.serverCert?.length ?? 0).toBeGreaterThan(100);
+  });
+
+  it('reattaches to a running plugin from its reattach config', async () => {
+    const first = await PluginProcess.launch({ ...base, path: fixture(), autoMTLS: false });
+    cleanups.push(() => first.kill());
+    const config = first.reattachConfig();
+    expect(config).toMatchObject({ pid: first.pid, network: 'unix', protocolVersion: 1 });
+    const second = PluginProcess.reattach(JSON.parse(JSON.stringify(config)), noopLogger);
+    cleanups.push(() => second.close());
+    expect(await unary(second.plugin, 'Describe', {})).toMatchObject({ name: 'echo' });
+    expect(() => PluginProcess.reattach({ ...config, pid: 0x7ffffff0 }, noopLogger)).toThrow(
+      expect.objectContaining({ code: 'PLUGIN_EXITED' }),
+    );
   });
 
   it('describes itself', async () => {

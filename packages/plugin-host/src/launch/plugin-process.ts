@@ -294,8 +294,18 @@ export class PluginProcess {
     this.close();
   }
 
-  /** Closes the clients, streams and broker without touching the process. */
+  /**
+   * Closes the clients, streams and broker. Once the plugin has exited, also kills what is left
+   * of its process group (children it started), so no plugin process outlives it.
+   */
   close(): void {
+    if (this.#exitedFlag && this.child?.pid !== undefined) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // the group is already empty
+      }
+    }
     this.#stopPoll?.();
     for (const s of this.#streams) s.cancel();
     this.broker.close();
