@@ -10,7 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINARIES, assertBuilt, startRendezvous, type RendezvousProcess } from '../scripts/local-mesh.js';
+import {
+  BINARIES,
+  assertBuilt,
+  startRendezvous,
+  type RendezvousProcess,
+} from '../scripts/local-mesh.js';
 import { composeEntry } from '../src/commands/compose.js';
 
 const run = promisify(execFile);
@@ -71,12 +76,19 @@ let work = '';
 let rendezvous: RendezvousProcess | undefined;
 let daemon: ChildProcess | undefined;
 
-function meshctl(home: string, ...args: string[]): Promise<{ code: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI output
+type Json = any;
+
+function meshctl(home: string, ...args: string[]): Promise<{ code: number; json: Json }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BINARIES.meshctl, '--json', ...args],
-      { env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '' }, timeout: 600_000, maxBuffer: 16 << 20 },
+      {
+        env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '' },
+        timeout: 600_000,
+        maxBuffer: 16 << 20,
+      },
       (error, out, err) => {
         let json: unknown;
         try {
@@ -95,7 +107,9 @@ beforeAll(async () => {
   const tarballs = path.join(work, 'tarballs');
   mkdirSync(tarballs);
   for (const dir of DAEMON_PACKAGES)
-    await run('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', tarballs], { cwd: path.join(repo, dir) });
+    await run('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', tarballs], {
+      cwd: path.join(repo, dir),
+    });
   const pluginTarballs = path.join(work, 'plugins');
   mkdirSync(pluginTarballs);
   for (const p of PLUGINS) await p.pack(pluginTarballs);
@@ -118,7 +132,9 @@ describe('meshctl compose', () => {
   });
 
   it('composes a daemon from tarballs with npm; it runs with exactly the chosen plugins', async () => {
-    const tarballs = readdirSync(path.join(work, 'tarballs')).map((f) => path.join(work, 'tarballs', f));
+    const tarballs = readdirSync(path.join(work, 'tarballs')).map((f) =>
+      path.join(work, 'tarballs', f),
+    );
     const meshdTarball = tarballs.find((f) => path.basename(f).startsWith('meshd-'))!;
     const others = tarballs.filter((f) => f !== meshdTarball);
     const plugins = readdirSync(path.join(work, 'plugins'))
@@ -127,7 +143,13 @@ describe('meshctl compose', () => {
     const out = path.join(work, 'my-daemon');
     const composed = await meshctl(
       path.join(work, 'home-compose'),
-      'compose', out, ...plugins, '--meshd', meshdTarball, '--with', others.join(','),
+      'compose',
+      out,
+      ...plugins,
+      '--meshd',
+      meshdTarball,
+      '--with',
+      others.join(','),
     );
     expect(composed.json).toMatchObject({ status: 'ok', data: { installed: true } });
     const entry = readFileSync(path.join(out, 'daemon.js'), 'utf8');
@@ -136,18 +158,27 @@ describe('meshctl compose', () => {
     const home = path.join(work, 'home-daemon');
     daemon = spawn(
       process.execPath,
-      [path.join(out, 'daemon.js'), '--registry', rendezvous!.registry, '--beacon', rendezvous!.beacon, '--listen', '127.0.0.1:0'],
+      [
+        path.join(out, 'daemon.js'),
+        '--registry',
+        rendezvous!.registry,
+        '--beacon',
+        rendezvous!.beacon,
+        '--listen',
+        '127.0.0.1:0',
+      ],
       { env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '' }, stdio: 'ignore' },
     );
-    let listed: { code: number; json: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let listed: { code: number; json: Json };
     for (;;) {
       listed = await meshctl(home, 'plugins');
       if (listed.code === 0) break;
-      if (daemon.exitCode !== null) throw new Error(`the composed daemon exited with ${daemon.exitCode}`);
+      if (daemon.exitCode !== null)
+        throw new Error(`the composed daemon exited with ${daemon.exitCode}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const names = (listed.json.data.plugins as Array<{ name: string }>).map((p) => p.name).sort();
     expect(names).toEqual(PLUGINS.map((p) => p.name).sort());
-    expect((await meshctl(home, 'call', PLUGINS[0]!.name + '.hi')).json.data).toBe(PLUGINS[0]!.name);
+    expect((await meshctl(home, 'call', PLUGINS[0].name + '.hi')).json.data).toBe(PLUGINS[0].name);
   }, 600_000);
 });

@@ -4,12 +4,25 @@
 // restarted after kill -9, and do not outlive a meshd that is killed with -9.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINARIES, assertBuilt, startRendezvous, type RendezvousProcess } from '../scripts/local-mesh.js';
+import {
+  BINARIES,
+  assertBuilt,
+  startRendezvous,
+  type RendezvousProcess,
+} from '../scripts/local-mesh.js';
 import { buildGoExample } from './go-example.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,11 +41,17 @@ function tsExampleExecutable(): string {
   mkdirSync(path.join(dir, 'node_modules/@mesh'), { recursive: true });
   cpSync(path.join(repo, 'examples/ts-greeter/src'), path.join(dir, 'src'), { recursive: true });
   symlinkSync(SDK, path.join(dir, 'node_modules/@mesh/plugin-sdk'));
-  symlinkSync(path.join(repo, 'packages/daemonapi'), path.join(dir, 'node_modules/@mesh/daemonapi'));
+  symlinkSync(
+    path.join(repo, 'packages/daemonapi'),
+    path.join(dir, 'node_modules/@mesh/daemonapi'),
+  );
   writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   const loader = path.join(repo, 'node_modules/tsx/dist/loader.mjs');
   const file = path.join(dir, 'greeter-plugin');
-  writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" --import "${loader}" "${path.join(dir, 'src/main.ts')}"\n`);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nexec "${process.execPath}" --import "${loader}" "${path.join(dir, 'src/main.ts')}"\n`,
+  );
   chmodSync(file, 0o755);
   return file;
 }
@@ -86,13 +105,21 @@ async function startMeshd(home: string): Promise<ChildProcess> {
     process.execPath,
     [
       BINARIES.meshd,
-      '--registry', rendezvous!.registry,
-      '--beacon', rendezvous!.beacon,
-      '--listen', '127.0.0.1:0',
-      '--plugin-exec', `greeter=${tsBinary}`,
-      '--plugin-exec', `goecho=${goBinary},mtls=off`,
+      '--registry',
+      rendezvous!.registry,
+      '--beacon',
+      rendezvous!.beacon,
+      '--listen',
+      '127.0.0.1:0',
+      '--plugin-exec',
+      `greeter=${tsBinary}`,
+      '--plugin-exec',
+      `goecho=${goBinary},mtls=off`,
     ],
-    { env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -125,27 +152,53 @@ describe('meshd --plugin-exec', () => {
     const meshd = await startMeshd(home);
     try {
       const listed = await meshctl(home, 'plugins');
-      const byName = new Map<string, any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+      const byName = new Map<string, Run['json']>(
         (listed.json.data.plugins as Array<{ name: string }>).map((p) => [p.name, p]),
       );
-      expect(byName.get('greeter')).toMatchObject({ version: '0.1.0', methods: ['greeter.hello'], process: { state: 'running', restarts: 0 } });
-      expect(byName.get('goecho')).toMatchObject({ version: '0.1.0', methods: ['goecho.ping'], process: { state: 'running', restarts: 0 } });
+      expect(byName.get('greeter')).toMatchObject({
+        version: '0.1.0',
+        methods: ['greeter.hello'],
+        process: { state: 'running', restarts: 0 },
+      });
+      expect(byName.get('goecho')).toMatchObject({
+        version: '0.1.0',
+        methods: ['goecho.ping'],
+        process: { state: 'running', restarts: 0 },
+      });
 
       const hello = await meshctl(home, 'call', 'greeter.hello', '{"name":"mesh"}');
-      expect(hello.json.data).toMatchObject({ hello: 'mesh', pid: byName.get('greeter').process.pid });
+      expect(hello.json.data).toMatchObject({
+        hello: 'mesh',
+        pid: byName.get('greeter').process.pid,
+      });
       const ping = await meshctl(home, 'call', 'goecho.ping', '{"n":3}');
-      expect(ping.json.data).toMatchObject({ pong: { n: 3 }, lang: 'go', signed: true, pid: byName.get('goecho').process.pid });
+      expect(ping.json.data).toMatchObject({
+        pong: { n: 3 },
+        lang: 'go',
+        signed: true,
+        pid: byName.get('goecho').process.pid,
+      });
 
       const goPid = byName.get('goecho').process.pid as number;
       process.kill(goPid, 'SIGKILL');
       const after = await until(async () => {
         const r = await meshctl(home, 'plugins');
-        const go = (r.json?.data?.plugins as Array<{ name: string; process?: { state: string; restarts: number; pid: number; last_error?: string } }> | undefined)?.find((p) => p.name === 'goecho');
+        const go = (
+          r.json?.data?.plugins as
+            | Array<{
+                name: string;
+                process?: { state: string; restarts: number; pid: number; last_error?: string };
+              }>
+            | undefined
+        )?.find((p) => p.name === 'goecho');
         return go?.process?.state === 'running' && go.process.restarts === 1 ? go : undefined;
       });
       expect(after.process?.pid).not.toBe(goPid);
       expect(after.process?.last_error).toContain('SIGKILL');
-      expect((await meshctl(home, 'call', 'goecho.ping', '{"n":4}')).json.data).toMatchObject({ pong: { n: 4 }, pid: after.process?.pid });
+      expect((await meshctl(home, 'call', 'goecho.ping', '{"n":4}')).json.data).toMatchObject({
+        pong: { n: 4 },
+        pid: after.process?.pid,
+      });
 
       // kill -9 the daemon: both plugin processes see their stdin close and exit.
       const pids = [byName.get('greeter').process.pid as number, after.process!.pid];

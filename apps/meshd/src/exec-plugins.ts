@@ -36,7 +36,9 @@ export function parsePluginExec(text: string): PluginExecSpec {
   const name = head.slice(0, eq).trim();
   const file = head.slice(eq + 1).trim();
   if (eq <= 0 || file === '')
-    throw new UsageError(`--plugin-exec "${text}": expected name=/path/to/executable[,sha256=<hex>]`);
+    throw new UsageError(
+      `--plugin-exec "${text}": expected name=/path/to/executable[,sha256=<hex>]`,
+    );
   let sha256: string | undefined;
   let autoMTLS = true;
   for (const option of options) {
@@ -84,5 +86,8 @@ export function execPluginStatus(
 ): (ProcessPluginStatus & { readonly version?: string }) | undefined {
   const plugin = running.get(name);
   if (plugin === undefined) return undefined;
-  return { ...plugin.status(), ...(plugin.version === undefined ? {} : { version: plugin.version }) };
+  return {
+    ...plugin.status(),
+    ...(plugin.version === undefined ? {} : { version: plugin.version }),
+  };
 }

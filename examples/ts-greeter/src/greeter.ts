@@ -20,7 +20,10 @@ export class GreeterPlugin implements Plugin {
   }
 
   handlePayload(source: number, payload: PluginPayload): void {
-    this.#daemon?.publishEvent('greeter.waved', { source, text: new TextDecoder().decode(payload.body) });
+    this.#daemon?.publishEvent('greeter.waved', {
+      source,
+      text: new TextDecoder().decode(payload.body),
+    });
   }
 
   shutdown(): void {

@@ -31,7 +31,17 @@ export { derToPem, generateCertificate, isCertificate } from './tls/certificate.
 export type { OneTimeCertificate } from './tls/certificate.js';
 export { protoDir, protos } from './grpc/protos.js';
 export type { Protos } from './grpc/protos.js';
-export { CHANNEL_OPTIONS, channelCredentials, grpcTarget, serverCredentials } from './grpc/transport.js';
+export {
+  CHANNEL_OPTIONS,
+  channelCredentials,
+  grpcTarget,
+  serverCredentials,
+} from './grpc/transport.js';
 export type { MtlsConfig } from './grpc/transport.js';
 export { GrpcBroker } from './broker/broker.js';
-export type { BrokerDialTarget, BrokerStream, ConnInfo, GrpcBrokerOptions } from './broker/broker.js';
+export type {
+  BrokerDialTarget,
+  BrokerStream,
+  ConnInfo,
+  GrpcBrokerOptions,
+} from './broker/broker.js';

@@ -22,7 +22,13 @@ describe('handshake line', () => {
     expect(text.startsWith('1|3|unix|/tmp/p.sock|grpc|')).toBe(true);
     expect(text.endsWith('=')).toBe(false);
     const parsed = parseHandshakeLine(text + '\n');
-    expect(parsed).toMatchObject({ core: 1, app: 3, network: 'unix', address: '/tmp/p.sock', protocol: 'grpc' });
+    expect(parsed).toMatchObject({
+      core: 1,
+      app: 3,
+      network: 'unix',
+      address: '/tmp/p.sock',
+      protocol: 'grpc',
+    });
     expect(Buffer.from(parsed.serverCert ?? []).equals(Buffer.from(cert.certDer))).toBe(true);
   });
 

@@ -74,10 +74,22 @@ try {
   ]);
 
   const results = [
-    ['in-process plugin method (baseline)', await measure(() => inProcess.callMethod('echo.ping', 1))],
-    ['out-of-process plugin method (AutoMTLS)', await measure(() => outOfProcess.callMethod('echo.ping', 1))],
-    ['out-of-process plugin method (plaintext)', await measure(() => plaintext.callMethod('echo.ping', 1))],
-    ['bare grpc-js unary, same socket (Describe)', await measure(() => unary(proc.plugin, 'Describe', {}))],
+    [
+      'in-process plugin method (baseline)',
+      await measure(() => inProcess.callMethod('echo.ping', 1)),
+    ],
+    [
+      'out-of-process plugin method (AutoMTLS)',
+      await measure(() => outOfProcess.callMethod('echo.ping', 1)),
+    ],
+    [
+      'out-of-process plugin method (plaintext)',
+      await measure(() => plaintext.callMethod('echo.ping', 1)),
+    ],
+    [
+      'bare grpc-js unary, same socket (Describe)',
+      await measure(() => unary(proc.plugin, 'Describe', {})),
+    ],
   ] as const;
   console.log(
     `${CALLS} calls each; throughput with ${CONCURRENCY} calls in flight; node ${process.version}; load average ${loadavg()

@@ -3,7 +3,12 @@
 import { beforeAll } from 'vitest';
 import { noopLogger } from '@mesh/daemonapi';
 import { describePluginCompliance } from '@mesh/plugin-testkit';
-import { MESH_PLUGIN_COOKIE, MESH_PROTOCOL_VERSIONS, ProcessPlugin, describePlugin } from '../src/index.js';
+import {
+  MESH_PLUGIN_COOKIE,
+  MESH_PROTOCOL_VERSIONS,
+  ProcessPlugin,
+  describePlugin,
+} from '../src/index.js';
 import type { PluginDescription } from '../src/index.js';
 // @ts-expect-error -- a plain JS fixture, shared with the child process
 import { createEchoPlugin } from './fixtures/echo.mjs';

@@ -6,7 +6,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { noopLogger } from '@mesh/daemonapi';
 import { MemoryNetwork } from '@mesh/plugin-testkit';
-import { MESH_PLUGIN_COOKIE, MESH_PROTOCOL_VERSIONS, ProcessPlugin, describePlugin } from '../src/index.js';
+import {
+  MESH_PLUGIN_COOKIE,
+  MESH_PROTOCOL_VERSIONS,
+  ProcessPlugin,
+  describePlugin,
+} from '../src/index.js';
 import { buildGoExample } from './go-toolchain.js';
 
 let binary = '';
@@ -35,18 +40,35 @@ describe('a Go plugin on go-plugin', () => {
     const network = new MemoryNetwork();
     cleanups.push(() => network.close());
     const daemon = network.createDaemon({ name: 'host' });
-    const plugin = new ProcessPlugin({ ...launch, path: binary, name: 'goecho', description, restart: { initialDelayMs: 10 } });
+    const plugin = new ProcessPlugin({
+      ...launch,
+      path: binary,
+      name: 'goecho',
+      description,
+      restart: { initialDelayMs: 10 },
+    });
     await daemon.loadPlugins([plugin]);
 
     const sub = daemon.bus().subscribe('goecho.*');
     const next = sub[Symbol.asyncIterator]().next();
-    const result = await daemon.deliverPayload(9, { kind: 'goecho.msg', body: new TextEncoder().encode('hello go') });
+    const result = await daemon.deliverPayload(9, {
+      kind: 'goecho.msg',
+      body: new TextEncoder().encode('hello go'),
+    });
     expect(result.status).toBe('handled');
-    expect((await next).value).toMatchObject({ topic: 'goecho.got', payload: { source: 9, text: 'hello go', lang: 'go' } });
+    expect((await next).value).toMatchObject({
+      topic: 'goecho.got',
+      payload: { source: 9, text: 'hello go', lang: 'go' },
+    });
     sub.close();
 
     const pong = (await daemon.callMethod('goecho.ping', { n: 1 })) as Record<string, unknown>;
-    expect(pong).toMatchObject({ pong: { n: 1 }, node: daemon.nodeId(), lang: 'go', pid: plugin.status().pid });
+    expect(pong).toMatchObject({
+      pong: { n: 1 },
+      node: daemon.nodeId(),
+      lang: 'go',
+      pid: plugin.status().pid,
+    });
 
     const pid = plugin.status().pid;
     const restarted = plugin.restarted();

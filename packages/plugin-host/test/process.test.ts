@@ -45,13 +45,17 @@ async function waitFor(check: () => boolean): Promise<void> {
 
 describe('launch refusals', () => {
   it('refuses a malformed handshake line with PLUGIN_MALFORMED_HANDSHAKE', async () => {
-    await expect(PluginProcess.launch({ ...base, path: fixture('bad-line') })).rejects.toMatchObject({
+    await expect(
+      PluginProcess.launch({ ...base, path: fixture('bad-line') }),
+    ).rejects.toMatchObject({
       code: 'PLUGIN_MALFORMED_HANDSHAKE',
     });
   });
 
   it('refuses a plugin with no common version with PLUGIN_NO_COMMON_VERSION', async () => {
-    await expect(PluginProcess.launch({ ...base, path: fixture('old-version') })).rejects.toMatchObject({
+    await expect(
+      PluginProcess.launch({ ...base, path: fixture('old-version') }),
+    ).rejects.toMatchObject({
       code: 'PLUGIN_NO_COMMON_VERSION',
     });
   });
@@ -67,7 +71,11 @@ describe('launch refusals', () => {
     await expect(
       PluginProcess.launch({ ...base, path: file, sha256: randomBytes(32).toString('hex') }),
     ).rejects.toMatchObject({ code: 'PLUGIN_CHECKSUM_MISMATCH' });
-    const proc = await PluginProcess.launch({ ...base, path: file, sha256: await sha256File(file) });
+    const proc = await PluginProcess.launch({
+      ...base,
+      path: file,
+      sha256: await sha256File(file),
+    });
     cleanups.push(() => proc.kill());
     expect(proc.handshake.protocol).toBe('grpc');
   });
@@ -76,8 +84,11 @@ describe('launch refusals', () => {
     const { execFile } = await import('node:child_process');
     const file = fixture();
     const result = await new Promise<{ code: number | null; err: string }>((resolve) => {
-      const child = execFile(file, [], { env: { PATH: process.env['PATH'] ?? '' } }, (_e, _o, err) =>
-        resolve({ code: child.exitCode, err }),
+      const child = execFile(
+        file,
+        [],
+        { env: { PATH: process.env['PATH'] ?? '' } },
+        (_e, _o, err) => resolve({ code: child.exitCode, err }),
       );
     });
     expect(result.code).toBe(1);
@@ -117,25 +128,47 @@ describe('a running plugin', () => {
     cleanups.push(() => network.close());
     const daemon = network.createDaemon({ name: 'host' });
     const peer = network.createDaemon({ name: 'peer' });
-    const plugin = new ProcessPlugin({ ...base, path: file, name: 'echo', description, restart: { initialDelayMs: 10 } });
+    const plugin = new ProcessPlugin({
+      ...base,
+      path: file,
+      name: 'echo',
+      description,
+      restart: { initialDelayMs: 10 },
+    });
     await daemon.loadPlugins([plugin]);
     cleanups.push(async () => {
       await daemon.unloadPlugins({ timeoutMs: 3000 });
     });
     expect(plugin.status()).toMatchObject({ state: 'running', restarts: 0 });
-    expect(await daemon.callMethod('echo.ping', { a: 1 })).toEqual({ pong: { a: 1 }, node: daemon.nodeId() });
-    const signed = (await daemon.callMethod('echo.sign', { text: 'x' })) as { signature: string | null };
+    expect(await daemon.callMethod('echo.ping', { a: 1 })).toEqual({
+      pong: { a: 1 },
+      node: daemon.nodeId(),
+    });
+    const signed = (await daemon.callMethod('echo.sign', { text: 'x' })) as {
+      signature: string | null;
+    };
     const expected = daemon.sign(new TextEncoder().encode('x'));
-    expect(signed.signature).toBe(expected === undefined ? null : Buffer.from(expected).toString('base64'));
+    expect(signed.signature).toBe(
+      expected === undefined ? null : Buffer.from(expected).toString('base64'),
+    );
 
     const sub = daemon.bus().subscribe('echo.*');
     const next = sub[Symbol.asyncIterator]().next();
-    const result = await daemon.deliverPayload(7, { kind: 'echo.msg', body: new TextEncoder().encode('hi') });
+    const result = await daemon.deliverPayload(7, {
+      kind: 'echo.msg',
+      body: new TextEncoder().encode('hi'),
+    });
     expect(result.status).toBe('handled');
-    expect((await next).value).toMatchObject({ topic: 'echo.got', payload: { source: 7, text: 'hi' } });
+    expect((await next).value).toMatchObject({
+      topic: 'echo.got',
+      payload: { source: 7, text: 'hi' },
+    });
     sub.close();
 
-    const refused = await daemon.deliverPayload(7, { kind: 'echo.msg', body: new TextEncoder().encode('throw') });
+    const refused = await daemon.deliverPayload(7, {
+      kind: 'echo.msg',
+      body: new TextEncoder().encode('throw'),
+    });
     expect(refused).toMatchObject({ status: 'failed', error: { code: 'ECHO_REFUSED' } });
 
     const conn = await peer.dialConnection(daemon.addr(), 7000);
@@ -165,7 +198,12 @@ describe('a running plugin', () => {
     cleanups.push(() => network.close());
     const daemon = network.createDaemon({ name: 'host' });
     const hanging = fixture('hang-shutdown');
-    const plugin = new ProcessPlugin({ ...base, path: hanging, name: 'echo', shutdownTimeoutMs: 300 });
+    const plugin = new ProcessPlugin({
+      ...base,
+      path: hanging,
+      name: 'echo',
+      shutdownTimeoutMs: 300,
+    });
     await plugin.init(daemon, daemon.pluginContext('echo'));
     const pid = plugin.status().pid;
     const { pid: grandchild } = (await daemon.callMethod('echo.child')) as { pid: number };

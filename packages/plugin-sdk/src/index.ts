@@ -20,5 +20,10 @@ export type { ServeOptions, ServedPlugin } from './serve/serve.js';
 export { MESH_PLUGIN_COOKIE, MESH_PROTOCOL_VERSIONS } from './serve/constants.js';
 export { RemoteDaemon } from './remote/remote-daemon.js';
 export type { InitSnapshot } from './remote/remote-daemon.js';
-export { RemoteCallError, SyncCallUnsupportedError, fromServiceError, toServiceError } from './remote/errors.js';
+export {
+  RemoteCallError,
+  SyncCallUnsupportedError,
+  fromServiceError,
+  toServiceError,
+} from './remote/errors.js';
 export { stderrLogger } from './log/stderr-logger.js';

@@ -27,7 +27,9 @@ async function resolveSpec(spec: string, cwd: string): Promise<Dependency> {
     return { name, spec: `file:${file}` };
   }
   const at = spec.lastIndexOf('@');
-  return at > 0 ? { name: spec.slice(0, at), spec: spec.slice(at + 1) } : { name: spec, spec: 'latest' };
+  return at > 0
+    ? { name: spec.slice(0, at), spec: spec.slice(at + 1) }
+    : { name: spec, spec: 'latest' };
 }
 
 /**
@@ -53,10 +55,14 @@ export const compose: Command = {
     'write a daemon package with the chosen plugins (npm names or local tarballs) and install it with npm',
   returns: 'dir, entry, plugins[], installed',
   flags: {
-    meshd: { type: 'string', description: 'the meshd package to build on: npm spec or tarball (default meshd)' },
+    meshd: {
+      type: 'string',
+      description: 'the meshd package to build on: npm spec or tarball (default meshd)',
+    },
     with: {
       type: 'string',
-      description: 'comma-separated extra packages pinned for every dependent (tarballs of @mesh packages)',
+      description:
+        'comma-separated extra packages pinned for every dependent (tarballs of @mesh packages)',
     },
     'no-install': { type: 'boolean', description: 'write the package without running npm install' },
   },
@@ -68,12 +74,17 @@ export const compose: Command = {
     const dir = path.resolve(cwd, dirArg);
     const meshdSpec = typeof ctx.flags['meshd'] === 'string' ? ctx.flags['meshd'] : 'meshd';
     const withSpecs =
-      typeof ctx.flags['with'] === 'string' ? ctx.flags['with'].split(',').filter((s) => s !== '') : [];
+      typeof ctx.flags['with'] === 'string'
+        ? ctx.flags['with'].split(',').filter((s) => s !== '')
+        : [];
     const plugins = await Promise.all(pluginSpecs.map((s) => resolveSpec(s, cwd)));
     const meshd = await resolveSpec(meshdSpec, cwd);
     const extra = await Promise.all(withSpecs.map((s) => resolveSpec(s, cwd)));
     const all = [meshd, ...plugins, ...extra];
-    const name = path.basename(dir).toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    const name = path
+      .basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-');
     const manifest = {
       name,
       version: '0.1.0',
@@ -90,7 +101,9 @@ export const compose: Command = {
     };
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-    writeFileSync(path.join(dir, 'daemon.js'), composeEntry(plugins.map((p) => p.name)), { mode: 0o755 });
+    writeFileSync(path.join(dir, 'daemon.js'), composeEntry(plugins.map((p) => p.name)), {
+      mode: 0o755,
+    });
     let installed = false;
     if (ctx.flags['no-install'] !== true) {
       ctx.progress(`installing ${all.length} packages with npm in ${dir}`);
@@ -109,7 +122,12 @@ export const compose: Command = {
       }
       installed = true;
     }
-    return { dir, entry: path.join(dir, 'daemon.js'), plugins: plugins.map((p) => p.name), installed };
+    return {
+      dir,
+      entry: path.join(dir, 'daemon.js'),
+      plugins: plugins.map((p) => p.name),
+      installed,
+    };
   },
   human: (d: { dir: string; entry: string; plugins: string[]; installed: boolean }) =>
     `composed ${d.dir} with ${d.plugins.join(', ')}${d.installed ? '' : ' (not installed)'}\nrun it: node ${d.entry}`,

@@ -94,7 +94,8 @@ export class GrpcBroker {
    * @returns the running server (closed by {@link close}).
    */
   async acceptAndServe(id: number, register: (server: Server) => void): Promise<Server> {
-    if (this.#closed) throw new GoPluginError('PLUGIN_BROKER_CLOSED', 'the plugin broker is closed');
+    if (this.#closed)
+      throw new GoPluginError('PLUGIN_BROKER_CLOSED', 'the plugin broker is closed');
     const dir = (this.#dir ??= mkdtempSync(path.join(os.tmpdir(), 'mesh-broker-')));
     const address = path.join(dir, `broker-${process.pid}-${id}.sock`);
     const server = new Server({ 'grpc.max_receive_message_length': 0x7fffffff });
@@ -132,7 +133,10 @@ export class GrpcBroker {
       }));
     this.#announced.delete(id);
     const network = info.network === 'tcp' ? 'tcp' : 'unix';
-    return { target: grpcTarget(network, info.address), credentials: channelCredentials(this.#tls) };
+    return {
+      target: grpcTarget(network, info.address),
+      credentials: channelCredentials(this.#tls),
+    };
   }
 
   /** Stops every server it started, ends the stream and removes its socket directory. Idempotent. */
@@ -146,6 +150,7 @@ export class GrpcBroker {
     } catch {
       // already ended
     }
-    if (this.#ownDir && this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
+    if (this.#ownDir && this.#dir !== undefined)
+      rmSync(this.#dir, { recursive: true, force: true });
   }
 }

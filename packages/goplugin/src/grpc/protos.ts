@@ -28,7 +28,8 @@ export function protoDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'proto', 'mesh_plugin.proto'))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('@mesh/goplugin: the proto/ directory is missing from the package');
+    if (up === dir)
+      throw new Error('@mesh/goplugin: the proto/ directory is missing from the package');
     dir = up;
   }
   return path.join(dir, 'proto');

@@ -27,7 +27,10 @@ export interface MagicCookie {
  * @param hostList - the raw `PLUGIN_PROTOCOL_VERSIONS` value.
  * @returns the version to announce.
  */
-export function negotiateVersion(pluginVersions: readonly number[], hostList: string | undefined): number {
+export function negotiateVersion(
+  pluginVersions: readonly number[],
+  hostList: string | undefined,
+): number {
   const mine = [...pluginVersions].sort((a, b) => b - a);
   const theirs = new Set(
     (hostList ?? '')

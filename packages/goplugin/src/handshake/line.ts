@@ -26,7 +26,9 @@ export interface HandshakeLine {
  */
 export function formatHandshakeLine(line: HandshakeLine): string {
   const cert =
-    line.serverCert === undefined ? '' : Buffer.from(line.serverCert).toString('base64').replace(/=+$/, '');
+    line.serverCert === undefined
+      ? ''
+      : Buffer.from(line.serverCert).toString('base64').replace(/=+$/, '');
   return [line.core, line.app, line.network, line.address, line.protocol, cert].join('|');
 }
 
@@ -48,11 +50,16 @@ export function parseHandshakeLine(text: string): HandshakeLine {
     string | undefined,
   ];
   const core = Number(coreText);
-  if (!Number.isInteger(core)) throw new MalformedHandshakeError(text, 'core version is not a number');
+  if (!Number.isInteger(core))
+    throw new MalformedHandshakeError(text, 'core version is not a number');
   if (core !== CORE_PROTOCOL_VERSION)
-    throw new MalformedHandshakeError(text, `incompatible core version ${core} (expected ${CORE_PROTOCOL_VERSION}); the plugin needs to be rebuilt`);
+    throw new MalformedHandshakeError(
+      text,
+      `incompatible core version ${core} (expected ${CORE_PROTOCOL_VERSION}); the plugin needs to be rebuilt`,
+    );
   const app = Number(appText);
-  if (!Number.isInteger(app) || app < 0) throw new MalformedHandshakeError(text, 'app version is not a number');
+  if (!Number.isInteger(app) || app < 0)
+    throw new MalformedHandshakeError(text, 'app version is not a number');
   if (network !== 'unix' && network !== 'tcp')
     throw new MalformedHandshakeError(text, `unknown network type "${network}"`);
   if (address === '') throw new MalformedHandshakeError(text, 'empty address');
@@ -61,6 +68,15 @@ export function parseHandshakeLine(text: string): HandshakeLine {
     throw new MalformedHandshakeError(text, `unknown protocol "${protocol}"`);
   // go-plugin treats short strings in the cert field as junk from older servers.
   const serverCert =
-    certText !== undefined && certText.length > 50 ? new Uint8Array(Buffer.from(certText, 'base64')) : undefined;
-  return { core, app, network, address, protocol, ...(serverCert === undefined ? {} : { serverCert }) };
+    certText !== undefined && certText.length > 50
+      ? new Uint8Array(Buffer.from(certText, 'base64'))
+      : undefined;
+  return {
+    core,
+    app,
+    network,
+    address,
+    protocol,
+    ...(serverCert === undefined ? {} : { serverCert }),
+  };
 }

@@ -31,7 +31,9 @@ export function generateCertificate(): OneTimeCertificate {
   );
   const now = Date.now();
   // The subject key identifier: SHA-1 of the public key bits, as RFC 5280 suggests.
-  const ski = createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
+  const ski = createHash('sha1')
+    .update(spki.subarray(spki.length - 65))
+    .digest();
   const extensions = seq(
     seq(oid('2.5.29.19'), yes(), octets(seq(yes()))),
     // digitalSignature, keyEncipherment, keyAgreement, keyCertSign

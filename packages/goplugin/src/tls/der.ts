@@ -6,6 +6,7 @@ export function tlv(tag: number, ...parts: Uint8Array[]): Buffer {
   return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
 }
 
+/** A DER length: short form below 128, long form above. */
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
   const bytes: number[] = [];
@@ -32,7 +33,8 @@ export function oid(dotted: string): Buffer {
   const out = [a * 40 + b];
   for (const arc of rest) {
     const chunk: number[] = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128))
+      chunk.unshift((v & 0x7f) | 0x80);
     out.push(...chunk);
   }
   return tlv(0x06, Buffer.from(out));
@@ -45,7 +47,8 @@ export const yes = (): Buffer => tlv(0x01, Buffer.from([0xff]));
 /** OCTET STRING. */
 export const octets = (bytes: Uint8Array): Buffer => tlv(0x04, bytes);
 /** BIT STRING with `unused` trailing bits. */
-export const bits = (bytes: Uint8Array, unused = 0): Buffer => tlv(0x03, Buffer.from([unused]), bytes);
+export const bits = (bytes: Uint8Array, unused = 0): Buffer =>
+  tlv(0x03, Buffer.from([unused]), bytes);
 
 /** UTCTime (dates before 2050). */
 export function utcTime(date: Date): Buffer {

@@ -1,7 +1,13 @@
 // The host's mesh.plugin.v1.Daemon service for one plugin process: the real Daemon's methods by
 // name. Everything registered on the plugin's behalf is tracked and released when the process
 // goes away (crash, restart or shutdown), so a dead plugin leaves nothing behind.
-import type { Client, Server, ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
+import type {
+  Client,
+  Server,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+} from '@grpc/grpc-js';
 import type {
   Addr,
   Connection,
@@ -55,9 +61,19 @@ export class DaemonService {
       Call: (call: ServerUnaryCall<CallRequest, unknown>, cb: sendUnaryData<unknown>) => {
         const req = call.request;
         Promise.resolve()
-          .then(() => this.#call(req.method, JSON.parse(req.args_json || 'null') as unknown, new Uint8Array(req.data)))
+          .then(() =>
+            this.#call(
+              req.method,
+              JSON.parse(req.args_json || 'null') as unknown,
+              new Uint8Array(req.data),
+            ),
+          )
           .then(
-            (r) => cb(null, { json: r.json === undefined ? '' : JSON.stringify(r.json), data: r.data ?? new Uint8Array(0) }),
+            (r) =>
+              cb(null, {
+                json: r.json === undefined ? '' : JSON.stringify(r.json),
+                data: r.data ?? new Uint8Array(0),
+              }),
             (e: unknown) => cb(statusError(e)),
           );
       },
@@ -90,20 +106,27 @@ export class DaemonService {
 
   #conn(id: number): { conn: Connection; rw: ConnReadWriter } {
     const c = this.#conns.get(id);
-    if (c === undefined) throw Object.assign(new Error(`unknown connection ${id}`), { code: 'CONNECTION_CLOSED' });
+    if (c === undefined)
+      throw Object.assign(new Error(`unknown connection ${id}`), { code: 'CONNECTION_CLOSED' });
     return c;
   }
 
   async #call(method: string, args: unknown, data: Uint8Array): Promise<Reply> {
-    if (this.#closed) throw Object.assign(new Error('the plugin session is closed'), { code: 'PLUGIN_SESSION_CLOSED' });
+    if (this.#closed)
+      throw Object.assign(new Error('the plugin session is closed'), {
+        code: 'PLUGIN_SESSION_CLOSED',
+      });
     const d = this.#daemon;
     const a = args as Record<string, unknown>;
     const list = args as unknown[];
     if (method.startsWith('registry.')) {
-      const client = d.registryClient() as unknown as Record<string, (...x: unknown[]) => Promise<unknown>> | undefined;
+      const client = d.registryClient() as unknown as
+        Record<string, (...x: unknown[]) => Promise<unknown>> | undefined;
       const fn = client?.[method.slice('registry.'.length)];
       if (client === undefined || fn === undefined)
-        throw Object.assign(new Error(`no registry method ${method}`), { code: 'REGISTRY_UNAVAILABLE' });
+        throw Object.assign(new Error(`no registry method ${method}`), {
+          code: 'REGISTRY_UNAVAILABLE',
+        });
       return { json: await fn.apply(client, list) };
     }
     switch (method) {
@@ -212,10 +235,17 @@ export class DaemonService {
         const impl = d.services().get(defineService<Record<string, unknown>>(a['name'] as string));
         const fn = impl?.[a['method'] as string];
         if (typeof fn !== 'function')
-          throw Object.assign(new Error(`service ${String(a['name'])} has no method ${String(a['method'])}`), {
-            code: 'SERVICE_UNAVAILABLE',
-          });
-        return { json: (await (fn as (...x: unknown[]) => unknown).apply(impl, a['args'] as unknown[])) ?? null };
+          throw Object.assign(
+            new Error(`service ${String(a['name'])} has no method ${String(a['method'])}`),
+            {
+              code: 'SERVICE_UNAVAILABLE',
+            },
+          );
+        return {
+          json:
+            (await (fn as (...x: unknown[]) => unknown).apply(impl, a['args'] as unknown[])) ??
+            null,
+        };
       }
       case 'handshakeRevokeTrust':
         await d.handshakeRevokeTrust(list[0] as number);
@@ -233,18 +263,31 @@ export class DaemonService {
       case 'peers.lookupName':
         return { json: (await this.#context.peers?.lookupName(list[0] as number)) ?? null };
       case 'control.sendDirect':
-        await this.#control().sendDirect(a['nodeId'] as number, { kind: a['kind'] as string, body: data });
+        await this.#control().sendDirect(a['nodeId'] as number, {
+          kind: a['kind'] as string,
+          body: data,
+        });
         return {};
       case 'control.sendRouted':
-        return { json: await this.#control().sendRouted(a['nodeId'] as number, { kind: a['kind'] as string, body: data }) };
+        return {
+          json: await this.#control().sendRouted(a['nodeId'] as number, {
+            kind: a['kind'] as string,
+            body: data,
+          }),
+        };
       default:
-        throw Object.assign(new Error(`unknown daemon method "${method}"`), { code: 'METHOD_NOT_FOUND' });
+        throw Object.assign(new Error(`unknown daemon method "${method}"`), {
+          code: 'METHOD_NOT_FOUND',
+        });
     }
   }
 
   #control(): NonNullable<PluginContext['control']> {
     const c = this.#context.control;
-    if (c === undefined) throw Object.assign(new Error('this daemon has no payload sender'), { code: 'SERVICE_UNAVAILABLE' });
+    if (c === undefined)
+      throw Object.assign(new Error('this daemon has no payload sender'), {
+        code: 'SERVICE_UNAVAILABLE',
+      });
     return c;
   }
 
@@ -263,8 +306,16 @@ export class DaemonService {
         return;
       }
       const unsubscribe = peers.subscribe((e) => {
-        const payload = e.type === 'seen' ? { ...e, x25519PublicKey: Buffer.from(e.x25519PublicKey).toString('base64') } : e;
-        call.write({ topic: 'peers', node_id: e.nodeId, time: Date.now(), payload_json: JSON.stringify(payload) });
+        const payload =
+          e.type === 'seen'
+            ? { ...e, x25519PublicKey: Buffer.from(e.x25519PublicKey).toString('base64') }
+            : e;
+        call.write({
+          topic: 'peers',
+          node_id: e.nodeId,
+          time: Date.now(),
+          payload_json: JSON.stringify(payload),
+        });
       });
       const handle = { close: unsubscribe };
       this.#subscriptions.add(handle);
@@ -274,7 +325,9 @@ export class DaemonService {
       });
       return;
     }
-    const sub = this.#daemon.bus().subscribe(pattern, buffer_size > 0 ? { bufferSize: buffer_size } : {});
+    const sub = this.#daemon
+      .bus()
+      .subscribe(pattern, buffer_size > 0 ? { bufferSize: buffer_size } : {});
     this.#subscriptions.add(sub);
     call.on('cancelled', () => {
       sub.close();
@@ -282,7 +335,12 @@ export class DaemonService {
     });
     void (async () => {
       for await (const e of sub)
-        call.write({ topic: e.topic, node_id: e.nodeId, time: e.time, payload_json: JSON.stringify(e.payload) });
+        call.write({
+          topic: e.topic,
+          node_id: e.nodeId,
+          time: e.time,
+          payload_json: JSON.stringify(e.payload),
+        });
       this.#subscriptions.delete(sub);
       call.end();
     })().catch(() => call.end());

@@ -23,16 +23,23 @@ export class PluginCallError extends GoPluginError {
  * @param deadlineMs - optional deadline.
  * @returns the response.
  */
-export function unary<T>(client: Client, method: string, request: unknown, deadlineMs?: number): Promise<T> {
+export function unary<T>(
+  client: Client,
+  method: string,
+  request: unknown,
+  deadlineMs?: number,
+): Promise<T> {
   const fn = (client as unknown as Record<string, (...a: unknown[]) => void>)[method];
   if (fn === undefined) return Promise.reject(new Error(`no method ${method}`));
   return new Promise<T>((resolve, reject) => {
-    const cb = (err: ServiceError | null, res: T): void => (err ? reject(toError(err)) : resolve(res));
+    const cb = (err: ServiceError | null, res: T): void =>
+      err ? reject(toError(err)) : resolve(res);
     if (deadlineMs === undefined) fn.call(client, request, cb);
     else fn.call(client, request, { deadline: Date.now() + deadlineMs }, cb);
   });
 }
 
+/** The typed error for a failed call: the remote code from metadata, or a transport code. */
 function toError(err: ServiceError): Error {
   const code = err.metadata?.get('mesh-code')[0];
   const unavailable = err.code === status.UNAVAILABLE || err.code === status.CANCELLED;

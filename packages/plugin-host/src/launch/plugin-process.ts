@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Client } from '@grpc/grpc-js';
+import type { Client } from '@grpc/grpc-js';
 import type { ClientDuplexStream, ClientReadableStream } from '@grpc/grpc-js';
 import type { Logger } from '@mesh/daemonapi';
 import {
@@ -22,7 +22,7 @@ import {
   parseHandshakeLine,
   protos,
 } from '@mesh/goplugin';
-import type { BrokerStream, HandshakeLine, MagicCookie, MtlsConfig } from '@mesh/goplugin';
+import type { HandshakeLine, MagicCookie, MtlsConfig } from '@mesh/goplugin';
 import { PluginLogMapper } from '../log/plugin-log.js';
 import { verifyChecksum } from './checksum.js';
 
@@ -107,12 +107,17 @@ export class PluginProcess {
     const stdioClient = new p.GRPCStdio(target, credentials, channelOverride);
     this.#clients = [this.plugin, this.controller, brokerClient, stdioClient];
     this.broker = new GrpcBroker(init.tls === undefined ? {} : { tls: init.tls });
-    const brokerStream = (brokerClient as unknown as { StartStream(): ClientDuplexStream<unknown, unknown> }).StartStream();
-    this.broker.attach(brokerStream as unknown as BrokerStream);
+    const brokerStream = (
+      brokerClient as unknown as { StartStream(): ClientDuplexStream<unknown, unknown> }
+    ).StartStream();
+    this.broker.attach(brokerStream);
     // Stdio forwarding when the plugin offers it; UNIMPLEMENTED from plugins that do not is fine.
-    const stdio = (stdioClient as unknown as { StreamStdio(r: unknown): ClientReadableStream<unknown> }).StreamStdio({});
+    const stdio = (
+      stdioClient as unknown as { StreamStdio(r: unknown): ClientReadableStream<unknown> }
+    ).StreamStdio({});
     stdio.on('data', (d: { channel: string; data: Uint8Array }) => {
-      for (const line of Buffer.from(d.data).toString('utf8').split('\n')) if (line !== '') init.log.line(line);
+      for (const line of Buffer.from(d.data).toString('utf8').split('\n'))
+        if (line !== '') init.log.line(line);
     });
     stdio.on('error', () => {});
     this.#streams = [brokerStream, stdio];
@@ -163,7 +168,9 @@ export class PluginProcess {
     stderrLines.on('line', (l) => log.line(l));
     const exited = new Promise<string>((resolve) => {
       // 'close': the process exited and its stdio pipes are closed too.
-      child.once('close', (code, signal) => resolve(signal !== null ? `killed by ${signal}` : `exit code ${code}`));
+      child.once('close', (code, signal) =>
+        resolve(signal !== null ? `killed by ${signal}` : `exit code ${code}`),
+      );
       child.once('error', (e) => resolve(`failed to start: ${e.message}`));
     });
     child.stdin.on('error', () => {});
@@ -188,7 +195,10 @@ export class PluginProcess {
       if (!options.versions.includes(handshake.app))
         throw new NoCommonVersionError(options.versions, String(handshake.app));
       if (handshake.protocol !== 'grpc')
-        throw new NoCommonVersionError(options.versions, `${handshake.app} over ${handshake.protocol} (only grpc is supported)`);
+        throw new NoCommonVersionError(
+          options.versions,
+          `${handshake.app} over ${handshake.protocol} (only grpc is supported)`,
+        );
     } catch (error) {
       killGroup(child);
       await exited;
@@ -209,7 +219,10 @@ export class PluginProcess {
     if (tls !== undefined && tls.peerCertPem === '') {
       killGroup(child);
       await exited;
-      throw new NoCommonVersionError(options.versions, `${handshake.app} without AutoMTLS (no server certificate in the handshake line)`);
+      throw new NoCommonVersionError(
+        options.versions,
+        `${handshake.app} without AutoMTLS (no server certificate in the handshake line)`,
+      );
     }
     return new PluginProcess({ child, pid: child.pid ?? 0, handshake, tls, log, exited });
   }
@@ -246,7 +259,14 @@ export class PluginProcess {
       address: config.address,
       protocol: 'grpc',
     };
-    const proc = new PluginProcess({ child: undefined, pid: config.pid, handshake, tls: undefined, log: new PluginLogMapper(logger), exited });
+    const proc = new PluginProcess({
+      child: undefined,
+      pid: config.pid,
+      handshake,
+      tls: undefined,
+      log: new PluginLogMapper(logger),
+      exited,
+    });
     void exited.then(() => clearInterval(poll));
     proc.#stopPoll = () => {
       clearInterval(poll);
@@ -268,7 +288,9 @@ export class PluginProcess {
       const controller = this.controller as unknown as {
         Shutdown(req: unknown, options: { deadline: number }, cb: (e: unknown) => void): void;
       };
-      await new Promise<void>((resolve) => controller.Shutdown({}, { deadline: Date.now() + deadlineMs }, () => resolve()));
+      await new Promise<void>((resolve) =>
+        controller.Shutdown({}, { deadline: Date.now() + deadlineMs }, () => resolve()),
+      );
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
         this.exited.then(() => true),

@@ -50,7 +50,10 @@ export class PluginLogMapper {
     if (text.startsWith('panic: ') || text.startsWith('fatal error: ')) this.#panic = true;
     const prefix = /^\[(TRACE|DEBUG|INFO|WARN|ERROR)\]\s*/.exec(text);
     if (prefix !== null) {
-      this.#emit(LEVELS[(prefix[1] ?? 'debug').toLowerCase()] ?? 'debug', text.slice(prefix[0].length));
+      this.#emit(
+        LEVELS[(prefix[1] ?? 'debug').toLowerCase()] ?? 'debug',
+        text.slice(prefix[0].length),
+      );
       return;
     }
     this.#emit(this.#panic ? 'error' : 'debug', text);

@@ -16,7 +16,12 @@ export async function describePlugin(
 ): Promise<PluginDescription> {
   const proc = await PluginProcess.launch({ ...options, logger: options.logger ?? noopLogger });
   try {
-    return await unary<PluginDescription>(proc.plugin, 'Describe', {}, options.startTimeoutMs ?? 10_000);
+    return await unary<PluginDescription>(
+      proc.plugin,
+      'Describe',
+      {},
+      options.startTimeoutMs ?? 10_000,
+    );
   } finally {
     await proc.stop(2000);
   }

@@ -155,8 +155,12 @@ export class ProcessPlugin implements Plugin {
     this.#service = undefined;
     proc.close();
     if (this.#stopping) return;
-    this.#lastError = proc.log.lastError === undefined ? how : `${how}; last error: ${proc.log.lastError}`;
-    this.#context?.logger.error('plugin process exited unexpectedly', { plugin: this.name, reason: this.#lastError });
+    this.#lastError =
+      proc.log.lastError === undefined ? how : `${how}; last error: ${proc.log.lastError}`;
+    this.#context?.logger.error('plugin process exited unexpectedly', {
+      plugin: this.name,
+      reason: this.#lastError,
+    });
     this.#scheduleRestart();
   }
 
@@ -167,7 +171,10 @@ export class ProcessPlugin implements Plugin {
       return;
     }
     this.#state = 'restarting';
-    const delay = Math.min((policy.initialDelayMs ?? 100) * 2 ** this.#restarts, policy.maxDelayMs ?? 5000);
+    const delay = Math.min(
+      (policy.initialDelayMs ?? 100) * 2 ** this.#restarts,
+      policy.maxDelayMs ?? 5000,
+    );
     this.#restarts++;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -194,7 +201,11 @@ export class ProcessPlugin implements Plugin {
   }
 
   async handlePayload(source: number, payload: PluginPayload): Promise<void> {
-    await unary(this.#live().plugin, 'HandlePayload', { source, kind: payload.kind, body: payload.body });
+    await unary(this.#live().plugin, 'HandlePayload', {
+      source,
+      kind: payload.kind,
+      body: payload.body,
+    });
   }
 
   readonly onPeerForgotten?: (nodeId: number) => Promise<void>;
@@ -215,8 +226,11 @@ export class ProcessPlugin implements Plugin {
         const onAbort = (): void => void proc.kill();
         signal.addEventListener('abort', onAbort, { once: true });
         try {
-          await unary(proc.plugin, 'Shutdown', { deadline_ms: deadline }, deadline).catch((e: unknown) =>
-            this.#context?.logger.warn('plugin shutdown failed', { error: e instanceof Error ? e.message : String(e) }),
+          await unary(proc.plugin, 'Shutdown', { deadline_ms: deadline }, deadline).catch(
+            (e: unknown) =>
+              this.#context?.logger.warn('plugin shutdown failed', {
+                error: e instanceof Error ? e.message : String(e),
+              }),
           );
           await proc.stop(deadline);
         } finally {

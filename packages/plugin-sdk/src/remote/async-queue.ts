@@ -3,7 +3,10 @@
 /** An async-iterable queue; `end` finishes iteration, `fail` makes the next read throw. */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   readonly #items: T[] = [];
-  readonly #readers: Array<{ resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }> = [];
+  readonly #readers: Array<{
+    resolve: (r: IteratorResult<T>) => void;
+    reject: (e: unknown) => void;
+  }> = [];
   #done = false;
   #error: unknown;
 
@@ -42,12 +45,19 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (this.#done)
       return this.#error === undefined
         ? Promise.resolve({ value: undefined, done: true })
-        : Promise.reject(this.#error);
+        : Promise.reject(
+            this.#error instanceof Error
+              ? this.#error
+              : new Error('stream failed', { cause: this.#error }),
+          );
     return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
   }
 
   /** Async iteration. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: () => this.#read(), return: async () => (this.end(), { value: undefined, done: true }) };
+    return {
+      next: () => this.#read(),
+      return: async () => (this.end(), { value: undefined, done: true }),
+    };
   }
 }

@@ -127,15 +127,19 @@ export class RemoteDaemon implements Daemon {
 
   /** Calls a daemon method by name. */
   async call(method: string, args: unknown = null, data?: Uint8Array): Promise<Reply> {
-    const fn = (this.#client as unknown as Record<string, Unary>)['Call'] as Unary;
+    const fn = (this.#client as unknown as Record<string, Unary>)['Call'];
     const res = await new Promise<{ json: string; data: Uint8Array }>((resolve, reject) => {
       fn.call(
         this.#client,
         { method, args_json: JSON.stringify(args ?? null), data: data ?? new Uint8Array(0) },
-        (err, r) => (err ? reject(fromServiceError(err)) : resolve(r as { json: string; data: Uint8Array })),
+        (err, r) =>
+          err ? reject(fromServiceError(err)) : resolve(r as { json: string; data: Uint8Array }),
       );
     });
-    return { json: res.json === '' ? undefined : (JSON.parse(res.json) as unknown), data: new Uint8Array(res.data) };
+    return {
+      json: res.json === '' ? undefined : (JSON.parse(res.json) as unknown),
+      data: new Uint8Array(res.data),
+    };
   }
 
   /** A call whose completion `flush` waits for and whose failure is reported. */
@@ -178,7 +182,7 @@ export class RemoteDaemon implements Daemon {
   }
 
   #stream(name: string, req: unknown): ClientReadableStream<unknown> {
-    const fn = (this.#client as unknown as Record<string, ServerStream>)[name] as ServerStream;
+    const fn = (this.#client as unknown as Record<string, ServerStream>)[name];
     const stream = fn.call(this.#client, req);
     this.#streams.add(stream);
     stream.on('close', () => this.#streams.delete(stream));
@@ -224,7 +228,11 @@ export class RemoteDaemon implements Daemon {
     return JSON.parse(this.#snapshot.version_info_json || '{}') as VersionInfo;
   }
 
-  async dialConnection(dst: Addr, port: number, options?: { signal?: AbortSignal }): Promise<Connection> {
+  async dialConnection(
+    dst: Addr,
+    port: number,
+    options?: { signal?: AbortSignal },
+  ): Promise<Connection> {
     options?.signal?.throwIfAborted();
     const r = await this.call('conn.dial', { dst, port });
     const { id, info } = r.json as { id: number; info: ConnectionInfo };
@@ -238,7 +246,9 @@ export class RemoteDaemon implements Daemon {
   }
   onDatagram(port: number, handler: DatagramHandler): () => void {
     if (this.#datagrams.has(port)) {
-      throw Object.assign(new Error(`port ${port} already has a datagram handler`), { code: 'PORT_IN_USE' });
+      throw Object.assign(new Error(`port ${port} already has a datagram handler`), {
+        code: 'PORT_IN_USE',
+      });
     }
     this.#datagrams.set(port, handler);
     this.#track(this.call('datagram.listen', { port }));
@@ -359,7 +369,9 @@ export class RemoteDaemon implements Daemon {
     return {
       provide: <T>(key: ServiceKey<T>, impl: T) => {
         if (this.#services.has(key.name))
-          throw Object.assign(new Error(`service ${key.name} is already provided`), { code: 'SERVICE_CONFLICT' });
+          throw Object.assign(new Error(`service ${key.name} is already provided`), {
+            code: 'SERVICE_CONFLICT',
+          });
         this.#provided.set(key.name, impl as Record<string, unknown>);
         this.#services.add(key.name);
         this.#track(this.call('service.provide', { name: key.name }));
@@ -374,7 +386,9 @@ export class RemoteDaemon implements Daemon {
       require: <T>(key: ServiceKey<T>): T => {
         const s = get(key);
         if (s === undefined)
-          throw Object.assign(new Error(`service ${key.name} is not available`), { code: 'SERVICE_UNAVAILABLE' });
+          throw Object.assign(new Error(`service ${key.name} is not available`), {
+            code: 'SERVICE_UNAVAILABLE',
+          });
         return s;
       },
       has: (key: AnyServiceKey) => this.#services.has(key.name),
@@ -388,13 +402,18 @@ export class RemoteDaemon implements Daemon {
     return {
       publish: (topic: string, payload?: EventPayload) => this.publishEvent(topic, payload),
       subscribe: (pattern: string, options?: SubscribeOptions) => this.#subscribe(pattern, options),
-    } as EventBus;
+    };
   }
   #subscribe(pattern: string, options?: SubscribeOptions): EventSubscription {
     const stream = this.#stream('Subscribe', { pattern, buffer_size: options?.bufferSize ?? 0 });
     const queue = new AsyncQueue<Event>();
     stream.on('data', (m: { topic: string; node_id: number; time: number; payload_json: string }) =>
-      queue.push({ topic: m.topic, nodeId: m.node_id, time: m.time, payload: JSON.parse(m.payload_json || '{}') as EventPayload }),
+      queue.push({
+        topic: m.topic,
+        nodeId: m.node_id,
+        time: m.time,
+        payload: JSON.parse(m.payload_json || '{}') as EventPayload,
+      }),
     );
     stream.on('end', () => queue.end());
     stream.on('error', () => queue.end());
@@ -443,7 +462,9 @@ export class RemoteDaemon implements Daemon {
   }
   registerMethod(name: string, handler: IpcMethodHandler): () => void {
     if (this.#methods.has(name))
-      throw Object.assign(new Error(`IPC method ${name} is already registered`), { code: 'METHOD_EXISTS' });
+      throw Object.assign(new Error(`IPC method ${name} is already registered`), {
+        code: 'METHOD_EXISTS',
+      });
     this.#methods.set(name, handler);
     this.#track(this.call('method.register', { name }));
     return () => {
@@ -460,13 +481,19 @@ export class RemoteDaemon implements Daemon {
         const r = await this.call('peers.lookupX25519', [nodeId]);
         return r.json === true ? r.data : undefined;
       },
-      lookupName: async (nodeId) => (await this.call('peers.lookupName', [nodeId])).json as string | undefined,
+      lookupName: async (nodeId) =>
+        (await this.call('peers.lookupName', [nodeId])).json as string | undefined,
       subscribe: (listener: (event: PeerDirectoryEvent) => void) => {
         const stream = this.#stream('Subscribe', { pattern: '\u0000peers', buffer_size: 0 });
         stream.on('data', (m: { payload_json: string }) => {
-          const e = JSON.parse(m.payload_json) as PeerDirectoryEvent & { x25519PublicKey?: unknown };
+          const e = JSON.parse(m.payload_json) as PeerDirectoryEvent & {
+            x25519PublicKey?: unknown;
+          };
           if (e.type === 'seen')
-            listener({ ...e, x25519PublicKey: new Uint8Array(Buffer.from(String(e.x25519PublicKey), 'base64')) });
+            listener({
+              ...e,
+              x25519PublicKey: new Uint8Array(Buffer.from(String(e.x25519PublicKey), 'base64')),
+            });
           else listener(e);
         });
         stream.on('error', () => {});
@@ -482,11 +509,13 @@ export class RemoteDaemon implements Daemon {
         await this.call('control.sendDirect', { nodeId, kind: payload.kind }, payload.body);
       },
       sendRouted: async (nodeId, payload) =>
-        (await this.call('control.sendRouted', { nodeId, kind: payload.kind }, payload.body)).json === true,
+        (await this.call('control.sendRouted', { nodeId, kind: payload.kind }, payload.body))
+          .json === true,
     };
   }
 }
 
+/** Verifies an Ed25519 signature locally (verification needs no secret, so it does not cross the boundary). */
 function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
     const key = createPublicKey({

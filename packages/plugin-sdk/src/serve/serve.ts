@@ -7,7 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Server, status } from '@grpc/grpc-js';
 import type { Client } from '@grpc/grpc-js';
-import type { ServerUnaryCall, ServerWritableStream, ServerDuplexStream, sendUnaryData } from '@grpc/grpc-js';
+import type {
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServerDuplexStream,
+  sendUnaryData,
+} from '@grpc/grpc-js';
 import type { Plugin, PluginContext } from '@mesh/daemonapi';
 import {
   BadCookieError,
@@ -24,7 +29,7 @@ import {
   protos,
   serverCredentials,
 } from '@mesh/goplugin';
-import type { BrokerStream, MagicCookie, MtlsConfig } from '@mesh/goplugin';
+import type { MagicCookie, MtlsConfig } from '@mesh/goplugin';
 import { stderrLogger } from '../log/stderr-logger.js';
 import { toServiceError } from '../remote/errors.js';
 import { RemoteDaemon } from '../remote/remote-daemon.js';
@@ -81,7 +86,9 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
   }
   const log = stderrLogger(plugin.name);
   const ownDir = env[ENV_UNIX_SOCKET_DIR] === undefined || env[ENV_UNIX_SOCKET_DIR] === '';
-  const dir = ownDir ? mkdtempSync(path.join(os.tmpdir(), 'mesh-plugin-')) : (env[ENV_UNIX_SOCKET_DIR] as string);
+  const dir = ownDir
+    ? mkdtempSync(path.join(os.tmpdir(), 'mesh-plugin-'))
+    : (env[ENV_UNIX_SOCKET_DIR] as string);
   const socket = path.join(dir, `plugin-${process.pid}.sock`);
   const broker = new GrpcBroker({ ...(tls === undefined ? {} : { tls }), socketDir: dir });
   const server = new Server({ 'grpc.max_receive_message_length': 0x7fffffff });
@@ -95,7 +102,7 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
   const stdio = new Set<ServerWritableStream<unknown, unknown>>();
 
   const unary =
-    <Req>(fn: (req: Req) => Promise<unknown> | unknown) =>
+    <Req>(fn: (req: Req) => unknown) =>
     (call: ServerUnaryCall<Req, unknown>, cb: sendUnaryData<unknown>): void => {
       Promise.resolve()
         .then(() => fn(call.request))
@@ -108,7 +115,10 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
   const shutdownPlugin = (deadlineMs: number): Promise<void> => {
     shutdownDone ??= (async () => {
       const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new Error('shutdown deadline')), Math.max(deadlineMs, 1));
+      const timer = setTimeout(
+        () => deadline.abort(new Error('shutdown deadline')),
+        Math.max(deadlineMs, 1),
+      );
       try {
         await plugin.shutdown(deadline.signal);
         await daemon?.flush();
@@ -125,7 +135,7 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
     Watch: (call: ServerWritableStream<unknown, unknown>) => call.write({ status: 'SERVING' }),
   });
   server.addService(p.GRPCBroker.service, {
-    StartStream: (call: ServerDuplexStream<unknown, unknown>) => broker.attach(call as unknown as BrokerStream),
+    StartStream: (call: ServerDuplexStream<unknown, unknown>) => broker.attach(call),
   });
   server.addService(p.GRPCStdio.service, {
     StreamStdio: (call: ServerWritableStream<unknown, unknown>) => {
@@ -135,7 +145,9 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
   });
   server.addService(p.GRPCController.service, {
     Shutdown: unary(async () => {
-      await shutdownPlugin(2000).catch((e: unknown) => log.error('shutdown failed', { error: String(e) }));
+      await shutdownPlugin(2000).catch((e: unknown) =>
+        log.error('shutdown failed', { error: String(e) }),
+      );
       setImmediate(() => void finish());
     }),
   });
@@ -177,25 +189,40 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
     InvokeMethod: unary(async (req: { name: string; params_json: string }) => {
       const handler = daemon?.method(req.name);
       if (handler === undefined)
-        throw Object.assign(new Error(`method not found: ${req.name}`), { code: 'METHOD_NOT_FOUND' });
-      const result: unknown = await handler(req.params_json === '' ? undefined : JSON.parse(req.params_json), {
-        signal: aborter.signal,
-      });
+        throw Object.assign(new Error(`method not found: ${req.name}`), {
+          code: 'METHOD_NOT_FOUND',
+        });
+      const result: unknown = await handler(
+        req.params_json === '' ? undefined : JSON.parse(req.params_json),
+        {
+          signal: aborter.signal,
+        },
+      );
       return { json: JSON.stringify(result ?? null) };
     }),
-    DeliverDatagram: unary((req: { dst_port: number; src_network: number; src_node: number; src_port: number; data: Uint8Array }) => {
-      daemon?.datagramHandler(req.dst_port)?.({
-        src: { network: req.src_network, node: req.src_node },
-        srcPort: req.src_port,
-        dstPort: req.dst_port,
-        data: new Uint8Array(req.data),
-      });
-    }),
+    DeliverDatagram: unary(
+      (req: {
+        dst_port: number;
+        src_network: number;
+        src_node: number;
+        src_port: number;
+        data: Uint8Array;
+      }) => {
+        daemon?.datagramHandler(req.dst_port)?.({
+          src: { network: req.src_network, node: req.src_node },
+          srcPort: req.src_port,
+          dstPort: req.dst_port,
+          data: new Uint8Array(req.data),
+        });
+      },
+    ),
     InvokeService: unary(async (req: { service: string; method: string; args_json: string }) => {
       const impl = daemon?.providedService(req.service);
       const fn = impl?.[req.method];
       if (typeof fn !== 'function')
-        throw Object.assign(new Error(`service ${req.service} has no method ${req.method}`), { code: 'SERVICE_UNAVAILABLE' });
+        throw Object.assign(new Error(`service ${req.service} has no method ${req.method}`), {
+          code: 'SERVICE_UNAVAILABLE',
+        });
       const args = JSON.parse(req.args_json || '[]') as unknown[];
       const result: unknown = await (fn as (...a: unknown[]) => unknown).apply(impl, args);
       return { json: JSON.stringify(result ?? null) };
@@ -203,7 +230,9 @@ export async function serve(plugin: Plugin, options: ServeOptions = {}): Promise
   });
 
   await new Promise<void>((resolve, reject) =>
-    server.bindAsync(grpcTarget('unix', socket), serverCredentials(tls), (e) => (e ? reject(e) : resolve())),
+    server.bindAsync(grpcTarget('unix', socket), serverCredentials(tls), (e) =>
+      e ? reject(e) : resolve(),
+    ),
   );
 
   let finished: Promise<void> | undefined;
