@@ -210,5 +210,5 @@ describe('meshd --plugin-exec', () => {
     } finally {
       if (meshd.exitCode === null && meshd.signalCode === null) meshd.kill('SIGKILL');
     }
-  });
+  }, 180_000);
 });

@@ -84,5 +84,5 @@ describe('a Go plugin on go-plugin', () => {
     // Clean: the controller's Shutdown made it exit by itself, no SIGKILL needed.
     expect(await proc?.exited).toBe('exit code 0');
     expect(daemon.resources().methods).not.toContain('goecho.ping');
-  });
+  }, 120_000);
 });
