@@ -25,7 +25,7 @@ export default tseslint.config(
       '**/coverage/**',
       '**/.turbo/**',
       'tooling/test/fixtures/**',
-      'test/fixtures/**',
+      '**/test/fixtures/**',
     ],
   },
   js.configs.recommended,

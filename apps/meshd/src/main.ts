@@ -1,6 +1,7 @@
 // meshd's entry: parse flags, load config, start, and map signals to reload and graceful stop.
 import { Daemon, DAEMON_VERSION } from '@mesh/daemon';
 import './plugins.js';
+import { registerExecPlugins } from './exec-plugins.js';
 import { loadConfigFile, resolveConfig } from './config/config.js';
 import type { MeshdConfig } from './config/config.js';
 import { USAGE, UsageError, parseMeshdArgs } from './config/flags.js';
@@ -68,7 +69,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   // a SIGHUP never kills the process with its default action.
   const log = logger;
   const daemon = meshd;
-  const started = daemon.start();
+  const started = registerExecPlugins(meshd.config.pluginExec, logger.child('plugin')).then(() =>
+    daemon.start(),
+  );
   return new Promise<number>((resolve) => {
     let stopping = false;
     let startFailed = false;

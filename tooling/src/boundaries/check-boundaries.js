@@ -35,6 +35,9 @@ export const DEFAULT_ROLES = Object.freeze({
   contract: '@mesh/daemonapi',
   neutral: Object.freeze(['@mesh/wire', '@mesh/protocol']),
   pluginDirPrefix: 'packages/plugin-',
+  // Wire-protocol packages a plugin package may use: they depend on no @mesh package at all,
+  // so they cannot lead to the engine (checked below).
+  pluginAllowed: Object.freeze(['@mesh/goplugin']),
 });
 
 const RUNTIME_KINDS = ['dependencies', 'peerDependencies', 'optionalDependencies'];
@@ -108,14 +111,29 @@ export function checkBoundaries(root, roles = DEFAULT_ROLES) {
     }
 
     // Rule 3: plugins see the engine only through the contract.
+    const pluginAllowed = roles.pluginAllowed ?? [];
+    if (pluginAllowed.includes(pkg.name))
+      for (const kind of RUNTIME_KINDS)
+        for (const dep of Object.keys(pkg.manifest[kind] ?? {}))
+          if (dep.startsWith(roles.scope))
+            report(
+              'plugin-dependencies',
+              manifestFile,
+              `${pkg.name} is allowed to plugins because it depends on no @mesh package; it lists "${dep}" in ${kind}.`,
+            );
+    /** Test tools a plugin may use in its own tests: private tooling and other plugin-* packages. */
+    const devTool = (/** @type {string} */ dep) =>
+      Object.hasOwn(pkg.manifest.devDependencies ?? {}, dep) &&
+      (byName.get(dep)?.manifest.private === true ||
+        byName.get(dep)?.relDir.startsWith(roles.pluginDirPrefix) === true);
     if (pkg.relDir.startsWith(roles.pluginDirPrefix)) {
       for (const kind of ALL_KINDS)
         for (const dep of Object.keys(pkg.manifest[kind] ?? {}))
-          // Private workspace tooling (shared build and test presets) is allowed as a dev dependency.
           if (
             dep.startsWith(roles.scope) &&
             dep !== roles.contract &&
-            !(kind === 'devDependencies' && byName.get(dep)?.manifest.private)
+            !pluginAllowed.includes(dep) &&
+            !(kind === 'devDependencies' && devTool(dep))
           )
             report(
               'plugin-dependencies',
@@ -138,7 +156,13 @@ export function checkBoundaries(root, roles = DEFAULT_ROLES) {
       for (const file of pkg.files)
         for (const ref of imports(file)) {
           const [name] = splitBareSpecifier(ref.specifier);
-          if (!isRelative(ref.specifier) && name.startsWith(roles.scope) && name !== roles.contract)
+          if (
+            !isRelative(ref.specifier) &&
+            name.startsWith(roles.scope) &&
+            name !== roles.contract &&
+            !pluginAllowed.includes(name) &&
+            !devTool(name)
+          )
             report(
               'plugin-dependencies',
               `${file}:${ref.line}`,

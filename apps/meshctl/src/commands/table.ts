@@ -4,6 +4,7 @@ import { approve } from './approve.js';
 import { bench } from './bench.js';
 import { call } from './call.js';
 import { connectCmd } from './connect.js';
+import { compose } from './compose.js';
 import { connections } from './connections.js';
 import { contextCommand } from './context.js';
 import { daemonStart } from './daemon-start.js';
@@ -69,6 +70,7 @@ export const COMMANDS: readonly Command[] = [
   untrust,
   trustedList,
   plugins,
+  compose,
   call,
   diag,
 ];

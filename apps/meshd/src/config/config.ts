@@ -34,6 +34,8 @@ export interface MeshdConfig {
   readonly webhook: string;
   /** Extra plugin modules. */
   readonly plugins: readonly string[];
+  /** Out-of-process plugins, `name=/path[,sha256=…][,mtls=off]`. */
+  readonly pluginExec: readonly string[];
   /** Log level. */
   readonly logLevel: LogLevel;
   /** Log format. */
@@ -93,6 +95,13 @@ export async function loadConfigFile(file: string): Promise<MeshdFlags> {
       if (typeof value !== 'boolean')
         throw new UsageError(`config ${file}: "public" must be true or false`);
       out[key] = value;
+    } else if (key === 'pluginExec') {
+      if (!Array.isArray(value) || !value.every((p) => typeof p === 'string')) {
+        throw new UsageError(
+          `config ${file}: "plugin-exec" must be an array of "name=/path[,sha256=<hex>]" strings`,
+        );
+      }
+      out[key] = value;
     } else if (key === 'plugins') {
       if (!Array.isArray(value) || !value.every((p) => typeof p === 'string')) {
         throw new UsageError(`config ${file}: "plugins" must be an array of module names`);
@@ -146,6 +155,7 @@ export function resolveConfig(
     public: pick('public') ?? false,
     webhook: pick('webhook') ?? '',
     plugins: [...(file.plugins ?? []), ...(flags.plugins ?? [])],
+    pluginExec: [...(file.pluginExec ?? []), ...(flags.pluginExec ?? [])],
     logLevel: logLevel as LogLevel,
     logFormat,
   };

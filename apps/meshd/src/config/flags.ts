@@ -13,6 +13,7 @@ export interface MeshdFlags {
   readonly public?: boolean;
   readonly webhook?: string;
   readonly plugins?: readonly string[];
+  readonly pluginExec?: readonly string[];
   readonly logLevel?: string;
   readonly logFormat?: string;
   readonly help?: boolean;
@@ -43,6 +44,8 @@ export const USAGE = `usage: meshd [flags]
   --public              make this node resolvable by anyone
   --webhook <url>       webhook URL for events
   --plugins <a,b>       extra plugin modules to import at start (repeatable or comma-separated)
+  --plugin-exec <name=/path[,sha256=<hex>][,mtls=off]>
+                        an out-of-process plugin executable (repeatable)
   --log-level <lvl>     debug | info | warn | error (default info)
   --log-format <fmt>    text | json (default text)
   --version             print the version
@@ -74,6 +77,7 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
         public: { type: 'boolean' },
         webhook: { type: 'string' },
         plugins: { type: 'string', multiple: true },
+        'plugin-exec': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -103,6 +107,7 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
       .flatMap((p) => p.split(','))
       .map((p) => p.trim())
       .filter((p) => p !== '');
+  if (v['plugin-exec'] !== undefined) flags['pluginExec'] = v['plugin-exec'];
   if (v['log-level'] !== undefined) flags['logLevel'] = v['log-level'];
   if (v['log-format'] !== undefined) flags['logFormat'] = v['log-format'];
   if (v.help !== undefined) flags['help'] = v.help;

@@ -16,6 +16,7 @@ import {
   registerPluginHandlers,
 } from '../ipc/handlers/plugins.js';
 import { StreamHub } from '../ipc/handlers/streams.js';
+import { execPluginStatus } from '../exec-plugins.js';
 import { ConnectionEventLog } from '../lifecycle/event-log.js';
 import { acquirePidFile } from '../lifecycle/pid-file.js';
 import type { PidFile } from '../lifecycle/pid-file.js';
@@ -132,7 +133,7 @@ export class Meshd {
         registryState: () => this.links.state('registry'),
       });
       registerHandshakeHandlers(registry, engine);
-      registerPluginHandlers(registry, engine);
+      registerPluginHandlers(registry, engine, execPluginStatus);
       registerDiagHandler(registry, this.events, this.links);
       bridgePluginMethods(registry, engine);
       const ipcLog = this.#log.child('ipc');

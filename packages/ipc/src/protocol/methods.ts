@@ -207,6 +207,13 @@ export interface PluginSummary {
   readonly version: string;
   /** IPC methods the plugin added. */
   readonly methods: readonly string[];
+  /** For an out-of-process plugin: its process (state, pid, restarts after crashes, last error). */
+  readonly process?: {
+    readonly state: string;
+    readonly pid: number;
+    readonly restarts: number;
+    readonly last_error?: string;
+  };
 }
 
 /** One registry/beacon connection-state event (`diag`). */

@@ -10,17 +10,49 @@ import type { ConnectionEventLog } from '../../lifecycle/event-log.js';
  * @param engine - loaded plugins and their methods.
  * @returns a function that unregisters it.
  */
-export function registerPluginHandlers(registry: MethodRegistry, engine: PluginEngine): () => void {
+export function registerPluginHandlers(
+  registry: MethodRegistry,
+  engine: PluginEngine,
+  processStatus: (name: string) => ProcessStatus | undefined = () => undefined,
+): () => void {
   return registry.handle('plugins', () => {
     const methods = engine.methodNames();
     return {
-      plugins: engine.pluginNames().map((name) => ({
-        name,
-        version: '',
-        methods: methods.filter((m) => m.startsWith(`${name}.`)),
-      })),
+      plugins: engine.pluginNames().map((name) => {
+        const proc = processStatus(name);
+        return {
+          name,
+          version: proc?.version ?? '',
+          methods: methods.filter((m) => m.startsWith(`${name}.`)),
+          // Out-of-process plugins also report their process.
+          ...(proc === undefined
+            ? {}
+            : {
+                process: {
+                  state: proc.state,
+                  pid: proc.pid,
+                  restarts: proc.restarts,
+                  ...(proc.lastError === undefined ? {} : { last_error: proc.lastError }),
+                },
+              }),
+        };
+      }),
     };
   });
+}
+
+/** Supervision state of an out-of-process plugin. */
+export interface ProcessStatus {
+  /** Process state. */
+  readonly state: string;
+  /** Current pid, 0 when not running. */
+  readonly pid: number;
+  /** Restarts after crashes. */
+  readonly restarts: number;
+  /** The last error. */
+  readonly lastError?: string;
+  /** Plugin version. */
+  readonly version?: string;
 }
 
 /**
