@@ -1,8 +1,11 @@
 // The plugins compiled into meshd: one import line per plugin. Each module registers itself
 // with @mesh/daemonapi's registerPlugin() when imported; the engine loads them at start.
 // Runtime-loaded plugins come from --plugins / the "plugins" config key instead.
-//
-// import '@mesh/plugin-handshake';
-//
-// (No plugin packages exist in the workspace yet; add the line and the dependency together.)
-export {};
+
+// Webhook delivery of bus events (set-webhook, --webhook, `webhook.status`). On by default.
+import '@mesh/plugin-webhook';
+
+// Opt-in: events on NATS. Not compiled in by default (it brings the `nats` client); load it at
+// runtime with `--plugins @mesh/plugin-nats` (or `"plugins": ["@mesh/plugin-nats"]` in the
+// config file) after `npm install @mesh/plugin-nats`, or uncomment the line below.
+// import '@mesh/plugin-nats';

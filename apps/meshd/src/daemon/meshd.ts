@@ -7,6 +7,8 @@ import { loadConfigFile, resolveConfig } from '../config/config.js';
 import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
 import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '../ipc/engine.js';
+import { registerEventsHandlers } from '../ipc/handlers/events.js';
+import type { EventsBus } from '../ipc/handlers/events.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
 import { registerNodeHandlers } from '../ipc/handlers/node.js';
 import type { NodeSettings } from '../ipc/handlers/node.js';
@@ -37,7 +39,7 @@ export interface MeshdEngine extends StreamEngine, NodeEngine, HandshakeEngine, 
   /** One heartbeat now; false when it failed. */
   heartbeatNow(): Promise<boolean>;
   /** The event bus. */
-  bus(): BusView;
+  bus(): BusView & EventsBus;
 }
 
 /** Options of {@link Meshd}. */
@@ -63,6 +65,18 @@ export function statePaths(home: string): { pid: string; events: string; log: st
     events: path.join(home, 'connection-events.jsonl'),
     log: path.join(home, 'meshd.log'),
   };
+}
+
+/** The URL the webhook plugin restored from its state file, `''` without the plugin. */
+async function persistedWebhookUrl(engine: MeshdEngine): Promise<string> {
+  const status = engine.method('webhook.status');
+  if (!status) return '';
+  try {
+    const r = (await status({}, { signal: new AbortController().signal })) as { url?: unknown };
+    return typeof r.url === 'string' ? r.url : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -122,7 +136,7 @@ export class Meshd {
         hostname: config.hostname,
         public: config.public,
         tags: [],
-        webhook: config.webhook,
+        webhook: config.webhook !== '' ? config.webhook : await persistedWebhookUrl(engine),
       };
       const registry = new MethodRegistry();
       this.#hub = new StreamHub(engine);
@@ -134,6 +148,7 @@ export class Meshd {
       registerHandshakeHandlers(registry, engine);
       registerPluginHandlers(registry, engine);
       registerDiagHandler(registry, this.events, this.links);
+      registerEventsHandlers(registry, engine.bus());
       bridgePluginMethods(registry, engine);
       const ipcLog = this.#log.child('ipc');
       const ipcLogger: IpcLogger = {
@@ -185,7 +200,8 @@ export class Meshd {
     const settings = this.#settings;
     this.#log.setLevel(next.logLevel);
     if (engine && settings) {
-      if (next.webhook !== settings.webhook) {
+      // Only a changed config value wins: a URL set at runtime (set-webhook) survives a reload.
+      if (next.webhook !== this.#config.webhook && next.webhook !== settings.webhook) {
         engine.setWebhookUrl(next.webhook);
         settings.webhook = next.webhook;
       }
