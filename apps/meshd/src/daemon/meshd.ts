@@ -183,6 +183,8 @@ export class Meshd {
     this.links.record('wake', 'daemon', `wall-clock jump of ${Math.round(gapMs / 1000)} s`);
     const engine = this.#engine;
     if (!engine) return;
+    // Plugins react too (the NATS bridge refreshes a credential that expired during sleep).
+    engine.bus().publish('daemon.wake', { gap_ms: gapMs });
     // Heartbeat at once: re-announces to the beacon, and re-registers after repeated failures.
     // Its outcome reaches the link monitor as registry.* bus events.
     await engine.heartbeatNow();
@@ -215,6 +217,8 @@ export class Meshd {
     }
     this.#config = { ...next, socket: this.#config.socket, home: this.#config.home };
     this.links.record('reload', 'daemon', this.#config.configPath ?? 'no config file');
+    // Plugins re-read their own state files on this event (the webhook's URL and topics).
+    engine?.bus().publish('daemon.reload', { config: this.#config.configPath ?? '' });
     this.#log.info('configuration reloaded', { config: this.#config.configPath ?? '' });
   }
 
