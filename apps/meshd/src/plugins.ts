@@ -5,7 +5,7 @@
 // Webhook delivery of bus events (set-webhook, --webhook, `webhook.status`). On by default.
 import '@mesh/plugin-webhook';
 
-// Opt-in: events on NATS. Not compiled in by default (it brings the `nats` client); load it at
-// runtime with `--plugins @mesh/plugin-nats` (or `"plugins": ["@mesh/plugin-nats"]` in the
-// config file) after `npm install @mesh/plugin-nats`, or uncomment the line below.
+// Opt-in: events on NATS. Not compiled in by default (it brings the `nats` client). Load it at
+// runtime with `--plugins <path>/node_modules/@mesh/plugin-nats/dist/index.js` (or the "plugins"
+// config key), or uncomment the line below and add the dependency.
 // import '@mesh/plugin-nats';
