@@ -26,7 +26,8 @@ import { registerEventsHandlers } from '../src/ipc/handlers/events.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mesh-events-bench-'));
 const row = (name: string, value: string): void => console.log(`${name.padEnd(62)} ${value}`);
-const rate = (n: number, ms: number): string => `${Math.round((n * 1000) / ms).toLocaleString('en-US')} events/s`;
+const rate = (n: number, ms: number): string =>
+  `${Math.round((n * 1000) / ms).toLocaleString('en-US')} events/s`;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const ev = (i: number) => ({ topic: 'bench.event', nodeId: 1, time: Date.now(), payload: { i } });
 
@@ -42,7 +43,13 @@ async function busOnly(n: number): Promise<[number, number]> {
   let seen = 0;
   emitter.on('bench.event', () => seen++);
   t0 = performance.now();
-  for (let i = 0; i < n; i++) emitter.emit('bench.event', { topic: 'bench.event', nodeId: 1, time: Date.now(), payload: { i } });
+  for (let i = 0; i < n; i++)
+    emitter.emit('bench.event', {
+      topic: 'bench.event',
+      nodeId: 1,
+      time: Date.now(),
+      payload: { i },
+    });
   const baseMs = performance.now() - t0;
   if (seen !== n) throw new Error('emitter lost events');
   return [meshMs, baseMs];
@@ -79,7 +86,19 @@ async function ipcSubscription(n: number): Promise<[number, number, number]> {
   const srv = createNetServer((s) => {
     (async () => {
       for (let i = 0; i < n; i++) {
-        const line = JSON.stringify({ jsonrpc: '2.0', method: 'events.event', params: { subscription: 'ev-1', topic: 'bench.event', node_id: 1, time: Date.now(), payload: { i }, dropped: 0 } }) + '\n';
+        const line =
+          JSON.stringify({
+            jsonrpc: '2.0',
+            method: 'events.event',
+            params: {
+              subscription: 'ev-1',
+              topic: 'bench.event',
+              node_id: 1,
+              time: Date.now(),
+              payload: { i },
+              dropped: 0,
+            },
+          }) + '\n';
         if (!s.write(line)) await new Promise((r) => s.once('drain', r));
       }
     })().catch(() => {});
@@ -126,9 +145,19 @@ async function webhook(n: number): Promise<[number, number]> {
   count = 0;
   const t1 = performance.now();
   for (let i = 0; i < n; i++) {
-    const body = JSON.stringify({ event: 'bench.event', event_id: i + 1, node_id: 1, timestamp: new Date().toISOString(), data: { i } });
+    const body = JSON.stringify({
+      event: 'bench.event',
+      event_id: i + 1,
+      node_id: 1,
+      timestamp: new Date().toISOString(),
+      data: { i },
+    });
     await new Promise<void>((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
+      const req = request(url, {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      });
       req.on('response', (res) => {
         res.resume();
         resolve();
@@ -139,11 +168,14 @@ async function webhook(n: number): Promise<[number, number]> {
   }
   const baseMs = performance.now() - t1;
   sink.close();
+  if (count !== n) throw new Error(`baseline sink saw ${count} POSTs`);
   return [meshMs, baseMs];
 }
 
 async function startNats(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let log = '';
     child.stderr.on('data', (c: Buffer) => {
@@ -161,9 +193,19 @@ async function nats(url: string, n: number): Promise<[number, number]> {
   let got = 0;
   let done!: () => void;
   let finished = new Promise<void>((r) => (done = r));
-  sub.subscribe('mesh.1.>', { callback: () => { if (++got === n) done(); } });
+  sub.subscribe('mesh.1.>', {
+    callback: () => {
+      if (++got === n) done();
+    },
+  });
   await sub.flush();
-  const bridge = new NatsBridge({ servers: [url], nodeId: () => 1, credential: () => undefined, ring: new ConnectionStateRing(), bufferSize: n });
+  const bridge = new NatsBridge({
+    servers: [url],
+    nodeId: () => 1,
+    credential: () => undefined,
+    ring: new ConnectionStateRing(),
+    bufferSize: n,
+  });
   bridge.start();
   while (bridge.stats().state !== 'connected') await new Promise((r) => setTimeout(r, 5));
   const t0 = performance.now();
@@ -180,7 +222,17 @@ async function nats(url: string, n: number): Promise<[number, number]> {
   const enc = new TextEncoder();
   const t1 = performance.now();
   for (let i = 0; i < n; i++) {
-    pub.publish('mesh.1.bench.event', enc.encode(JSON.stringify({ event: 'bench.event', node_id: 1, timestamp: new Date().toISOString(), data: { i } })));
+    pub.publish(
+      'mesh.1.bench.event',
+      enc.encode(
+        JSON.stringify({
+          event: 'bench.event',
+          node_id: 1,
+          timestamp: new Date().toISOString(),
+          data: { i },
+        }),
+      ),
+    );
     if (i % 1000 === 999) await tick();
   }
   await finished;
@@ -190,7 +242,11 @@ async function nats(url: string, n: number): Promise<[number, number]> {
   return [meshMs, baseMs];
 }
 
-async function streamThroughput(natsUrl: string, rounds: number, mb: number): Promise<[number, number]> {
+async function streamThroughput(
+  natsUrl: string,
+  rounds: number,
+  mb: number,
+): Promise<[number, number]> {
   await import('@mesh/plugin-webhook');
   await import('@mesh/plugin-nats');
   const registry = new RegistryServer({ host: '127.0.0.1', port: 0, store: new MemoryStore() });
@@ -206,10 +262,23 @@ async function streamThroughput(natsUrl: string, rounds: number, mb: number): Pr
     if (plugins) {
       mkdirSync(path.join(dir, 'plugins', 'webhook'), { recursive: true });
       mkdirSync(path.join(dir, 'plugins', 'nats'), { recursive: true });
-      writeFileSync(path.join(dir, 'plugins', 'webhook', 'webhook.json'), JSON.stringify({ url: sinkUrl, topics: [], secret: 'x' }));
-      writeFileSync(path.join(dir, 'plugins', 'nats', 'nats.json'), JSON.stringify({ servers: [natsUrl] }));
+      writeFileSync(
+        path.join(dir, 'plugins', 'webhook', 'webhook.json'),
+        JSON.stringify({ url: sinkUrl, topics: [], secret: 'x' }),
+      );
+      writeFileSync(
+        path.join(dir, 'plugins', 'nats', 'nats.json'),
+        JSON.stringify({ servers: [natsUrl] }),
+      );
     }
-    const d = new Daemon({ registry: `127.0.0.1:${port}`, listen: '127.0.0.1:0', identityPath: path.join(dir, 'identity.json'), stateDir: dir, public: true, loadPlugins: plugins });
+    const d = new Daemon({
+      registry: `127.0.0.1:${port}`,
+      listen: '127.0.0.1:0',
+      identityPath: path.join(dir, 'identity.json'),
+      stateDir: dir,
+      public: true,
+      loadPlugins: plugins,
+    });
     await d.start();
     return d;
   };

@@ -17,6 +17,7 @@ import { createEngine } from '../src/main.js';
 
 let dir: string;
 let registry: RegistryServer;
+let registryPort = 0;
 let sink: Server;
 let sinkUrl: string;
 let received: { event: string; event_id: number; data: Record<string, unknown> }[];
@@ -26,7 +27,7 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'meshd-ev-'));
   registry = new RegistryServer({ host: '127.0.0.1', port: 0, store: new MemoryStore() });
-  await registry.listen();
+  registryPort = (await registry.listen()).port;
   received = [];
   waiters = [];
   sink = createServer((req, res) => {
@@ -56,7 +57,7 @@ async function untilReceived(check: () => boolean): Promise<void> {
 
 async function startMeshd(configObj: Record<string, unknown> = {}) {
   const configPath = path.join(dir, 'meshd.json');
-  const port = (registry.address() as AddressInfo).port;
+  const port = registryPort;
   writeFileSync(
     configPath,
     JSON.stringify({ registry: `127.0.0.1:${port}`, listen: '127.0.0.1:0', ...configObj }),

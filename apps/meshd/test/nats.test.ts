@@ -3,7 +3,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect } from '@mesh/client';
@@ -20,6 +19,7 @@ import { createEngine } from '../src/main.js';
 const TOKEN = 'mesh-test-token';
 let dir: string;
 let registry: RegistryServer;
+let registryPort = 0;
 let server: ChildProcess;
 let natsUrl: string;
 let observer: NatsConnection;
@@ -40,7 +40,7 @@ function natsServerBinary(): string {
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'meshd-nats-'));
   registry = new RegistryServer({ host: '127.0.0.1', port: 0, store: new MemoryStore() });
-  await registry.listen();
+  registryPort = (await registry.listen()).port;
   server = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', '-1', '--auth', TOKEN], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -83,7 +83,7 @@ async function startMeshd() {
     mode: 0o600,
   });
   const configPath = path.join(dir, 'meshd.json');
-  const port = (registry.address() as AddressInfo).port;
+  const port = registryPort;
   writeFileSync(
     configPath,
     JSON.stringify({ registry: `127.0.0.1:${port}`, listen: '127.0.0.1:0' }),

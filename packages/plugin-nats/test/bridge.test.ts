@@ -80,7 +80,7 @@ describe('NatsBridge', () => {
       'fleet.42.conn.established',
       'fleet.42.handshake.approved',
     ]);
-    expect(got[0]!.body).toEqual({
+    expect(got[0].body).toEqual({
       event: 'conn.established',
       node_id: 42,
       timestamp: '2026-01-01T00:00:00.000Z',
@@ -122,23 +122,23 @@ describe('NatsBridge', () => {
     const fresh = await userCredential(trust, 3600);
     endpoint.answer = () => Promise.resolve(fresh);
     const refreshed: NatsCredential[] = [];
-    let b: NatsBridge | undefined;
+    const holder: { b?: NatsBridge } = {};
     const loop = new RefreshLoop({
       refresher: httpsRefresher({ url: endpoint.url, bearer: 'issuer-key', ca: endpoint.ca }),
       skewMs: 2000,
       onRefreshed: async (c) => {
         refreshed.push(c);
-        await b?.reconnectNow();
+        await holder.b?.reconnectNow();
       },
     });
     closers.push(() => loop.stop());
     loop.start(first);
     const made = bridge(() => loop.current());
-    b = made.b;
+    holder.b = made.b;
     await until(() => made.b.stats().state === 'connected', 'connect');
     await until(() => refreshed.length === 1, 'refresh before exp - 2 s');
-    expect(endpoint.requests[0]!.authorization).toBe('Bearer issuer-key');
-    expect(JSON.parse(endpoint.requests[0]!.body)).toEqual({
+    expect(endpoint.requests[0].authorization).toBe('Bearer issuer-key');
+    expect(JSON.parse(endpoint.requests[0].body)).toEqual({
       jwt: first.kind === 'jwt' ? first.jwt : '',
     });
     expect(loop.current()).toEqual(fresh);

@@ -151,12 +151,12 @@ export class NatsServer {
         const m = /Listening for client connections on [\d.]+:(\d+)/.exec(log);
         if (m && /Server is ready/.test(log)) {
           this.port = Number(m[1]);
-          child.stderr!.off('data', onData);
-          child.stderr!.resume();
+          child.stderr.off('data', onData);
+          child.stderr.resume();
           resolve();
         }
       };
-      child.stderr!.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', (code) => reject(new Error(`nats-server exited (${code}):\n${log}`)));
       child.once('error', reject);
     });

@@ -41,9 +41,9 @@ describe('WebhookDispatcher', () => {
       timestamp: '2026-01-02T03:04:05.678Z',
       data: { i: 0 },
     });
-    expect(sink.received[0]!.headers['content-type']).toBe('application/json');
-    expect(sink.received[0]!.headers['x-mesh-event']).toBe('conn.established');
-    expect(sink.received[0]!.headers['x-mesh-signature']).toBeUndefined();
+    expect(sink.received[0].headers['content-type']).toBe('application/json');
+    expect(sink.received[0].headers['x-mesh-event']).toBe('conn.established');
+    expect(sink.received[0].headers['x-mesh-signature']).toBeUndefined();
     await until(() => d.stats().delivered === 20, 'delivered count');
     expect(d.stats()).toEqual({ dropped: 0, circuitSkips: 0, delivered: 20, failed: 0 });
   });
@@ -175,7 +175,7 @@ describe('WebhookDispatcher', () => {
     d.setSecret(secret);
     d.enqueue(event('handshake.approved', { peer_node_id: 7 }));
     await sink.waitFor(1);
-    const { headers, body } = sink.received[0]!;
+    const { headers, body } = sink.received[0];
     // README: signature = "sha256=" + hex(HMAC-SHA256(secret, X-Mesh-Timestamp + "." + raw body)).
     const ts = String(headers['x-mesh-timestamp']);
     const expected = 'sha256=' + createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');

@@ -25,7 +25,7 @@ export class Sink {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0]!;
+        const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
         if (answer === 'hang') this.#hung.push(res);
         else res.writeHead(answer).end();
         for (const w of [...this.#waiters])

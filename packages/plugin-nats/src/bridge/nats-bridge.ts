@@ -56,10 +56,11 @@ function subjectTopic(topic: string): string {
     .replace(/^\.|\.$/g, '_');
 }
 
+/** Builds the credential for each (re)connect from the newest one, so reconnects never reuse an old JWT. */
 function authenticator(read: () => NatsCredential | undefined): Authenticator {
   return (nonce?: string) => {
     const c = read();
-    if (c === undefined) return undefined as never;
+    if (c === undefined) return undefined;
     if (c.kind === 'token') return tokenAuthenticator(c.token)(nonce);
     return jwtAuthenticator(c.jwt, encoder.encode(c.seed))(nonce);
   };
@@ -229,15 +230,17 @@ export class NatsBridge {
       // Not awaited: the status iterator is only a feed; the connection's end is `closed()`.
       void (async () => {
         for await (const s of nc.status()) {
-          if (s.type === 'disconnect') {
+          const type: string = s.type;
+          const detail = typeof s.data === 'string' ? s.data : JSON.stringify(s.data);
+          if (type === 'disconnect') {
             this.#connected = false;
-            this.#state('disconnect', String(s.data));
-          } else if (s.type === 'reconnect') {
+            this.#state('disconnect', detail);
+          } else if (type === 'reconnect') {
             this.#connected = true;
-            this.#state('reconnect', String(s.data));
+            this.#state('reconnect', detail);
             this.#flush();
-          } else if (s.type === 'error') {
-            this.#state('error', String(s.data));
+          } else if (type === 'error') {
+            this.#state('error', detail);
           }
         }
       })().catch(() => {});

@@ -43,6 +43,7 @@ export function daemonCommands(daemon: Daemon): Record<string, CommandHandler> {
   };
 }
 
+/** A command error with `code` INVALID_COMMAND. */
 function invalid(message: string): Error {
   return Object.assign(new Error(message), { code: 'INVALID_COMMAND' });
 }

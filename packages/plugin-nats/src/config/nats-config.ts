@@ -47,6 +47,7 @@ export interface NatsConfig {
   readonly reconnectWaitMs?: number;
 }
 
+/** A configuration error with `code` NATS_CONFIG_INVALID. */
 function bad(message: string): NatsPluginError {
   return new NatsPluginError('NATS_CONFIG_INVALID', message);
 }
@@ -90,7 +91,7 @@ export function parseNatsConfig(raw: unknown, where: string): NatsConfig {
   const ringSize = num(get('ringSize', 'ring_size'), 'ring_size');
   const reconnectWaitMs = num(get('reconnectWaitMs', 'reconnect_wait_ms'), 'reconnect_wait_ms');
   return {
-    servers: servers as string[],
+    servers: servers,
     prefix,
     ...(typeof credentialsFile === 'string' ? { credentialsFile } : {}),
     ...(refresh !== undefined
@@ -116,7 +117,7 @@ export function parseNatsConfig(raw: unknown, where: string): NatsConfig {
     commands: {
       enabled: commands?.['enabled'] === true,
       ...(typeof commands?.['subject'] === 'string' ? { subject: commands['subject'] } : {}),
-      allow: allow as string[],
+      allow: allow,
     },
     ...(bufferSize !== undefined ? { bufferSize } : {}),
     ...(ringSize !== undefined ? { ringSize } : {}),

@@ -28,6 +28,7 @@ export interface RefreshLoopOptions {
   readonly onUnauthorized?: (error: Error) => void;
 }
 
+/** Whether a refresh failure is the endpoint refusing the bearer (final). */
 function isUnauthorized(err: unknown): boolean {
   return (err as { code?: unknown }).code === 'NATS_REFRESH_UNAUTHORIZED';
 }

@@ -68,10 +68,12 @@ export interface WebhookStatus {
 
 const ZERO: WebhookStats = Object.freeze({ dropped: 0, circuitSkips: 0, delivered: 0, failed: 0 });
 
+/** Resolves after `ms` or as soon as `signal` aborts, whichever comes first. */
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
+    /** Settles the delay once. */
     function done(): void {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);

@@ -44,7 +44,7 @@ export function postJson(
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, {
       method: 'POST',
-      lookup: options.lookup as never,
+      lookup: options.lookup,
       agent: false,
       headers: {
         'content-type': 'application/json',

@@ -51,6 +51,7 @@ export interface WebhookStatusResult {
   };
 }
 
+/** The snake_case IPC shape of a dispatcher status. */
 function toResult(status: WebhookStatus): WebhookStatusResult {
   return {
     url: status.url,

@@ -20,6 +20,7 @@ export interface WebhookState {
 /** The state with nothing configured. */
 export const EMPTY_STATE: WebhookState = Object.freeze({ url: '', topics: [], secret: '' });
 
+/** `value` when it is an array of strings, else `undefined`. */
 function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
 }

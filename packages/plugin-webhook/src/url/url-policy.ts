@@ -1,7 +1,7 @@
 // Which webhook targets are allowed: http(s) only, never link-local or cloud metadata endpoints,
 // checked on the URL and again on every address the host name resolves to.
 import { lookup as dnsLookup } from 'node:dns';
-import type { LookupAddress, LookupOneOptions } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { WebhookError } from '../errors.js';
 
@@ -20,6 +20,7 @@ export const METADATA_HOSTS: readonly string[] = [
 // Metadata addresses outside the link-local ranges (Alibaba Cloud, AWS over IPv6).
 const METADATA_ADDRESSES = new Set(['100.100.100.200', 'fd00:ec2::254']);
 
+/** The four octets of an IPv4 address, or `undefined` for anything else. */
 function ipv4Octets(ip: string): number[] | undefined {
   if (isIP(ip) !== 4) return undefined;
   return ip.split('.').map(Number);
@@ -39,11 +40,11 @@ export function isForbiddenAddress(ip: string): boolean {
   if (zone !== -1) addr = addr.slice(0, zone);
   if (METADATA_ADDRESSES.has(addr)) return true;
   const mapped = /^(?:0*:)*:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
-  if (mapped) return isForbiddenAddress(mapped[1]!);
+  if (mapped) return isForbiddenAddress(mapped[1]);
   const mappedHex = /^(?:0*:)*:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(addr);
   if (mappedHex) {
-    const hi = parseInt(mappedHex[1]!, 16);
-    const lo = parseInt(mappedHex[2]!, 16);
+    const hi = parseInt(mappedHex[1], 16);
+    const lo = parseInt(mappedHex[2], 16);
     return isForbiddenAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
   }
   const v4 = ipv4Octets(addr);
@@ -55,6 +56,7 @@ export function isForbiddenAddress(ip: string): boolean {
   return false;
 }
 
+/** Whether `host` is a cloud metadata host name or one of its subdomains. */
 function isMetadataHost(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   return METADATA_HOSTS.some((m) => h === m || h.endsWith(`.${m}`));
@@ -96,7 +98,7 @@ export function checkWebhookUrl(url: string): string {
 /** The `lookup` signature `http.request` accepts. */
 export type LookupFunction = (
   hostname: string,
-  options: LookupOneOptions & { all?: boolean },
+  options: LookupOptions,
   callback: (
     error: NodeJS.ErrnoException | null,
     address: string | LookupAddress[],
@@ -111,7 +113,7 @@ export type LookupFunction = (
  * @param base - the lookup to wrap. @defaultValue `dns.lookup`
  * @returns a lookup for `http.request`.
  */
-export function guardedLookup(base: LookupFunction = dnsLookup as LookupFunction): LookupFunction {
+export function guardedLookup(base: LookupFunction = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
     base(hostname, options, (error, address, family) => {
       if (error) {
@@ -125,7 +127,7 @@ export function guardedLookup(base: LookupFunction = dnsLookup as LookupFunction
           'WEBHOOK_TARGET_FORBIDDEN',
           `webhook host ${hostname} resolves to ${bad}, a link-local or cloud metadata address; delivery refused`,
         );
-        callback(refused as unknown as NodeJS.ErrnoException, address, family);
+        callback(refused, address, family);
         return;
       }
       callback(null, address, family);
