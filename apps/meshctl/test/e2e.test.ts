@@ -479,8 +479,14 @@ describe('meshctl end to end', () => {
     expect(pidOf(homes.a)).toBe(r.json.data.pid);
     // The runtime-loaded plugin's method is served and listed.
     const plugins = await meshctl(homes.a, 'plugins', '--json');
+    // Beside the webhook plugin meshd ships.
     expect(plugins.json.data.plugins).toEqual([
       { name: 'greeter', version: '', methods: ['greeter.greet'] },
+      {
+        name: 'webhook',
+        version: expect.any(String) as string,
+        methods: ['webhook.configure', 'webhook.status'],
+      },
     ]);
     const greet = await meshctl(homes.a, 'call', 'greeter.greet', '{"name":"bob"}', '--json');
     expect(greet.code, greet.err).toBe(0);
