@@ -99,7 +99,7 @@ describe('meshctl events and set-webhook end to end', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ topic: 'daemon.reload', payload: {} });
-    expect(typeof lines[0]!['node_id']).toBe('number');
+    expect(typeof lines[0]['node_id']).toBe('number');
     expect(lines.at(-1)).toEqual({ status: 'ok', data: { count: 1, dropped: 0 } });
   });
 
