@@ -479,7 +479,7 @@ describe('meshctl end to end', () => {
     expect(pidOf(homes.a)).toBe(r.json.data.pid);
     // The runtime-loaded plugin's method is served and listed.
     const plugins = await meshctl(homes.a, 'plugins', '--json');
-    // Beside the trust plugins meshd imports by default.
+    // Beside the plugins meshd imports by default (trust, webhook).
     expect(plugins.json.data.plugins).toContainEqual({
       name: 'greeter',
       version: '',
@@ -489,6 +489,7 @@ describe('meshctl end to end', () => {
       'greeter',
       'handshake',
       'trustedagents',
+      'webhook',
     ]);
     const greet = await meshctl(homes.a, 'call', 'greeter.greet', '{"name":"bob"}', '--json');
     expect(greet.code, greet.err).toBe(0);

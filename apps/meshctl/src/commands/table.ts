@@ -12,6 +12,7 @@ import { daemonStatus } from './daemon-status.js';
 import { daemonStop } from './daemon-stop.js';
 import { diag } from './diag.js';
 import { disconnect } from './disconnect.js';
+import { events } from './events.js';
 import { find } from './find.js';
 import { handshake } from './handshake.js';
 import { info } from './info.js';
@@ -53,6 +54,7 @@ export const COMMANDS: readonly Command[] = [
   setPrivate,
   setTags,
   setWebhook,
+  events,
   send,
   recv,
   connectCmd,

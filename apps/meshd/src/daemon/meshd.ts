@@ -7,6 +7,8 @@ import { loadConfigFile, resolveConfig } from '../config/config.js';
 import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
 import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '../ipc/engine.js';
+import { registerEventsHandlers } from '../ipc/handlers/events.js';
+import type { EventsBus } from '../ipc/handlers/events.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
 import { registerNodeHandlers } from '../ipc/handlers/node.js';
 import type { NodeSettings } from '../ipc/handlers/node.js';
@@ -38,7 +40,7 @@ export interface MeshdEngine extends StreamEngine, NodeEngine, HandshakeEngine, 
   /** One heartbeat now; false when it failed. */
   heartbeatNow(): Promise<boolean>;
   /** The event bus. */
-  bus(): BusView;
+  bus(): BusView & EventsBus;
 }
 
 /** Options of {@link Meshd}. */
@@ -64,6 +66,18 @@ export function statePaths(home: string): { pid: string; events: string; log: st
     events: path.join(home, 'connection-events.jsonl'),
     log: path.join(home, 'meshd.log'),
   };
+}
+
+/** The URL the webhook plugin restored from its state file, `''` without the plugin. */
+async function persistedWebhookUrl(engine: MeshdEngine): Promise<string> {
+  const status = engine.method('webhook.status');
+  if (!status) return '';
+  try {
+    const r = (await status({}, { signal: new AbortController().signal })) as { url?: unknown };
+    return typeof r.url === 'string' ? r.url : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -123,7 +137,7 @@ export class Meshd {
         hostname: config.hostname,
         public: config.public,
         tags: [],
-        webhook: config.webhook,
+        webhook: config.webhook !== '' ? config.webhook : await persistedWebhookUrl(engine),
       };
       const registry = new MethodRegistry();
       this.#hub = new StreamHub(engine);
@@ -135,6 +149,7 @@ export class Meshd {
       registerHandshakeHandlers(registry, engine);
       registerPluginHandlers(registry, engine, execPluginStatus);
       registerDiagHandler(registry, this.events, this.links);
+      registerEventsHandlers(registry, engine.bus());
       bridgePluginMethods(registry, engine);
       const ipcLog = this.#log.child('ipc');
       const ipcLogger: IpcLogger = {
@@ -169,6 +184,8 @@ export class Meshd {
     this.links.record('wake', 'daemon', `wall-clock jump of ${Math.round(gapMs / 1000)} s`);
     const engine = this.#engine;
     if (!engine) return;
+    // Plugins react too (the NATS bridge refreshes a credential that expired during sleep).
+    engine.bus().publish('daemon.wake', { gap_ms: gapMs });
     // Heartbeat at once: re-announces to the beacon, and re-registers after repeated failures.
     // Its outcome reaches the link monitor as registry.* bus events.
     await engine.heartbeatNow();
@@ -186,7 +203,8 @@ export class Meshd {
     const settings = this.#settings;
     this.#log.setLevel(next.logLevel);
     if (engine && settings) {
-      if (next.webhook !== settings.webhook) {
+      // Only a changed config value wins: a URL set at runtime (set-webhook) survives a reload.
+      if (next.webhook !== this.#config.webhook && next.webhook !== settings.webhook) {
         engine.setWebhookUrl(next.webhook);
         settings.webhook = next.webhook;
       }
@@ -200,6 +218,8 @@ export class Meshd {
     }
     this.#config = { ...next, socket: this.#config.socket, home: this.#config.home };
     this.links.record('reload', 'daemon', this.#config.configPath ?? 'no config file');
+    // Plugins re-read their own state files on this event (the webhook's URL and topics).
+    engine?.bus().publish('daemon.reload', { config: this.#config.configPath ?? '' });
     this.#log.info('configuration reloaded', { config: this.#config.configPath ?? '' });
   }
 

@@ -20,6 +20,8 @@ import type { StreamHost } from '../stream/mesh-stream.js';
 import { targetText } from '../target/target.js';
 import type { Target } from '../target/target.js';
 import { MeshListener } from './listener.js';
+import { subscribeEvents } from '../events/event-stream.js';
+import type { EventStream, EventsOptions } from '../events/event-stream.js';
 
 /** A datagram received on a port this client listens on. */
 export interface Datagram {
@@ -384,6 +386,17 @@ export class MeshClient {
    */
   diag(sinceMs?: number): Promise<DiagResult> {
     return this.ipc.call('diag', sinceMs === undefined ? {} : { since_ms: sinceMs });
+  }
+
+  /**
+   * Subscribes to the daemon's event bus. Iterate the result with `for await`; `close()` it (or
+   * break out of the loop) to unsubscribe.
+   * @param pattern - `*` for every topic, `prefix.*` for a family, or one topic. @defaultValue `*`
+   * @param options - abort signal and buffer size.
+   * @returns the live stream.
+   */
+  events(pattern = '*', options: EventsOptions = {}): Promise<EventStream> {
+    return subscribeEvents(this.ipc, pattern, options);
   }
 
   /** Closes every stream and listener of this client and the IPC connection. Idempotent. */

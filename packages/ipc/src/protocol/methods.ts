@@ -137,6 +137,13 @@ export interface InfoResult {
   readonly tags: readonly string[];
   /** Webhook URL, `''` when none. */
   readonly webhook: string;
+  /** The webhook plugin's counters (all zero without the plugin or a URL). */
+  readonly webhook_stats: {
+    readonly dropped: number;
+    readonly circuit_skips: number;
+    readonly delivered: number;
+    readonly failed: number;
+  };
   /** Registry connection state: `connected`, `connecting` or `disconnected`. */
   readonly registry_state: string;
 }
@@ -327,6 +334,51 @@ export interface MeshMethods {
   };
   /** Connection-state diagnostics; `since_ms` limits events to those after it (Unix ms). */
   diag: { params: { readonly since_ms?: number }; result: DiagResult };
+  /**
+   * Streams bus events matching `pattern` to this client as `events.event` notifications until
+   * `events.unsubscribe` or disconnect.
+   */
+  'events.subscribe': { params: EventsSubscribeParams; result: EventsSubscribeResult };
+  /** Ends one of this client's event subscriptions. */
+  'events.unsubscribe': {
+    params: { readonly subscription: string };
+    result: { readonly subscription: string; readonly dropped: number };
+  };
+}
+
+/** Parameters of `events.subscribe`. */
+export interface EventsSubscribeParams {
+  /** `*` (default) for every topic, `prefix.*` for a family, anything else for one topic. */
+  readonly pattern?: string;
+  /**
+   * Events the daemon buffers for this subscription while the client reads slowly; beyond it
+   * events are dropped and counted. @defaultValue 1024 (at most 65 536)
+   */
+  readonly buffer_size?: number;
+}
+
+/** Result of `events.subscribe`. */
+export interface EventsSubscribeResult {
+  /** The subscription id carried by every `events.event` notification. */
+  readonly subscription: string;
+  /** The pattern in effect. */
+  readonly pattern: string;
+}
+
+/** One bus event pushed to a subscriber (`events.event`). */
+export interface EventNotification {
+  /** The subscription it belongs to. */
+  readonly subscription: string;
+  /** Dotted topic. */
+  readonly topic: string;
+  /** The publishing node (0 before registration). */
+  readonly node_id: number;
+  /** Publication time, Unix epoch ms. */
+  readonly time: number;
+  /** Event data. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Events this subscription lost so far because its buffer was full. */
+  readonly dropped: number;
 }
 
 /** Every server push: `params` per name. */
@@ -349,6 +401,8 @@ export interface MeshNotifications {
     readonly dst_port: number;
     readonly data: string;
   };
+  /** A bus event for one of this client's `events.subscribe` subscriptions. */
+  'events.event': EventNotification;
 }
 
 /** A built-in method name. */

@@ -20,11 +20,41 @@ export interface InfoExtras {
   registryState(): string;
 }
 
+/** A failed webhook hot-swap as an IPC error the user can act on. */
+function webhookError(err: unknown): IpcError {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'SERVICE_UNAVAILABLE')
+    return new IpcError(
+      ErrorCode.unavailable,
+      'no webhook plugin is loaded in this daemon; add @mesh/plugin-webhook to meshd',
+      { cause: err },
+    );
+  if (code === 'INVALID_WEBHOOK_URL' || code === 'WEBHOOK_TARGET_FORBIDDEN')
+    return new IpcError(ErrorCode.invalidArgument, message, {
+      cause: err,
+      details: { engine_code: code },
+    });
+  return engineError(err, 'set webhook');
+}
+
 /** The registry client, or `unavailable`. */
 function registryOf(engine: NodeEngine): RegistryOps {
   const r = engine.rawRegistryClient();
   if (!r) throw new IpcError(ErrorCode.unavailable, 'the daemon has no registry connection yet');
   return r;
+}
+
+/** The engine's webhook counters (camelCase, from the plugin's manager) in snake_case. */
+function webhookStats(value: unknown): InfoResult['webhook_stats'] {
+  const w = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const n = (k: string): number => (typeof w[k] === 'number' ? w[k] : 0);
+  return {
+    dropped: n('dropped'),
+    circuit_skips: n('circuitSkips'),
+    delivered: n('delivered'),
+    failed: n('failed'),
+  };
 }
 
 /**
@@ -69,6 +99,7 @@ export function buildInfo(
     public: settings.public,
     tags: settings.tags,
     webhook: settings.webhook,
+    webhook_stats: webhookStats(raw['webhook']),
     registry_state: extras.registryState(),
   };
 }
@@ -150,7 +181,11 @@ export function registerNodeHandlers(
       const url = new ParamReader(params, 'set.webhook').string('url');
       if (url !== '' && !/^https?:\/\//.test(url))
         throw new IpcError(ErrorCode.invalidArgument, 'webhook must be an http(s) URL or empty');
-      engine.setWebhookUrl(url);
+      try {
+        engine.setWebhookUrl(url);
+      } catch (err) {
+        throw webhookError(err);
+      }
       settings.webhook = url;
       return { webhook: url };
     }),
