@@ -15,6 +15,14 @@
 export { RegistryClient } from './client/registry-client.js';
 export { formatAddress } from './client/address.js';
 export { challenges } from './challenges.js';
+export { networkChallenges } from './network-challenges.js';
+export type {
+  AdminCallOptions,
+  AuditLogEntry,
+  ExprPolicyResult,
+  NetworkPolicy,
+  ProvisionResult,
+} from './network-types.js';
 export { RegistryClientError, RegistryRemoteError, isRegistryClientError } from './errors.js';
 export type { RegistryClientErrorCode } from './errors.js';
 export type {
