@@ -9,7 +9,7 @@ import { Beacon } from '@mesh/beacon';
 import { connect } from '@mesh/client';
 import type { MeshClient } from '@mesh/client';
 import { Daemon } from '@mesh/daemon';
-import type { BusEvent } from '@mesh/daemonapi';
+import type { Event as BusEvent } from '@mesh/daemonapi';
 import { MemoryStore, RegistryServer } from '@mesh/registry';
 import '@mesh/plugin-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
