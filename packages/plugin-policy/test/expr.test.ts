@@ -92,6 +92,11 @@ describe('expression subset', () => {
     }
   });
 
+  it('stops an evaluation that exceeds its step budget', () => {
+    const big = Array.from({ length: 1_100_000 }, (_, i) => i);
+    expect(() => run('"x" in big', { big })).toThrow(/budget/);
+  });
+
   it('bounds expression size and nesting (no unbounded allocation)', () => {
     expect(() => parseExpr('x'.repeat(5000))).toThrow(/longer than 4096/);
     expect(() => parseExpr(`${'('.repeat(100)}true${')'.repeat(100)}`)).toThrow(/nested deeper/);

@@ -19,7 +19,16 @@ export const EVAL_STEP_BUDGET = 1_000_000;
 interface Run {
   readonly env: ExprEnv;
   readonly now: number;
+  readonly started: number;
   steps: number;
+}
+
+/** Every 1024 steps: the step and wall-clock budgets. */
+function checkBudget(run: Run): void {
+  if (run.steps > EVAL_STEP_BUDGET)
+    throw new ExprError('EXPR_BUDGET', 'evaluation step budget exceeded');
+  if (performance.now() - run.started > EVAL_BUDGET_MS)
+    throw new ExprError('EXPR_BUDGET', `evaluation took longer than ${EVAL_BUDGET_MS} ms`);
 }
 
 type Fn = (run: Run) => ExprValue;
@@ -78,8 +87,7 @@ function contains(list: ExprValue, item: ExprValue, run: Run): boolean {
   if (list === null) return false;
   if (!Array.isArray(list)) fail(`"in" needs an array on the right, got ${typeName(list)}`);
   run.steps += list.length;
-  if (run.steps > EVAL_STEP_BUDGET)
-    throw new ExprError('EXPR_BUDGET', 'evaluation step budget exceeded');
+  if (list.length > 256) checkBudget(run);
   for (const x of list as readonly ExprValue[]) if (equal(x, item, run)) return true;
   return false;
 }
@@ -241,8 +249,7 @@ function compile(node: ExprNode): Fn {
       break;
   }
   return (run) => {
-    if (++run.steps > EVAL_STEP_BUDGET)
-      throw new ExprError('EXPR_BUDGET', 'evaluation step budget exceeded');
+    if ((++run.steps & 0x3ff) === 0) checkBudget(run);
     return fn(run);
   };
 }
@@ -277,11 +284,8 @@ export class CompiledExpr {
    * @returns the verdict
    */
   evaluate(env: ExprEnv, now: number = Date.now()): boolean {
-    const started = performance.now();
-    const run: Run = { env, now, steps: 0 };
+    const run: Run = { env, now, started: performance.now(), steps: 0 };
     const v = this.#fn(run);
-    if (performance.now() - started > EVAL_BUDGET_MS)
-      throw new ExprError('EXPR_BUDGET', `evaluation took longer than ${EVAL_BUDGET_MS} ms`);
     if (typeof v !== 'boolean') fail(`expression must return a bool, got ${typeName(v)}`);
     return v;
   }
