@@ -4,7 +4,7 @@
  * Run: pnpm --filter @mesh/plugin-policy run bench
  */
 import type { Daemon, PortGateRequest } from '@mesh/daemonapi';
-import { NetworkPolicyRunner, loadPolicy } from '@mesh/plugin-policy';
+import { NetworkPolicyRunner, loadPolicy } from '../src/index.js';
 
 function bench(name: string, fn: () => void, minMs = 500): number {
   for (let i = 0; i < 1000; i++) fn();
