@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Beacon } from '@mesh/beacon';
 import { Daemon } from '@mesh/daemon';
-import { PolicyManagerKey } from '@mesh/daemonapi';
+import { PolicyManagerKey, noopLogger } from '@mesh/daemonapi';
 import { PolicyRunnerManager } from '@mesh/plugin-policy';
 import { MemoryStore, RegistryServer } from '@mesh/registry';
 
@@ -57,7 +57,7 @@ const rules = Array.from({ length: 19 }, (_, i) => ({
 }));
 rules.push({ name: 'allow', on: 'connect', match: 'true', actions: [{ type: 'allow' }] });
 const policy = JSON.stringify({ version: 1, default_verdict: 'allow', rules });
-const logger = { debug() {}, info() {}, warn() {}, error() {} };
+const logger = noopLogger;
 const managers = [a, b].map((d) => new PolicyRunnerManager({ daemon: d, logger }));
 
 const listener = b.listen(PORT);
@@ -97,9 +97,9 @@ async function gate(on: boolean): Promise<void> {
   for (const r of removers.splice(0)) r();
   if (!on) return;
   for (const [i, d] of [a, b].entries()) {
-    const runner = await managers[i]!.start(networkId, policy);
+    const runner = await managers[i].start(networkId, policy);
     await runner.reconcileNow();
-    removers.push(d.services().provide(PolicyManagerKey, managers[i]!));
+    removers.push(d.services().provide(PolicyManagerKey, managers[i]));
   }
 }
 
@@ -110,7 +110,7 @@ for (let i = 0; i < 3; i++) {
   await gate(true);
   best.gated = Math.max(best.gated, await round());
 }
-const status = managers[1]!.get(networkId)!.status();
+const status = managers[1].get(networkId)!.status();
 console.log(`stream 8 MiB, baseline (no policy): ${best.baseline.toFixed(1)} MiB/s`);
 console.log(`stream 8 MiB, 20-rule policy gate:  ${best.gated.toFixed(1)} MiB/s`);
 console.log(

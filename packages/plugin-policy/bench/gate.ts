@@ -3,6 +3,7 @@
  * one) beside a no-policy baseline (the engine's gate with no runner: a plain allow), same run.
  * Run: pnpm --filter @mesh/plugin-policy run bench
  */
+import { noopLogger } from '@mesh/daemonapi';
 import type { Daemon, PortGateRequest } from '@mesh/daemonapi';
 import { NetworkPolicyRunner, loadPolicy } from '../src/index.js';
 
@@ -29,7 +30,7 @@ const daemon = {
   adminToken: () => undefined,
   regConnListNodes: () => Promise.resolve([]),
 } as unknown as Daemon;
-const logger = { debug() {}, info() {}, warn() {}, error() {} };
+const logger = noopLogger;
 
 const rules = Array.from({ length: 19 }, (_, i) => ({
   name: `r${i}`,
