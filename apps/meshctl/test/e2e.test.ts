@@ -479,9 +479,18 @@ describe('meshctl end to end', () => {
     expect(pidOf(homes.a)).toBe(r.json.data.pid);
     // The runtime-loaded plugin's method is served and listed.
     const plugins = await meshctl(homes.a, 'plugins', '--json');
-    expect(plugins.json.data.plugins).toEqual([
-      { name: 'greeter', version: '', methods: ['greeter.greet'] },
-    ]);
+    // meshd also includes the policy plugin (one import line in its plugins.ts).
+    expect(plugins.json.data.plugins).toHaveLength(2);
+    expect(plugins.json.data.plugins).toEqual(
+      expect.arrayContaining([
+        { name: 'greeter', version: '', methods: ['greeter.greet'] },
+        {
+          name: 'policy',
+          version: '',
+          methods: expect.arrayContaining(['policy.status', 'policy.set', 'policy.cycle']),
+        },
+      ]),
+    );
     const greet = await meshctl(homes.a, 'call', 'greeter.greet', '{"name":"bob"}', '--json');
     expect(greet.code, greet.err).toBe(0);
     expect(greet.json.data).toEqual({ hello: 'bob', node_id: r.json.data.node_id });
