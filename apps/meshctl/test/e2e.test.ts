@@ -479,7 +479,7 @@ describe('meshctl end to end', () => {
     expect(pidOf(homes.a)).toBe(r.json.data.pid);
     // The runtime-loaded plugin's method is served and listed.
     const plugins = await meshctl(homes.a, 'plugins', '--json');
-    // Beside the plugins meshd imports by default (trust, webhook).
+    // Beside the plugins meshd imports by default (trust, webhook, policy).
     expect(plugins.json.data.plugins).toContainEqual({
       name: 'greeter',
       version: '',
@@ -488,6 +488,7 @@ describe('meshctl end to end', () => {
     expect(plugins.json.data.plugins.map((p: { name: string }) => p.name).sort()).toEqual([
       'greeter',
       'handshake',
+      'policy',
       'trustedagents',
       'webhook',
     ]);

@@ -4,6 +4,9 @@
 import '@mesh/plugin-handshake';
 import '@mesh/plugin-trustedagents';
 
+// Policies for the networks this node is in (`meshctl policy …`). On by default.
+import '@mesh/plugin-policy';
+
 // Webhook delivery of bus events (set-webhook, --webhook, `webhook.status`). On by default.
 import '@mesh/plugin-webhook';
 

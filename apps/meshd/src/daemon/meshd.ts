@@ -10,6 +10,7 @@ import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '..
 import { registerEventsHandlers } from '../ipc/handlers/events.js';
 import type { EventsBus } from '../ipc/handlers/events.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
+import { registerNetworkHandlers, syncNetworkPolicies } from '../ipc/handlers/networks.js';
 import { registerNodeHandlers } from '../ipc/handlers/node.js';
 import type { NodeSettings } from '../ipc/handlers/node.js';
 import {
@@ -147,6 +148,7 @@ export class Meshd {
         registryState: () => this.links.state('registry'),
       });
       registerHandshakeHandlers(registry, engine);
+      registerNetworkHandlers(registry, engine);
       registerPluginHandlers(registry, engine, execPluginStatus);
       registerDiagHandler(registry, this.events, this.links);
       registerEventsHandlers(registry, engine.bus());
@@ -169,6 +171,10 @@ export class Meshd {
       });
       this.#wake.start();
       this.#started = true;
+      // Managed networks: run each network's registry policy in the policy plugin (if loaded).
+      void syncNetworkPolicies(engine).catch((err: unknown) =>
+        this.#log.warn('network policy sync failed', { error: String(err) }),
+      );
       this.#log.info('ready', {
         socket: config.socket,
         address: engine.info().address,
