@@ -125,7 +125,9 @@ export class Meshd {
         webhook: config.webhook,
       };
       const registry = new MethodRegistry();
-      this.#hub = new StreamHub(engine);
+      this.#hub = new StreamHub(engine, {
+        ...(config.timeouts.dial !== undefined ? { dialTimeoutMs: config.timeouts.dial } : {}),
+      });
       this.#hub.register(registry);
       registerNodeHandlers(registry, engine, this.#settings, {
         pid: process.pid,
