@@ -4,17 +4,21 @@ import { approve } from './approve.js';
 import { bench } from './bench.js';
 import { call } from './call.js';
 import { connectCmd } from './connect.js';
+import { completion } from './completion.js';
 import { connections } from './connections.js';
 import { contextCommand } from './context.js';
 import { daemonStart } from './daemon-start.js';
 import { daemonStatus } from './daemon-status.js';
 import { daemonStop } from './daemon-stop.js';
+import { deregister } from './deregister.js';
 import { diag } from './diag.js';
 import { disconnect } from './disconnect.js';
 import { find } from './find.js';
 import { handshake } from './handshake.js';
 import { info } from './info.js';
+import { lookup } from './lookup.js';
 import { peers } from './peers.js';
+import { peersForget } from './peers-forget.js';
 import { pending } from './pending.js';
 import { ping } from './ping.js';
 import { plugins } from './plugins.js';
@@ -32,25 +36,29 @@ import { setWebhook } from './set-webhook.js';
 import { subscribe } from './subscribe.js';
 import { trust } from './trust.js';
 import { untrust } from './untrust.js';
+import { versionCommand } from './version.js';
 
 /** meshctl's version. */
 export const MESHCTL_VERSION = '0.1.0';
 
-/** Every command. */
+/** Every command, in help order: a new command is one import and one line here. */
 export const COMMANDS: readonly Command[] = [
   daemonStart,
   daemonStop,
   daemonStatus,
   info,
   peers,
+  peersForget,
   connections,
   disconnect,
   find,
+  lookup,
   setHostname,
   setPublic,
   setPrivate,
   setTags,
   setWebhook,
+  deregister,
   send,
   recv,
   connectCmd,
@@ -69,6 +77,8 @@ export const COMMANDS: readonly Command[] = [
   plugins,
   call,
   diag,
+  versionCommand(MESHCTL_VERSION),
+  completion,
 ];
 
 /** The table with `context` appended. */

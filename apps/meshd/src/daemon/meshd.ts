@@ -7,6 +7,8 @@ import { loadConfigFile, resolveConfig } from '../config/config.js';
 import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
 import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '../ipc/engine.js';
+import { registerAdminHandlers } from '../ipc/handlers/admin.js';
+import type { AdminEngine } from '../ipc/handlers/admin.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
 import { registerNodeHandlers } from '../ipc/handlers/node.js';
 import type { NodeSettings } from '../ipc/handlers/node.js';
@@ -26,7 +28,12 @@ import { LinkMonitor } from './link-monitor.js';
 import type { BusView } from './link-monitor.js';
 
 /** Everything meshd needs from the engine (`@mesh/daemon`'s Daemon satisfies it). */
-export interface MeshdEngine extends StreamEngine, NodeEngine, HandshakeEngine, PluginEngine {
+export interface MeshdEngine
+  extends StreamEngine,
+    NodeEngine,
+    HandshakeEngine,
+    PluginEngine,
+    AdminEngine {
   /** Brings the engine online. */
   start(): Promise<void>;
   /**
@@ -134,6 +141,7 @@ export class Meshd {
         registryState: () => this.links.state('registry'),
       });
       registerHandshakeHandlers(registry, engine);
+      registerAdminHandlers(registry, engine, this.#opts.version);
       registerPluginHandlers(registry, engine);
       registerDiagHandler(registry, this.events, this.links);
       bridgePluginMethods(registry, engine);
