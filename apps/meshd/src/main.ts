@@ -92,7 +92,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     meshd = new Meshd({ config, flags, logger, createEngine, version: DAEMON_VERSION });
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`meshd: ${err.message}\n\n${USAGE}\n`);
+      // The message last, so a log tail (meshctl daemon start) shows it.
+      process.stderr.write(`meshd: ${err.message}\n(meshd --help lists every flag and key)\n`);
       return 2;
     }
     throw err;

@@ -29,11 +29,7 @@ import type { BusView } from './link-monitor.js';
 
 /** Everything meshd needs from the engine (`@mesh/daemon`'s Daemon satisfies it). */
 export interface MeshdEngine
-  extends StreamEngine,
-    NodeEngine,
-    HandshakeEngine,
-    PluginEngine,
-    AdminEngine {
+  extends StreamEngine, NodeEngine, HandshakeEngine, PluginEngine, AdminEngine {
   /** Brings the engine online. */
   start(): Promise<void>;
   /**
@@ -89,6 +85,7 @@ export class Meshd {
   #hub: StreamHub | undefined;
   #settings: NodeSettings | undefined;
   #stopping: Promise<void> | undefined;
+  #refusals: { close(): void } | undefined;
   #started = false;
 
   /** @param options - config, logger and engine factory. */
@@ -122,6 +119,7 @@ export class Meshd {
       const engine = this.#opts.createEngine(config, this.#log);
       this.#engine = engine;
       this.links.follow(engine.bus());
+      this.#logRefusals(engine.bus());
       await engine.start();
       if (config.beacon !== undefined) this.links.record('connect', 'beacon', config.beacon);
       if (config.webhook !== '') engine.setWebhookUrl(config.webhook);
@@ -172,6 +170,24 @@ export class Meshd {
       await this.stop('start failed');
       throw err;
     }
+  }
+
+  // Each refused inbound stream or datagram, with the reason the dialer cannot see (RST has none).
+  #logRefusals(bus: BusView): void {
+    const log = this.#log.child('gate');
+    const subs = ['syn.rejected', 'datagram.rejected'].map((topic) => {
+      const sub = bus.subscribe(topic);
+      void (async () => {
+        for await (const e of sub)
+          log.debug(topic === 'syn.rejected' ? 'refused a stream' : 'refused a datagram', {
+            from_node: e.payload['src_node_id'],
+            port: e.payload['dst_port'],
+            reason: e.payload['reason'],
+          });
+      })();
+      return sub;
+    });
+    this.#refusals = { close: () => subs.forEach((s) => s.close()) };
   }
 
   async #onWake(gapMs: number): Promise<void> {
@@ -231,6 +247,7 @@ export class Meshd {
       // Let the link monitor record the engine's last events (deregistration) first.
       await new Promise((resolve) => setImmediate(resolve));
       this.links.stop();
+      this.#refusals?.close();
       // The engine reports no beacon events of its own; its tunnel closed with the engine.
       if (this.#started && this.#config.beacon !== undefined)
         this.links.record('closed', 'beacon', 'daemon stopping');

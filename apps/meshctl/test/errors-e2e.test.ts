@@ -1,0 +1,196 @@
+// Errors that explain, as a user meets them: built binaries, a real rendezvous, two daemons.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BINARIES, startRendezvous, type RendezvousProcess } from '../scripts/local-mesh.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed CLI output
+}
+
+let root: string;
+let rendezvous: RendezvousProcess | undefined;
+const homes = { a: '', b: '' };
+const ids = { a: 0, b: 0 };
+
+function meshctl(home: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BINARIES.meshctl, ...args],
+      {
+        env: { ...process.env, MESH_HOME: home, MESH_SOCKET: '', MESH_REGISTRY: '' },
+        timeout: 60_000,
+      },
+      (error, out, err) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let json: unknown;
+        try {
+          json = JSON.parse(code === 0 ? out : err);
+        } catch {
+          json = undefined;
+        }
+        resolve({ code, out, err, json });
+      },
+    );
+  });
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'meshctl-errors-'));
+  homes.a = path.join(root, 'a');
+  homes.b = path.join(root, 'b');
+  rendezvous = await startRendezvous({ cwd: root });
+  const common = ['--registry', rendezvous.registry, '--beacon', rendezvous.beacon];
+  const [a, b] = await Promise.all([
+    meshctl(
+      homes.a,
+      'daemon',
+      'start',
+      '--hostname',
+      'alpha-private',
+      '--log-level',
+      'debug',
+      '--listen',
+      '127.0.0.1:0',
+      ...common,
+      '--json',
+    ),
+    meshctl(
+      homes.b,
+      'daemon',
+      'start',
+      '--hostname',
+      'beta-public',
+      '--public',
+      '--listen',
+      '127.0.0.1:0',
+      ...common,
+      '--json',
+    ),
+  ]);
+  expect(a.code, a.err).toBe(0);
+  expect(b.code, b.err).toBe(0);
+  ids.a = a.json.data.node_id;
+  ids.b = b.json.data.node_id;
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([meshctl(homes.a, 'daemon', 'stop'), meshctl(homes.b, 'daemon', 'stop')]);
+  await rendezvous?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('errors that explain', () => {
+  it('a dial to a node that does not exist says "no such node" at once and leaves no peer', async () => {
+    const started = Date.now();
+    const r = await meshctl(
+      homes.a,
+      'send',
+      '99999',
+      '1000',
+      '--data',
+      'x',
+      '--timeout',
+      '3s',
+      '--json',
+    );
+    expect(r.code).toBe(4);
+    expect(r.json).toMatchObject({ status: 'error', code: 'not_found' });
+    expect(r.json.message).toMatch(/no such node/);
+    expect(Date.now() - started).toBeLessThan(3000 + 2000);
+    const peers = await meshctl(homes.a, 'peers', '--json');
+    expect(peers.json.data.peers.map((p: { node_id: number }) => p.node_id)).not.toContain(99999);
+  });
+
+  it('a refused dial to a private node names trust as the likely reason; the refusing node logs it at debug', async () => {
+    const r = await meshctl(
+      homes.b,
+      'ping',
+      String(ids.a),
+      '--count',
+      '1',
+      '--timeout',
+      '5s',
+      '--json',
+    );
+    expect(r.code).toBe(6);
+    expect(r.json.message).toMatch(/private and refuses nodes it does not trust/);
+    expect(r.json.message).toContain(`meshctl handshake ${ids.a}`);
+    const log = readFileSync(path.join(homes.a, 'meshd.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`refused a stream from_node=${ids.b} port=7 reason=untrusted`));
+    // A public node refuses only for port, policy or limit reasons, and says so.
+    const port = await meshctl(
+      homes.a,
+      'send',
+      String(ids.b),
+      '4444',
+      '--data',
+      'x',
+      '--timeout',
+      '5s',
+      '--json',
+    );
+    expect(port.json.message).toMatch(/nothing listens on that port.*trust is not the reason/);
+  });
+
+  it('find on a private hostname explains that private names are hidden from strangers', async () => {
+    const r = await meshctl(homes.b, 'find', 'alpha-private', '--json');
+    expect(r.code).toBe(4);
+    expect(r.json.message).toMatch(/private node/);
+    expect(r.json.hint).toMatch(/hidden from nodes they do not trust/);
+    expect(r.json.hint).toMatch(/meshctl set-public/);
+  });
+
+  it('version, lookup and peers forget reach the daemon', async () => {
+    const v = await meshctl(homes.a, 'version', '--json');
+    expect(v.json.data.daemon).toMatchObject({
+      contract_version: expect.stringMatching(/^\d+\.\d+/),
+    });
+    const l = await meshctl(homes.a, 'lookup', String(ids.b), '--json');
+    expect(l.json.data).toMatchObject({ node_id: ids.b, hostname: 'beta-public', public: true });
+    const missing = await meshctl(homes.a, 'lookup', '99998', '--json');
+    expect(missing.json).toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/no such node/),
+    });
+    // b knows a's tunnel after the ping above; forgetting drops it.
+    const before = await meshctl(homes.b, 'peers', '--json');
+    expect(before.json.data.peers.map((p: { node_id: number }) => p.node_id)).toContain(ids.a);
+    const f = await meshctl(homes.b, 'peers', 'forget', String(ids.a), '--json');
+    expect(f.json.data).toEqual({ node_id: ids.a, forgotten: true });
+    const after = await meshctl(homes.b, 'peers', '--json');
+    expect(after.json.data.peers.map((p: { node_id: number }) => p.node_id)).not.toContain(ids.a);
+  });
+
+  it('daemon start without a registry suggests starting mesh-rendezvous', async () => {
+    const home = path.join(root, 'lonely');
+    // A port nothing listens on stands in for the default registry.
+    const r = await meshctl(
+      home,
+      'daemon',
+      'start',
+      '--registry',
+      '127.0.0.1:1',
+      '--listen',
+      '127.0.0.1:0',
+      '--json',
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.json.hint).toMatch(/mesh-rendezvous/);
+  });
+
+  it('a typo in the config file stops meshd with the key and the closest valid one', async () => {
+    const home = path.join(root, 'typo');
+    const config = path.join(root, 'typo.json');
+    writeFileSync(config, JSON.stringify({ hostnme: 'x' }));
+    const r = await meshctl(home, 'daemon', 'start', '--config', config, '--json');
+    expect(r.code).toBe(2);
+    expect(r.json.message).toMatch(/unknown key "hostnme" \(did you mean "hostname"\?\)/);
+  });
+});
