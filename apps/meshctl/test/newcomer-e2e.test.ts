@@ -1,8 +1,9 @@
-// Errors that explain, as a user meets them: built binaries, a real rendezvous, two daemons.
+// A newcomer's first hour, as a user meets it: built binaries, a real rendezvous, two daemons.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINARIES, startRendezvous, type RendezvousProcess } from '../scripts/local-mesh.js';
 
@@ -66,7 +67,7 @@ beforeAll(async () => {
       'daemon',
       'start',
       '--hostname',
-      'beta-public',
+      'beta',
       '--public',
       '--listen',
       '127.0.0.1:0',
@@ -84,6 +85,37 @@ afterAll(async () => {
   await Promise.all([meshctl(homes.a, 'daemon', 'stop'), meshctl(homes.b, 'daemon', 'stop')]);
   await rendezvous?.stop();
   rmSync(root, { recursive: true, force: true });
+});
+
+const CLIENT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../packages/client/dist/index.js',
+);
+
+describe('@mesh/client README example', () => {
+  it('runs 20 times in a row against a real daemon: half-close keeps the reply, no unhandled error', async () => {
+    const readme = readFileSync(path.resolve(path.dirname(CLIENT), '../README.md'), 'utf8');
+    const example = /## Example\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const script = path.join(root, 'readme-example.mjs');
+    writeFileSync(
+      script,
+      example!.replace("from '@mesh/client'", `from ${JSON.stringify(pathToFileURL(CLIENT).href)}`),
+    );
+    for (let i = 0; i < 20; i++) {
+      const r = await new Promise<{ code: number; out: string; err: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [script],
+          { env: { ...process.env, MESH_HOME: homes.b, MESH_SOCKET: '' }, timeout: 30_000 },
+          (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
+        ),
+      );
+      expect(r.err, `run ${i}`).toBe('');
+      expect(r.code, `run ${i}`).toBe(0);
+      expect(r.out, `run ${i}`).toContain('hello');
+    }
+  }, 120_000);
 });
 
 describe('errors that explain', () => {
@@ -153,7 +185,7 @@ describe('errors that explain', () => {
       contract_version: expect.stringMatching(/^\d+\.\d+/),
     });
     const l = await meshctl(homes.a, 'lookup', String(ids.b), '--json');
-    expect(l.json.data).toMatchObject({ node_id: ids.b, hostname: 'beta-public', public: true });
+    expect(l.json.data).toMatchObject({ node_id: ids.b, hostname: 'beta', public: true });
     const missing = await meshctl(homes.a, 'lookup', '99998', '--json');
     expect(missing.json).toMatchObject({
       code: 'not_found',

@@ -46,8 +46,11 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
    * @param info - the connection's endpoints.
    */
   constructor(host: StreamHost, info: MeshStreamInfo) {
+    // Half-close: the peer's FIN ends reading, end() ends writing; once both are done, Node
+    // destroys the stream (autoDestroy) after 'end' was emitted, so readers see every byte.
     super({ allowHalfOpen: true });
     this.#host = host;
+    this.once('close', () => host.forget(this));
     this.connId = info.connId;
     this.localPort = info.localPort;
     this.remoteAddr = info.remoteAddr;
@@ -66,7 +69,6 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
     this.#remoteClosed = true;
     if (reason === 'fin' || reason === 'closed' || reason === '') {
       this.push(null);
-      if (this.writableFinished) this.#done();
     } else {
       this.destroy(new IpcError('connection_failed', `connection ${this.connId} ${reason}`));
     }
@@ -98,16 +100,11 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
   override _final(callback: (error?: Error | null) => void): void {
     this.#closeSent = true;
     this.#host.ipc.call('conn.close', { conn_id: this.connId }).then(
-      () => {
-        callback();
-        if (this.#remoteClosed) this.#done();
-      },
+      () => callback(),
       (err: Error & { code?: string }) => {
         // The daemon already released the connection (peer reset, both sides done): nothing to close.
-        if (err.code === 'not_found' || err.code === 'connection_closed') {
-          callback();
-          if (this.#remoteClosed) this.#done();
-        } else callback(err);
+        if (err.code === 'not_found' || err.code === 'connection_closed') callback();
+        else callback(err);
       },
     );
   }
@@ -120,10 +117,5 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
     }
     this.#host.forget(this);
     callback(error);
-  }
-
-  #done(): void {
-    this.#host.forget(this);
-    if (!this.destroyed) this.destroy();
   }
 }

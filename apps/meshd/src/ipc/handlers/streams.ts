@@ -90,6 +90,7 @@ export class StreamHub {
         } catch (err) {
           throw engineError(err, `dial ${target}:${port}`);
         }
+        conn.allowHalfOpen = true;
         if (ctx.peer.closed) {
           conn.destroy();
           throw new IpcError(ErrorCode.connectionClosed, 'client went away during the dial');
@@ -209,6 +210,8 @@ export class StreamHub {
       } catch {
         break; // closed
       }
+      // Half-close for SDK streams: the peer's FIN ends reading only; the client ends writing.
+      conn.allowHalfOpen = true;
       if (peer.closed) {
         conn.destroy();
         break;
