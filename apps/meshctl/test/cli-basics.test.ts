@@ -85,3 +85,16 @@ describe('completion', () => {
     expect((await run('__complete', 'loo')).out).toBe('lookup\n');
   });
 });
+
+describe('formatting', () => {
+  it('formats round-trip times and sizes for tables', async () => {
+    const { formatBytes, formatMs } = await import('../src/util/format.js');
+    expect(formatMs(0)).toBe('-');
+    expect(formatMs(0.4213)).toBe('0.42 ms');
+    expect(formatMs(12.34)).toBe('12.3 ms');
+    expect(formatMs(240.4)).toBe('240 ms');
+    expect(formatMs(1500)).toBe('1.50 s');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
+  });
+});

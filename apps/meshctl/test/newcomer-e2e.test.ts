@@ -171,6 +171,24 @@ describe('errors that explain', () => {
     expect(port.json.message).toMatch(/nothing listens on that port.*trust is not the reason/);
   });
 
+  it('status fits one screen; peers show hostnames and the path', async () => {
+    const st = await meshctl(homes.a, 'status');
+    expect(st.code, st.err).toBe(0);
+    expect(st.out).toMatch(/^node {9}0:0000\.\S+ \(id \d+\) alpha-private · private/m);
+    expect(st.out).toMatch(/^registry {5}connected$/m);
+    expect(st.out).toMatch(/^peers {8}\d+ direct, \d+ relayed/m);
+    expect(st.out).toMatch(/^plugins {6}/m);
+    expect(st.out.trimEnd().split('\n').length).toBeLessThanOrEqual(24);
+    const json = await meshctl(homes.a, 'status', '--json');
+    expect(json.json.data).toMatchObject({ registry: 'connected', node: { node_id: ids.a } });
+    const peers = await meshctl(homes.a, 'peers', '--json');
+    expect(peers.json.data.peers).toContainEqual(
+      expect.objectContaining({ node_id: ids.b, hostname: 'beta' }),
+    );
+    const human = await meshctl(homes.a, 'peers');
+    expect(human.out).toMatch(new RegExp(`^${ids.b} +beta +\\S+ +(direct|relayed) `, 'm'));
+  });
+
   it('find on a private hostname explains that private names are hidden from strangers', async () => {
     const r = await meshctl(homes.b, 'find', 'alpha-private', '--json');
     expect(r.code).toBe(4);

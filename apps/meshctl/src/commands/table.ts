@@ -33,6 +33,7 @@ import { setPrivate } from './set-private.js';
 import { setPublic } from './set-public.js';
 import { setTags } from './set-tags.js';
 import { setWebhook } from './set-webhook.js';
+import { status } from './status.js';
 import { subscribe } from './subscribe.js';
 import { trust } from './trust.js';
 import { untrust } from './untrust.js';
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   daemonStart,
   daemonStop,
   daemonStatus,
+  status,
   info,
   peers,
   peersForget,
