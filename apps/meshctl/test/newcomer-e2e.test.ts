@@ -1,5 +1,6 @@
 // A newcomer's first hour, as a user meets it: built binaries, a real rendezvous, two daemons.
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -116,6 +117,43 @@ describe('@mesh/client README example', () => {
       expect(r.out, `run ${i}`).toContain('hello');
     }
   }, 120_000);
+});
+
+describe('the receiving side', () => {
+  it('inbox and received list, show and clear what arrived; arrivals are logged', async () => {
+    const file = path.join(root, 'report.bin');
+    const bytes = randomBytes(100_000);
+    writeFileSync(file, bytes);
+    expect((await meshctl(homes.a, 'send-file', 'beta', file)).code).toBe(0);
+    expect((await meshctl(homes.a, 'send-message', 'beta', '--data', 'hi bob')).code).toBe(0);
+    const files = await meshctl(homes.b, 'received', '--json');
+    expect(files.json.data.files).toHaveLength(1);
+    const name = files.json.data.files[0].name as string;
+    expect(name).toMatch(/^report.*\.bin$/);
+    const shown = await meshctl(homes.b, 'received', 'show', name, '--json');
+    expect(shown.json.data).toMatchObject({
+      bytes: 100_000,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+    const messages = await meshctl(homes.b, 'inbox', '--json');
+    expect(messages.json.data.messages).toHaveLength(1);
+    const id = messages.json.data.messages[0].id as string;
+    const msg = await meshctl(homes.b, 'inbox', 'show', id, '--json');
+    expect(msg.json.data).toMatchObject({ type: 'TEXT', data: 'hi bob' });
+    const log = readFileSync(path.join(homes.b, 'meshd.log'), 'utf8');
+    expect(log).toMatch(/meshd\.data: file received .*file=report/);
+    expect(log).toMatch(/meshd\.data: message received .*type=TEXT/);
+    expect((await meshctl(homes.b, 'received', 'clear', '--json')).json.data).toEqual({
+      removed: 1,
+    });
+    expect((await meshctl(homes.b, 'inbox', 'clear', '--json')).json.data).toEqual({ removed: 1 });
+    expect((await meshctl(homes.b, 'inbox')).out).toMatch(/^inbox empty/);
+    const missing = await meshctl(homes.b, 'inbox', 'show', 'nope.json', '--json');
+    expect(missing.json).toMatchObject({
+      code: 'not_found',
+      hint: 'list them with: meshctl inbox',
+    });
+  });
 });
 
 describe('errors that explain', () => {

@@ -15,6 +15,7 @@ import { diag } from './diag.js';
 import { disconnect } from './disconnect.js';
 import { find } from './find.js';
 import { handshake } from './handshake.js';
+import { inbox, inboxClear, inboxShow, received, receivedClear, receivedShow } from './inbox.js';
 import { info } from './info.js';
 import { lookup } from './lookup.js';
 import { peers } from './peers.js';
@@ -66,6 +67,12 @@ export const COMMANDS: readonly Command[] = [
   connectCmd,
   sendFile,
   sendMessage,
+  inbox,
+  inboxShow,
+  inboxClear,
+  received,
+  receivedShow,
+  receivedClear,
   subscribe,
   publish,
   ping,

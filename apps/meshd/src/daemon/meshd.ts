@@ -172,7 +172,8 @@ export class Meshd {
     }
   }
 
-  // Each refused inbound stream or datagram, with the reason the dialer cannot see (RST has none).
+  // Each refused inbound stream or datagram, with the reason the dialer cannot see (RST has
+  // none), and each arrival through the data-exchange service.
   #logRefusals(bus: BusView): void {
     const log = this.#log.child('gate');
     const subs = ['syn.rejected', 'datagram.rejected'].map((topic) => {
@@ -187,6 +188,22 @@ export class Meshd {
       })();
       return sub;
     });
+    // Arrivals through the data-exchange service: what came, from whom, where it was saved.
+    const data = this.#log.child('data');
+    for (const topic of ['file.received', 'message.received']) {
+      const sub = bus.subscribe(topic);
+      void (async () => {
+        for await (const e of sub)
+          data.info(topic === 'file.received' ? 'file received' : 'message received', {
+            from: e.payload['from'],
+            ...(topic === 'file.received'
+              ? { file: e.payload['filename'], bytes: e.payload['size'] }
+              : { type: e.payload['type'], bytes: e.payload['size'] }),
+            path: e.payload['path'],
+          });
+      })();
+      subs.push(sub);
+    }
     this.#refusals = { close: () => subs.forEach((s) => s.close()) };
   }
 
