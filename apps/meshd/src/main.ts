@@ -1,7 +1,9 @@
 // meshd's entry: parse flags, load config, start, and map signals to reload and graceful stop.
 import { Daemon, DAEMON_VERSION } from '@mesh/daemon';
 import './plugins.js';
+import path from 'node:path';
 import { configFileOf, loadConfigFile, resolveConfig } from './config/config.js';
+import { resolvePlugin } from './config/plugins.js';
 import type { MeshdConfig } from './config/config.js';
 import { USAGE, UsageError, parseMeshdArgs } from './config/flags.js';
 import { Meshd } from './daemon/meshd.js';
@@ -75,7 +77,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const configFile = configFileOf(flags);
     const file = configFile === undefined ? {} : await loadConfigFile(configFile);
-    const config = resolveConfig(flags, file);
+    const resolved = resolveConfig(flags, file);
+    // Plugins: package names from the user's project (the config file's entries from its own
+    // directory), or compiled ES module files; anything else fails here with what to do.
+    const canImport = (name: string): boolean => {
+      try {
+        import.meta.resolve(name);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const fileBase = configFile === undefined ? process.cwd() : path.dirname(configFile);
+    const config = {
+      ...resolved,
+      plugins: [
+        ...(file.plugins ?? []).map((p) => resolvePlugin(p, fileBase, canImport)),
+        ...(flags.plugins ?? []).map((p) => resolvePlugin(p, process.cwd(), canImport)),
+      ],
+    };
     const sink =
       config.logFile === undefined
         ? undefined
