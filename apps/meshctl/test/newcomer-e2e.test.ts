@@ -1,10 +1,13 @@
 // A newcomer's first hour, as a user meets it: built binaries, a real rendezvous, two daemons.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Plugin } from '@mesh/daemonapi';
+import { checkPluginCompliance } from '@mesh/plugin-testkit';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINARIES, startRendezvous, type RendezvousProcess } from '../scripts/local-mesh.js';
 
@@ -117,6 +120,80 @@ describe('@mesh/client README example', () => {
       expect(r.out, `run ${i}`).toContain('hello');
     }
   }, 120_000);
+});
+
+describe('README "Writing a plugin", followed as written', () => {
+  const repo = path.resolve(path.dirname(CLIENT), '../../..');
+  const section = (): string => {
+    const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+    const text = readme.slice(readme.indexOf('### Writing a plugin'));
+    const code = /```ts\n([\s\S]*?)```/.exec(text)?.[1];
+    expect(code).toBeDefined();
+    return ts.transpileModule(code!, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+  };
+
+  it('the example plugin passes the compliance suite', async () => {
+    const file = path.join(root, 'readme-plugin-test.mjs');
+    writeFileSync(file, section());
+    const mod = (await import(pathToFileURL(file).href)) as {
+      HelloPlugin: new () => Plugin;
+    };
+    const results = await checkPluginCompliance({
+      name: 'hello',
+      factory: () => new mod.HelloPlugin(),
+      expectRegistered: true,
+    });
+    expect(results.flatMap((r) => r.failures)).toEqual([]);
+  });
+
+  it('the built plugin loads into a real meshd with --plugins and answers hello.greet', async () => {
+    const daemonapi = path.join(repo, 'packages/daemonapi/dist/index.js');
+    const project = path.join(root, 'plugin-project');
+    mkdirSync(path.join(project, 'dist'), { recursive: true });
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(
+      path.join(project, 'dist/index.js'),
+      section().replace("'@mesh/daemonapi'", JSON.stringify(pathToFileURL(daemonapi).href)),
+    );
+    const home = path.join(root, 'plugin-home');
+    const start = await meshctl(
+      home,
+      'daemon',
+      'start',
+      '--registry',
+      rendezvous!.registry,
+      '--listen',
+      '127.0.0.1:0',
+      '--plugins',
+      path.join(project, 'dist/index.js'),
+      '--json',
+    );
+    try {
+      expect(start.code, start.err).toBe(0);
+      const plugins = await meshctl(home, 'plugins', '--json');
+      expect(plugins.json.data.plugins).toContainEqual(
+        expect.objectContaining({ name: 'hello', methods: ['hello.greet'] }),
+      );
+      const greet = await meshctl(home, 'call', 'hello.greet', '--json');
+      expect(greet.json.data).toEqual({ hello: start.json.data.node_id });
+    } finally {
+      await meshctl(home, 'daemon', 'stop');
+    }
+    // A TypeScript file is refused with what to do.
+    writeFileSync(path.join(project, 'index.ts'), 'export {};');
+    const bad = await meshctl(
+      home,
+      'daemon',
+      'start',
+      '--plugins',
+      path.join(project, 'index.ts'),
+      '--json',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.json.message).toMatch(/TypeScript file: meshd loads compiled JavaScript/);
+  });
 });
 
 describe('the receiving side', () => {

@@ -107,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     logger = createLogger({
       level: config.logLevel,
       format: config.logFormat,
-      ...(sink ? { write: sink.write } : {}),
+      ...(sink ? { write: (line: string) => sink.write(line) } : {}),
     });
     meshd = new Meshd({ config, flags, logger, createEngine, version: DAEMON_VERSION });
   } catch (err) {

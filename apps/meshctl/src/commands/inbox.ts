@@ -63,12 +63,13 @@ export const inbox: Command = {
     for (const n of await names(dir)) {
       const r = await readRecord(path.join(dir, n)).catch(() => undefined);
       if (!r) continue;
+      const text = (k: string): string => (typeof r[k] === 'string' ? r[k] : '');
       messages.push({
         id: n,
-        type: String(r['type'] ?? ''),
-        from: String(r['from'] ?? ''),
-        bytes: Number(r['bytes'] ?? 0),
-        received_at: String(r['received_at'] ?? ''),
+        type: text('type'),
+        from: text('from'),
+        bytes: typeof r['bytes'] === 'number' ? r['bytes'] : 0,
+        received_at: text('received_at'),
       });
     }
     messages.sort((a, b) => a.received_at.localeCompare(b.received_at));

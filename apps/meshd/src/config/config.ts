@@ -246,12 +246,12 @@ export function resolveConfig(
       return env[envName] as MeshdFlags[K];
     return file[key];
   };
-  const duration = (key: keyof MeshdFlags & string): number | undefined => {
+  const duration = (key: keyof MeshdFlags): number | undefined => {
     const v = pick(key) as string | number | undefined;
     return v === undefined ? undefined : parseDurationMs(v, flagName(key));
   };
   const oneOf = <T extends string>(
-    key: keyof MeshdFlags & string,
+    key: keyof MeshdFlags,
     allowed: readonly T[],
     fallback: T,
   ): T => {

@@ -84,5 +84,5 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
   }
   if (v['help'] !== undefined) flags['help'] = v['help'];
   if (v['version'] !== undefined) flags['version'] = v['version'];
-  return flags as MeshdFlags;
+  return flags;
 }

@@ -6,7 +6,7 @@ export type OptionType = 'string' | 'boolean' | 'list' | 'duration' | 'bytes' | 
 /** One setting. */
 export interface OptionSpec {
   /** camelCase key (the config file also takes its hyphen and underscore spellings). */
-  readonly key: keyof MeshdFlags & string;
+  readonly key: keyof MeshdFlags;
   /** Value kind. */
   readonly type: OptionType;
   /** Placeholder in the usage text. */
