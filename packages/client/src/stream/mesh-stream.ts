@@ -51,6 +51,7 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
     super({ allowHalfOpen: true });
     this.#host = host;
     this.once('close', () => host.forget(this));
+    this.once('finish', () => this.#finishIfDone());
     this.connId = info.connId;
     this.localPort = info.localPort;
     this.remoteAddr = info.remoteAddr;
@@ -69,9 +70,22 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
     this.#remoteClosed = true;
     if (reason === 'fin' || reason === 'closed' || reason === '') {
       this.push(null);
+      this.#finishIfDone();
     } else {
       this.destroy(new IpcError('connection_failed', `connection ${this.connId} ${reason}`));
     }
+  }
+
+  // Both directions are done and nothing is left to read: let 'end' (and so 'close') happen
+  // even when the owner never reads, e.g. a publisher that only writes and waits for 'close'.
+  #finishIfDone(): void {
+    if (
+      this.#remoteClosed &&
+      this.writableFinished &&
+      this.readableLength === 0 &&
+      !this.readableEnded
+    )
+      this.resume();
   }
 
   override _read(): void {
