@@ -26,6 +26,8 @@ export default tseslint.config(
       '**/.turbo/**',
       'tooling/test/fixtures/**',
       '**/test/fixtures/**',
+      // Binaries' committed launchers: one import line each.
+      'apps/*/bin/**',
     ],
   },
   js.configs.recommended,

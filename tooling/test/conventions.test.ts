@@ -66,8 +66,16 @@ describe.each(workspacePackages.map((p) => [p.manifest.name, p] as const))(
         if (range.startsWith('workspace:')) expect(range, dep).toBe('workspace:^');
     });
 
-    // Libraries document install, example and API; binaries document their commands.
-    if (!manifest.private)
+    // Libraries document install, example and API; binaries document install and their commands.
+    if (manifest.bin !== undefined)
+      it('is a binary with a README that says how to install it globally', () => {
+        const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
+        expect(readme).toMatch(/^#+ Install/m);
+        expect(readme).toContain(`npm install -g ${manifest.name}`);
+        for (const target of Object.values(manifest.bin ?? {}))
+          expect(existsSync(path.join(dir, target)), `${target} is committed`).toBe(true);
+      });
+    else if (!manifest.private)
       it('has a README with install, example and API sections', () => {
         const readme = readFileSync(path.join(dir, 'README.md'), 'utf8');
         expect(readme).toMatch(/^#+ Install/m);

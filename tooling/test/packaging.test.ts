@@ -1,7 +1,9 @@
 /**
  * "Install individual packages from npm", proven: pack every publishable workspace package the way
- * `pnpm publish` would (workspace: ranges rewritten), install the tarballs with plain npm into a
- * project outside the workspace, and import every entry point of every package there.
+ * `pnpm publish` would (workspace: ranges rewritten), install the tarballs together with plain npm
+ * into a project outside the workspace (the README's "Installing from tarballs" command), and
+ * import every entry point of every library there. The three binaries install with
+ * `npm install -g` into a temporary prefix (never the machine's global one) and run from its bin/.
  *
  * Needs built packages (`pnpm build`; the README test command builds before it tests).
  */
@@ -20,10 +22,13 @@ interface Manifest {
   name: string;
   private?: boolean;
   exports?: Record<string, unknown>;
+  bin?: Record<string, string>;
 }
 
-const publishable = readdirSync(path.join(repoRoot, 'packages'))
-  .map((dir) => path.join(repoRoot, 'packages', dir))
+const publishable = ['packages', 'apps']
+  .flatMap((group) =>
+    readdirSync(path.join(repoRoot, group)).map((dir) => path.join(repoRoot, group, dir)),
+  )
   .filter((dir) => existsSync(path.join(dir, 'package.json')))
   .map((dir) => ({
     dir,
@@ -37,8 +42,12 @@ const entryPoints = (manifest: Manifest): string[] =>
     .filter((subpath) => !subpath.endsWith('.json'))
     .map((subpath) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`));
 
+const libraries = publishable.filter(({ manifest }) => manifest.bin === undefined);
+const binaries = publishable.filter(({ manifest }) => manifest.bin !== undefined);
+
 describe('packed tarballs install with npm and import outside the workspace', () => {
   let work: string;
+  let files: string[];
 
   beforeAll(async () => {
     for (const { dir, manifest } of publishable)
@@ -54,7 +63,7 @@ describe('packed tarballs install with npm and import outside the workspace', ()
       path.join(project, 'package.json'),
       JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
     );
-    const files = readdirSync(tarballs).map((file) => path.join(tarballs, file));
+    files = readdirSync(tarballs).map((file) => path.join(tarballs, file));
     // --ignore-scripts: native add-ons are not built; packages must load their native parts lazily.
     await run(
       'npm',
@@ -81,7 +90,49 @@ describe('packed tarballs install with npm and import outside the workspace', ()
     }
   });
 
-  it.each(publishable.map(({ manifest }) => [manifest.name, manifest] as const))(
+  it('publishes the three binaries', () => {
+    expect(binaries.map(({ manifest }) => manifest.name).sort()).toEqual([
+      'mesh-rendezvous',
+      'meshctl',
+      'meshd',
+    ]);
+  });
+
+  it('installs the binaries with npm install -g into a prefix, and they run', async () => {
+    const prefix = path.join(work, 'global');
+    // --ignore-scripts: no native build; the commands below must not need better-sqlite3.
+    await run(
+      'npm',
+      [
+        'install',
+        '-g',
+        '--prefix',
+        prefix,
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--loglevel=error',
+        ...files,
+      ],
+      { env: { ...process.env, npm_config_workspaces: 'false' } },
+    );
+    const bin = (name: string): string => path.join(prefix, 'bin', name);
+    const version = (name: string): string =>
+      (
+        JSON.parse(readFileSync(path.join(repoRoot, 'apps', name, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
+    const env = { ...process.env, PATH: `${path.join(prefix, 'bin')}:${process.env['PATH']}` };
+    const meshctl = await run(bin('meshctl'), ['--version'], { env });
+    expect(meshctl.stdout).toContain(`meshctl ${version('meshctl')}`);
+    const meshd = await run(bin('meshd'), ['--version'], { env });
+    expect(meshd.stdout).toMatch(/^meshd \d+\.\d+\.\d+/);
+    const rendezvous = await run(bin('mesh-rendezvous'), ['--help'], { env });
+    expect(rendezvous.stdout).toContain('Usage: mesh-rendezvous');
+  });
+
+  it.each(libraries.map(({ manifest }) => [manifest.name, manifest] as const))(
     'imports every entry point of %s',
     async (_name, manifest) => {
       const script = `

@@ -2,13 +2,16 @@
 import { Daemon, DAEMON_VERSION } from '@mesh/daemon';
 import './plugins.js';
 import { registerExecPlugins } from './exec-plugins.js';
-import { loadConfigFile, resolveConfig } from './config/config.js';
+import path from 'node:path';
+import { configFileOf, loadConfigFile, resolveConfig } from './config/config.js';
+import { resolvePlugin } from './config/plugins.js';
 import type { MeshdConfig } from './config/config.js';
 import { USAGE, UsageError, parseMeshdArgs } from './config/flags.js';
 import { Meshd } from './daemon/meshd.js';
 import type { MeshdEngine } from './daemon/meshd.js';
 import { AlreadyRunningError } from './lifecycle/pid-file.js';
 import { createLogger } from './logging/logger.js';
+import { rotatingFileWriter } from './logging/rotating-file.js';
 import type { MeshdLogger } from './logging/logger.js';
 
 /** How long a graceful stop may take before meshd exits anyway. */
@@ -21,13 +24,34 @@ const STOP_DEADLINE_MS = 10_000;
  * @returns the engine.
  */
 export function createEngine(config: MeshdConfig, logger: MeshdLogger): MeshdEngine {
+  const t = config.timeouts;
+  // exactOptionalPropertyTypes: unset settings are left out, so the engine's defaults apply.
+  const defined = <T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+      [K in keyof T]?: Exclude<T[K], undefined>;
+    };
   return new Daemon({
     registry: config.registry,
-    ...(config.beacon !== undefined ? { beacon: config.beacon } : {}),
+    registryMode: config.registryMode,
+    ...defined({
+      beacon: config.beacon,
+      beaconWs: config.beaconWs,
+      endpoint: config.endpoint,
+      owner: config.owner,
+      adminToken: config.adminToken,
+      registryTimeoutMs: t.registry,
+      discoveryTimeoutMs: t.discovery,
+      keepaliveMs: t.keepalive,
+      pluginInitTimeoutMs: t.pluginInit,
+      pluginShutdownTimeoutMs: t.pluginShutdown,
+    }),
+    transport: config.transport,
     listen: config.listen,
     identityPath: config.identity,
     stateDir: config.home,
     public: config.public,
+    trustAutoApprove: config.trustAutoApprove,
+    services: config.services,
     ...(config.hostname !== '' ? { hostname: config.hostname } : {}),
     ...(config.plugins.length > 0 ? { plugins: config.plugins } : {}),
     logger: logger.child('engine'),
@@ -52,13 +76,45 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`meshd ${DAEMON_VERSION}\n`);
       return 0;
     }
-    const file = flags.config === undefined ? {} : await loadConfigFile(flags.config);
-    const config = resolveConfig(flags, file);
-    logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    const configFile = configFileOf(flags);
+    const file = configFile === undefined ? {} : await loadConfigFile(configFile);
+    const resolved = resolveConfig(flags, file);
+    // Plugins: package names from the user's project (the config file's entries from its own
+    // directory), or compiled ES module files; anything else fails here with what to do.
+    const canImport = (name: string): boolean => {
+      try {
+        import.meta.resolve(name);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const fileBase = configFile === undefined ? process.cwd() : path.dirname(configFile);
+    const config = {
+      ...resolved,
+      plugins: [
+        ...(file.plugins ?? []).map((p) => resolvePlugin(p, fileBase, canImport)),
+        ...(flags.plugins ?? []).map((p) => resolvePlugin(p, process.cwd(), canImport)),
+      ],
+    };
+    const sink =
+      config.logFile === undefined
+        ? undefined
+        : rotatingFileWriter({
+            file: config.logFile,
+            maxBytes: config.logMaxBytes,
+            keep: config.logKeep,
+          });
+    logger = createLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      ...(sink ? { write: (line: string) => sink.write(line) } : {}),
+    });
     meshd = new Meshd({ config, flags, logger, createEngine, version: DAEMON_VERSION });
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`meshd: ${err.message}\n\n${USAGE}\n`);
+      // The message last, so a log tail (meshctl daemon start) shows it.
+      process.stderr.write(`meshd: ${err.message}\n(meshd --help lists every flag and key)\n`);
       return 2;
     }
     throw err;

@@ -76,7 +76,6 @@ describe('config resolution', () => {
         hostname: 'from-file',
         public: true,
         plugins: ['p1'],
-        future_key: 1,
       }),
     );
     const fromFile = await loadConfigFile(file);

@@ -13,9 +13,11 @@ export type {
   DiagResult,
   HandshakeActionResult,
   InfoResult,
+  LookupResult,
   PeerSummary,
   PendingHandshake,
   PluginSummary,
   ResolveResult,
   TrustedPeer,
+  VersionResult,
 } from '@mesh/ipc';

@@ -59,6 +59,29 @@ describe('@mesh/client', () => {
     await expect.poll(() => daemon.conns.size).toBe(0);
   });
 
+  it('half-close: the README example (end, then read the reply) works 20 times in a row with no error event', async () => {
+    const server = await client();
+    const dialer = await client();
+    const errors: unknown[] = [];
+    const listener = await server.listen(1000);
+    void (async () => {
+      for await (const s of listener) {
+        s.on('error', (e) => errors.push(e));
+        s.pipe(s); // echo, ending our side when the dialer's FIN arrives
+      }
+    })();
+    for (let i = 0; i < 20; i++) {
+      const stream = await dialer.dial(SELF_ADDR, 1000);
+      stream.on('error', (e) => errors.push(e));
+      stream.end(`hello ${i}`);
+      let reply = '';
+      for await (const chunk of stream) reply += String(chunk);
+      expect(reply).toBe(`hello ${i}`);
+    }
+    expect(errors).toEqual([]);
+    await expect.poll(() => daemon.conns.size).toBe(0);
+  });
+
   it('accepts an address value and a hostname-like target as the dial target', async () => {
     const server = await client();
     const dialer = await client();

@@ -35,6 +35,8 @@ export type {
   PendingHandshake,
   PluginSummary,
   ResolveResult,
+  VersionResult,
+  LookupResult,
   TrustedPeer,
 } from './protocol/methods.js';
 export {

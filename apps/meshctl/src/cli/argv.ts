@@ -1,5 +1,6 @@
 // Splits argv into command words, positionals and flags, with --json allowed anywhere.
 import { usageError } from './errors.js';
+import { closest } from './suggest.js';
 import type { Command } from './types.js';
 
 /** Flags every command accepts. */
@@ -66,10 +67,21 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
     if (words.length === 0 || words[0] === 'help')
       return { command: undefined, args: words.slice(1), flags: { help: true }, json };
     const group = commands.filter((c) => c.name.startsWith(`${words[0]} `)).map((c) => c.name);
+    if (group.length > 0) {
+      const sub = words[1] === undefined ? undefined : closest(words.slice(0, 2).join(' '), group);
+      throw usageError(
+        `"${words.join(' ')}" needs a subcommand: ${group.join(', ')}`,
+        undefined,
+        sub === undefined ? undefined : `did you mean "meshctl ${sub}"?`,
+      );
+    }
+    const typed = words.slice(0, 2).join(' ');
+    const names = commands.map((c) => c.name);
+    const guess = closest(typed, names) ?? closest(words[0], names);
     throw usageError(
-      group.length > 0
-        ? `"${words.join(' ')}" needs a subcommand: ${group.join(', ')}`
-        : `unknown command "${words[0]}"`,
+      `unknown command "${words[0]}"`,
+      undefined,
+      guess === undefined ? undefined : `did you mean "meshctl ${guess}"?`,
     );
   }
   const spec: Record<string, { type: string }> = { ...GLOBAL_FLAGS, ...command.flags };
@@ -89,7 +101,14 @@ export function parseArgv(argv: readonly string[], commands: readonly Command[])
     const eq = t.indexOf('=');
     const name = t.slice(2, eq === -1 ? undefined : eq);
     const f = spec[name];
-    if (!f) throw usageError(`unknown flag --${name} for "${command.name}"`, usageOf(command));
+    if (!f) {
+      const guess = closest(name, Object.keys(spec));
+      throw usageError(
+        `unknown flag --${name} for "${command.name}"`,
+        usageOf(command),
+        guess === undefined ? undefined : `did you mean --${guess}?`,
+      );
+    }
     if (f.type === 'boolean') {
       if (eq !== -1) flags[name] = !['false', '0', 'no'].includes(t.slice(eq + 1));
       else flags[name] = true;

@@ -45,13 +45,15 @@ export class CliError extends Error {
  * A usage mistake (exit 2).
  * @param message - what is wrong.
  * @param usage - the command's usage line.
+ * @param suggestion - a "did you mean" line, shown before the usage.
  * @returns the error.
  */
-export function usageError(message: string, usage?: string): CliError {
+export function usageError(message: string, usage?: string, suggestion?: string): CliError {
+  const where = usage === undefined ? 'see: meshctl help' : `usage: ${usage}`;
   return new CliError(
     'invalid_argument',
     message,
-    usage === undefined ? 'see: meshctl help' : `usage: ${usage}`,
+    suggestion === undefined ? where : `${suggestion}\n${where}`,
   );
 }
 

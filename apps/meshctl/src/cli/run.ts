@@ -2,6 +2,7 @@
 import { connect, meshHome, resolveSocketPath } from '@mesh/client';
 import type { MeshClient } from '@mesh/client';
 import { parseArgv, usageOf } from './argv.js';
+import { completions } from './complete.js';
 import { exitCodeOf, toCliError } from './errors.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -43,7 +44,7 @@ function helpText(table: readonly Command[], command?: Command): string {
   }
   const width = Math.max(...table.map((c) => c.name.length + c.args.join(' ').length + 1));
   return [
-    'usage: meshctl <command> [args] [--json] [--socket <path>]',
+    'usage: meshctl <command> [args] [--json] [--socket <path>]   (meshctl --version)',
     '',
     ...table.map((c) => `  ${`${c.name} ${c.args.join(' ')}`.padEnd(width + 2)}${c.description}`),
     '',
@@ -71,6 +72,15 @@ export async function runCli(
   table: readonly Command[],
   io: CliIo = processIo,
 ): Promise<number> {
+  // Shell completion asks for candidates; it never talks to the daemon.
+  if (argv[0] === '__complete') {
+    const found = completions(table, argv.slice(1));
+    if (found.length > 0) io.out(found.join('\n') + '\n');
+    return 0;
+  }
+  // `meshctl --version` is `meshctl version`.
+  if (argv.some((a) => a === '--version' || a === '-V') && !argv.some((a) => !a.startsWith('-')))
+    argv = ['version', ...argv.filter((a) => a !== '--version' && a !== '-V')];
   const json = argv.includes('--json');
   let client: MeshClient | undefined;
   try {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Port } from '@mesh/protocol';
 import type { Command } from '../cli/types.js';
-import { parseDuration, stringFlag } from '../util/parse.js';
+import { parseDuration, stringFlag, dialTimeoutOf } from '../util/parse.js';
 import { readExactly, writeAsync, dialQuiet } from '../util/streams.js';
 import { usageError } from '../cli/errors.js';
 
@@ -28,7 +28,12 @@ export const bench: Command = {
       throw usageError('size_mb must be a number in (0, 1024]');
     const size = Math.round(mb * 1024 * 1024);
     const data = randomBytes(size);
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], Port.ECHO);
+    const stream = await dialQuiet(
+      await ctx.client(),
+      ctx.args[0],
+      Port.ECHO,
+      dialTimeoutOf(ctx.flags),
+    );
     const t0 = performance.now();
     let lastPct = -1;
     const back = readExactly(

@@ -1,6 +1,6 @@
 // meshctl connect: stdin → stream → stdout, or one --message and its reply.
 import type { Command } from '../cli/types.js';
-import { parseDuration, parsePort, stringFlag } from '../util/parse.js';
+import { parseDuration, parsePort, stringFlag, dialTimeoutOf } from '../util/parse.js';
 import { readUntilEnd, dialQuiet } from '../util/streams.js';
 
 export const connectCmd: Command = {
@@ -18,7 +18,7 @@ export const connectCmd: Command = {
   },
   async run(ctx) {
     const port = parsePort(ctx.args[1] ?? '1000');
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], port);
+    const stream = await dialQuiet(await ctx.client(), ctx.args[0], port, dialTimeoutOf(ctx.flags));
     const message = stringFlag(ctx.flags, 'message');
     if (message !== undefined) {
       const reply = readUntilEnd(

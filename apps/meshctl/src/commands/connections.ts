@@ -1,5 +1,6 @@
 import type { ConnectionStats } from '@mesh/client';
 import type { Command } from '../cli/types.js';
+import { formatBytes, formatMs } from '../util/format.js';
 
 export const connections: Command = {
   name: 'connections',
@@ -12,10 +13,10 @@ export const connections: Command = {
     d.connections.length === 0
       ? 'no connections'
       : [
-          'ID    LOCAL  REMOTE                    STATE        SRTT  SENT      RECV      RETX',
+          'ID    LOCAL  REMOTE                    STATE        RTT (±)            SENT        RECV        RETX',
           ...d.connections.map(
             (c) =>
-              `${String(c.id).padEnd(5)} ${String(c.local_port).padEnd(6)} ${`${c.remote_addr}:${c.remote_port}`.padEnd(25)} ${c.state.padEnd(12)} ${String(c.srtt_ms).padEnd(5)} ${String(c.bytes_sent).padEnd(9)} ${String(c.bytes_recv).padEnd(9)} ${c.retransmits}`,
+              `${String(c.id).padEnd(5)} ${String(c.local_port).padEnd(6)} ${`${c.remote_addr}:${c.remote_port}`.padEnd(25)} ${c.state.padEnd(12)} ${`${formatMs(c.srtt_ms)} (±${formatMs(c.rttvar_ms)})`.padEnd(18)} ${formatBytes(c.bytes_sent).padEnd(11)} ${formatBytes(c.bytes_recv).padEnd(11)} ${c.retransmits}`,
           ),
         ].join('\n'),
 };

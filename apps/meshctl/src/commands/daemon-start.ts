@@ -15,18 +15,45 @@ import {
 } from '../util/daemon-process.js';
 import { parseDuration, stringFlag } from '../util/parse.js';
 
-const FORWARDED = [
-  'config',
-  'registry',
-  'beacon',
-  'listen',
-  'identity',
-  'hostname',
-  'webhook',
-  'plugins',
-  'log-level',
-  'log-format',
-];
+/** String flags passed through to meshd unchanged (meshd --help describes them). */
+const FORWARDED: Readonly<Record<string, string>> = {
+  config: 'meshd JSON config file (default $MESH_HOME/meshd.json when present)',
+  registry: 'registry host:port (default 127.0.0.1:9000)',
+  beacon: 'beacon host:port',
+  'beacon-ws': "beacon's WebSocket relay URL (with --transport ws|auto)",
+  transport: 'relay path: udp | ws | auto',
+  listen: 'UDP tunnel bind host:port',
+  endpoint: 'fixed public endpoint host:port (skips discovery)',
+  identity: 'identity file',
+  hostname: 'hostname to register',
+  owner: 'owner string',
+  webhook: 'webhook URL',
+  'admin-token': 'admin token for privileged registry calls',
+  services: 'built-in services: echo,data-exchange,event-stream or none',
+  plugins: 'comma-separated plugin modules (package names or .js/.mjs paths)',
+  'dial-timeout': 'default dial deadline',
+  'registry-timeout': 'registry request timeout',
+  'log-level': 'debug|info|warn|error',
+  'log-format': 'text|json',
+  'log-max-bytes': 'rotate meshd.log at this size (default 10MiB)',
+  'log-keep': 'rotated logs kept (default 3)',
+};
+const FORWARDED_BOOLEANS: Readonly<Record<string, string>> = {
+  public: 'make the node public',
+  'trust-auto-approve': 'approve every trust request',
+};
+
+/** The hint for a daemon that could not reach its registry. */
+function registryHint(
+  ctx: { flags: Readonly<Record<string, string | boolean>>; env: NodeJS.ProcessEnv },
+  log: string,
+): string | undefined {
+  if (!/ECONNREFUSED|registry/i.test(log)) return undefined;
+  const named = stringFlag(ctx.flags, 'registry') ?? ctx.env['MESH_REGISTRY'];
+  return named === undefined || named === ''
+    ? 'no registry answers at the default 127.0.0.1:9000: start one on this machine with "mesh-rendezvous" (npm install -g mesh-rendezvous, or node apps/rendezvous/dist/index.js in the repo), or pass --registry host:port'
+    : `is a registry (mesh-rendezvous) running at ${named}?`;
+}
 
 /** Result of `daemon start`. */
 export interface DaemonStartResult {
@@ -45,17 +72,18 @@ export const daemonStart: Command = {
     'start meshd in the background (log in $MESH_HOME/meshd.log) and wait until it answers',
   returns: 'pid, node_id, address, hostname, socket, log_file',
   flags: {
-    config: { type: 'string', description: 'meshd JSON config file' },
-    registry: { type: 'string', description: 'registry host:port' },
-    beacon: { type: 'string', description: 'beacon host:port' },
-    listen: { type: 'string', description: 'UDP tunnel bind host:port' },
-    identity: { type: 'string', description: 'identity file' },
-    hostname: { type: 'string', description: 'hostname to register' },
-    public: { type: 'boolean', description: 'make the node public' },
-    webhook: { type: 'string', description: 'webhook URL' },
-    plugins: { type: 'string', description: 'comma-separated plugin modules' },
-    'log-level': { type: 'string', description: 'debug|info|warn|error' },
-    'log-format': { type: 'string', description: 'text|json' },
+    ...Object.fromEntries(
+      Object.entries(FORWARDED).map(([k, description]) => [
+        k,
+        { type: 'string' as const, description },
+      ]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(FORWARDED_BOOLEANS).map(([k, description]) => [
+        k,
+        { type: 'boolean' as const, description },
+      ]),
+    ),
     timeout: { type: 'string', description: 'how long to wait for the daemon (default 15s)' },
   },
   async run(ctx): Promise<DaemonStartResult> {
@@ -77,12 +105,13 @@ export const daemonStart: Command = {
       );
     }
     if (owner !== 0) rmSync(files.pid, { force: true }); // stale: its process is gone
-    const args: string[] = ['--socket', ctx.socketPath];
-    for (const f of FORWARDED) {
+    // meshd writes its own log (rotated); stdout/stderr still go to the same file for crashes.
+    const args: string[] = ['--socket', ctx.socketPath, '--log-file', files.log];
+    for (const f of Object.keys(FORWARDED)) {
       const v = stringFlag(ctx.flags, f);
       if (v !== undefined) args.push(`--${f}`, v);
     }
-    if (ctx.flags['public'] === true) args.push('--public');
+    for (const f of Object.keys(FORWARDED_BOOLEANS)) if (ctx.flags[f] === true) args.push(`--${f}`);
     const script = findMeshd(ctx.env);
     const log = openLog(files.log);
     const child = spawn(
@@ -104,10 +133,11 @@ export const daemonStart: Command = {
     ctx.progress('starting meshd…');
     while (Date.now() < deadline) {
       if (exited !== undefined) {
+        const tail = tailLog(files.log);
         throw new CliError(
-          'internal',
-          `meshd exited during start (code ${exited}):\n${tailLog(files.log)}`,
-          `see ${files.log}`,
+          exited === 2 ? 'invalid_argument' : 'internal',
+          `meshd exited during start (code ${exited}):\n${tail}`,
+          registryHint(ctx, tail) ?? `see ${files.log}`,
         );
       }
       const info = await probe(ctx.socketPath);

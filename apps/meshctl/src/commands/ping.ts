@@ -1,7 +1,7 @@
 // meshctl ping: round trips through the peer's echo service (port 7) on one stream.
 import { Port } from '@mesh/protocol';
 import type { Command } from '../cli/types.js';
-import { parseCount, parseDuration, stringFlag } from '../util/parse.js';
+import { parseCount, parseDuration, stringFlag, dialTimeoutOf } from '../util/parse.js';
 import { readExactly, writeAsync, dialQuiet } from '../util/streams.js';
 
 /** One ping result. */
@@ -21,7 +21,12 @@ export const ping: Command = {
   async run(ctx) {
     const count = parseCount(stringFlag(ctx.flags, 'count') ?? '4', '--count');
     const timeoutMs = parseDuration(stringFlag(ctx.flags, 'timeout') ?? '5s', 'timeout');
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], Port.ECHO);
+    const stream = await dialQuiet(
+      await ctx.client(),
+      ctx.args[0],
+      Port.ECHO,
+      dialTimeoutOf(ctx.flags),
+    );
     const results: PingResult[] = [];
     for (let seq = 1; seq <= count; seq++) {
       const probe = Buffer.from(`ping ${seq} ${Date.now()}`.padEnd(32, '.'));

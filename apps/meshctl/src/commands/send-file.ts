@@ -11,7 +11,7 @@ import {
 } from '@mesh/protocol';
 import { CliError } from '../cli/errors.js';
 import type { Command } from '../cli/types.js';
-import { parseDuration, stringFlag } from '../util/parse.js';
+import { parseDuration, stringFlag, dialTimeoutOf } from '../util/parse.js';
 import { writeAsync, dialQuiet } from '../util/streams.js';
 import { awaitAck } from './send-message.js';
 
@@ -45,7 +45,12 @@ export const sendFile: Command = {
       type: DataType.FILE,
       payload: encodeFilePayload({ name: filename, data }),
     });
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], Port.DATA_EXCHANGE);
+    const stream = await dialQuiet(
+      await ctx.client(),
+      ctx.args[0],
+      Port.DATA_EXCHANGE,
+      dialTimeoutOf(ctx.flags),
+    );
     const decoder = new DataFrameDecoder();
     const ack = awaitAck(
       stream,

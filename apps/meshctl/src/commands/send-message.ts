@@ -4,7 +4,7 @@ import { DataFrameDecoder, DataType, encodeDataFrame, Port } from '@mesh/protoco
 import { CliError, usageError } from '../cli/errors.js';
 import { dialQuiet } from '../util/streams.js';
 import type { Command } from '../cli/types.js';
-import { parseDuration, stringFlag } from '../util/parse.js';
+import { parseDuration, stringFlag, dialTimeoutOf } from '../util/parse.js';
 
 /**
  * Waits for the service's TEXT acknowledgement frame (`ACK <TYPE> <n> bytes` or `ERR …`).
@@ -82,7 +82,12 @@ export const sendMessage: Command = {
       }
     }
     const payload = Buffer.from(data, 'utf8');
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], Port.DATA_EXCHANGE);
+    const stream = await dialQuiet(
+      await ctx.client(),
+      ctx.args[0],
+      Port.DATA_EXCHANGE,
+      dialTimeoutOf(ctx.flags),
+    );
     const ack = awaitAck(
       stream,
       new DataFrameDecoder(),

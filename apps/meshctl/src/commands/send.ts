@@ -1,7 +1,7 @@
 // meshctl send: dial, write, FIN, and collect whatever the peer answers before its FIN.
 import { usageError } from '../cli/errors.js';
 import type { Command } from '../cli/types.js';
-import { parseDuration, parsePort, stringFlag } from '../util/parse.js';
+import { parseDuration, parsePort, stringFlag, dialTimeoutOf } from '../util/parse.js';
 import { readUntilEnd, dialQuiet } from '../util/streams.js';
 
 /** Result of `send`. */
@@ -30,7 +30,7 @@ export const send: Command = {
         'meshctl send <target> <port> --data <message>',
       );
     const port = parsePort(ctx.args[1]);
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], port);
+    const stream = await dialQuiet(await ctx.client(), ctx.args[0], port, dialTimeoutOf(ctx.flags));
     const reply = readUntilEnd(
       stream,
       parseDuration(stringFlag(ctx.flags, 'timeout') ?? '10s', 'timeout'),

@@ -2,7 +2,7 @@
 import { EventFrameDecoder, encodeEventFrame, Port } from '@mesh/protocol';
 import { dialQuiet } from '../util/streams.js';
 import type { Command } from '../cli/types.js';
-import { parseCount, parseDuration, stringFlag } from '../util/parse.js';
+import { parseCount, parseDuration, stringFlag, dialTimeoutOf } from '../util/parse.js';
 
 /** One received event. */
 export interface ReceivedEvent {
@@ -27,7 +27,12 @@ export const subscribe: Command = {
         ? Infinity
         : parseCount(stringFlag(ctx.flags, 'count')!, '--count');
     const timeout = stringFlag(ctx.flags, 'timeout');
-    const stream = await dialQuiet(await ctx.client(), ctx.args[0], Port.EVENT_STREAM);
+    const stream = await dialQuiet(
+      await ctx.client(),
+      ctx.args[0],
+      Port.EVENT_STREAM,
+      dialTimeoutOf(ctx.flags),
+    );
     stream.write(encodeEventFrame({ topic: ctx.args[1], payload: new Uint8Array(0) }));
     ctx.progress(`subscribed to "${ctx.args[1]}" on ${ctx.args[0]}`);
     const decoder = new EventFrameDecoder();

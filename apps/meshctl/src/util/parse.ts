@@ -61,3 +61,15 @@ export function stringFlag(
   const v = flags[name];
   return typeof v === 'string' ? v : undefined;
 }
+
+/**
+ * The command's `--timeout` as a dial deadline: a dial never outlasts the whole command.
+ * @param flags - parsed flags.
+ * @returns milliseconds, or undefined when no --timeout was given.
+ */
+export function dialTimeoutOf(
+  flags: Readonly<Record<string, string | boolean>>,
+): number | undefined {
+  const text = stringFlag(flags, 'timeout');
+  return text === undefined ? undefined : parseDuration(text, 'timeout');
+}

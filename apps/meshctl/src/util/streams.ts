@@ -101,14 +101,16 @@ export function writeAsync(stream: Duplex, data: Uint8Array): Promise<void> {
  * @param client - a connected client.
  * @param target - address, node id or hostname.
  * @param port - the peer's port.
+ * @param timeoutMs - dial deadline (the command's --timeout); undefined leaves it to the daemon.
  * @returns the stream.
  */
 export async function dialQuiet(
   client: MeshClient,
   target: string,
   port: number,
+  timeoutMs?: number,
 ): Promise<MeshStream> {
-  const stream = await client.dial(target, port);
+  const stream = await client.dial(target, port, timeoutMs === undefined ? {} : { timeoutMs });
   stream.on('error', () => {});
   return stream;
 }

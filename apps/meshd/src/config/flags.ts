@@ -1,29 +1,20 @@
-// meshd's command line (node:util parseArgs): every flag is also a config-file key.
+// meshd's command line (node:util parseArgs): every flag is also a config-file key, both from OPTIONS.
 import { parseArgs } from 'node:util';
+import { MESH_ERROR } from '@mesh/daemonapi';
+import { OPTIONS, flagName } from './options.js';
+import type { MeshdFlags } from './options.js';
+import { closest } from './suggest.js';
 
-/** Flags exactly as given on the command line (absent ones are undefined, so config files can fill them). */
-export interface MeshdFlags {
-  readonly config?: string;
-  readonly registry?: string;
-  readonly beacon?: string;
-  readonly listen?: string;
-  readonly socket?: string;
-  readonly identity?: string;
-  readonly hostname?: string;
-  readonly public?: boolean;
-  readonly webhook?: string;
-  readonly plugins?: readonly string[];
-  readonly pluginExec?: readonly string[];
-  readonly logLevel?: string;
-  readonly logFormat?: string;
-  readonly help?: boolean;
-  readonly version?: boolean;
-}
+export type { MeshdFlags } from './options.js';
 
-/** A command-line mistake; meshd prints it with the usage and exits 2. */
+/** A command-line or config mistake; meshd prints it with the usage and exits 2. */
 export class UsageError extends Error {
   /** Stable code. */
   readonly code = 'invalid_argument';
+  /** Not worth retrying: the input must change. */
+  readonly retryable = false;
+  /** The mesh error brand. */
+  readonly [MESH_ERROR] = true;
   /** @param message - what is wrong. */
   constructor(message: string) {
     super(message);
@@ -31,86 +22,68 @@ export class UsageError extends Error {
   }
 }
 
+function usageLine(o: (typeof OPTIONS)[number]): string {
+  const value = o.type === 'boolean' ? '' : ` <${o.value ?? 'value'}>`;
+  const env = o.env === undefined ? '' : ` (env ${o.env})`;
+  return `  ${`--${flagName(o.key)}${value}`.padEnd(30)}${o.description}${env}`;
+}
+
 /** The usage text. */
-export const USAGE = `usage: meshd [flags]
-
-  --config <file>       JSON config file (keys as below, hyphen or underscore form; flags win)
-  --registry <host:port> rendezvous registry (env MESH_REGISTRY)
-  --beacon <host:port>  beacon for discovery, punch and relay (env MESH_BEACON)
-  --listen <host:port>  UDP tunnel bind address (default 0.0.0.0:0)
-  --socket <path>       IPC socket (env MESH_SOCKET, default $MESH_HOME/mesh.sock)
-  --identity <file>     identity file (default $MESH_HOME/identity.json)
-  --hostname <name>     hostname to register
-  --public              make this node resolvable by anyone
-  --webhook <url>       webhook URL for events
-  --plugins <a,b>       extra plugin modules to import at start (repeatable or comma-separated)
-  --plugin-exec <name=/path[,sha256=<hex>][,mtls=off]>
-                        an out-of-process plugin executable (repeatable)
-  --log-level <lvl>     debug | info | warn | error (default info)
-  --log-format <fmt>    text | json (default text)
-  --version             print the version
-  -h, --help            this help
-
-State lives under MESH_HOME (default ~/.mesh). SIGHUP reloads --config; SIGTERM/SIGINT stop.`;
+export const USAGE = [
+  'usage: meshd [flags]',
+  '',
+  ...OPTIONS.map(usageLine),
+  `  ${'--version'.padEnd(30)}print the version`,
+  `  ${'-h, --help'.padEnd(30)}this help`,
+  '',
+  'Every flag is also a config-file key (hyphen, underscore or camelCase form); flags win over',
+  'the environment, which wins over the file. Without --config, $MESH_HOME/meshd.json is loaded',
+  'when it exists. State lives under MESH_HOME (default ~/.mesh). SIGHUP reloads the config',
+  'file; SIGTERM/SIGINT stop. Durations take ms, s or m (e.g. 500ms, 10s, 2m).',
+].join('\n');
 
 /**
  * Parses meshd's arguments.
  * @param argv - arguments after the program name.
  * @returns the flags that were given.
- * @throws UsageError on an unknown flag, a missing value or a positional argument.
+ * @throws UsageError on an unknown flag (naming the closest valid one), a missing value or a positional argument.
  */
 export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
+  > = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  };
+  for (const o of OPTIONS)
+    options[flagName(o.key)] = {
+      type: o.type === 'boolean' ? 'boolean' : 'string',
+      ...(o.type === 'list' || o.type === 'entries' ? { multiple: true } : {}),
+    };
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: 'string' },
-        registry: { type: 'string' },
-        beacon: { type: 'string' },
-        listen: { type: 'string' },
-        socket: { type: 'string' },
-        identity: { type: 'string' },
-        hostname: { type: 'string' },
-        public: { type: 'boolean' },
-        webhook: { type: 'string' },
-        plugins: { type: 'string', multiple: true },
-        'plugin-exec': { type: 'string', multiple: true },
-        'log-level': { type: 'string' },
-        'log-format': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    const message = err instanceof Error ? err.message : String(err);
+    const unknown = /Unknown option '--?([^']+)'/.exec(message)?.[1];
+    const guess = unknown === undefined ? undefined : closest(unknown, Object.keys(options));
+    throw new UsageError(guess === undefined ? message : `${message} (did you mean --${guess}?)`);
   }
-  const v = parsed.values;
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const flags: Record<string, unknown> = {};
-  for (const key of [
-    'config',
-    'registry',
-    'beacon',
-    'listen',
-    'socket',
-    'identity',
-    'hostname',
-    'webhook',
-  ] as const) {
-    if (v[key] !== undefined) flags[key] = v[key];
+  for (const o of OPTIONS) {
+    const value = v[flagName(o.key)];
+    if (value === undefined) continue;
+    flags[o.key] =
+      Array.isArray(value) && o.type === 'list'
+        ? value
+            .flatMap((p) => p.split(','))
+            .map((p) => p.trim())
+            .filter((p) => p !== '')
+        : value;
   }
-  if (v.public !== undefined) flags['public'] = v.public;
-  if (v.plugins !== undefined)
-    flags['plugins'] = v.plugins
-      .flatMap((p) => p.split(','))
-      .map((p) => p.trim())
-      .filter((p) => p !== '');
-  if (v['plugin-exec'] !== undefined) flags['pluginExec'] = v['plugin-exec'];
-  if (v['log-level'] !== undefined) flags['logLevel'] = v['log-level'];
-  if (v['log-format'] !== undefined) flags['logFormat'] = v['log-format'];
-  if (v.help !== undefined) flags['help'] = v.help;
-  if (v.version !== undefined) flags['version'] = v.version;
+  if (v['help'] !== undefined) flags['help'] = v['help'];
+  if (v['version'] !== undefined) flags['version'] = v['version'];
   return flags;
 }

@@ -9,6 +9,8 @@ import type { MeshdFlags } from '../config/flags.js';
 import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '../ipc/engine.js';
 import { registerEventsHandlers } from '../ipc/handlers/events.js';
 import type { EventsBus } from '../ipc/handlers/events.js';
+import { registerAdminHandlers } from '../ipc/handlers/admin.js';
+import type { AdminEngine } from '../ipc/handlers/admin.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
 import { registerNetworkHandlers, syncNetworkPolicies } from '../ipc/handlers/networks.js';
 import { registerNodeHandlers } from '../ipc/handlers/node.js';
@@ -30,7 +32,8 @@ import { LinkMonitor } from './link-monitor.js';
 import type { BusView } from './link-monitor.js';
 
 /** Everything meshd needs from the engine (`@mesh/daemon`'s Daemon satisfies it). */
-export interface MeshdEngine extends StreamEngine, NodeEngine, HandshakeEngine, PluginEngine {
+export interface MeshdEngine
+  extends StreamEngine, NodeEngine, HandshakeEngine, PluginEngine, AdminEngine {
   /** Brings the engine online. */
   start(): Promise<void>;
   /**
@@ -98,6 +101,7 @@ export class Meshd {
   #hub: StreamHub | undefined;
   #settings: NodeSettings | undefined;
   #stopping: Promise<void> | undefined;
+  #refusals: { close(): void } | undefined;
   #started = false;
 
   /** @param options - config, logger and engine factory. */
@@ -131,6 +135,7 @@ export class Meshd {
       const engine = this.#opts.createEngine(config, this.#log);
       this.#engine = engine;
       this.links.follow(engine.bus());
+      this.#logRefusals(engine.bus());
       await engine.start();
       if (config.beacon !== undefined) this.links.record('connect', 'beacon', config.beacon);
       if (config.webhook !== '') engine.setWebhookUrl(config.webhook);
@@ -141,7 +146,9 @@ export class Meshd {
         webhook: config.webhook !== '' ? config.webhook : await persistedWebhookUrl(engine),
       };
       const registry = new MethodRegistry();
-      this.#hub = new StreamHub(engine);
+      this.#hub = new StreamHub(engine, {
+        ...(config.timeouts.dial !== undefined ? { dialTimeoutMs: config.timeouts.dial } : {}),
+      });
       this.#hub.register(registry);
       registerNodeHandlers(registry, engine, this.#settings, {
         pid: process.pid,
@@ -149,6 +156,7 @@ export class Meshd {
       });
       registerHandshakeHandlers(registry, engine);
       registerNetworkHandlers(registry, engine);
+      registerAdminHandlers(registry, engine, this.#opts.version);
       registerPluginHandlers(registry, engine, execPluginStatus);
       registerDiagHandler(registry, this.events, this.links);
       registerEventsHandlers(registry, engine.bus());
@@ -184,6 +192,41 @@ export class Meshd {
       await this.stop('start failed');
       throw err;
     }
+  }
+
+  // Each refused inbound stream or datagram, with the reason the dialer cannot see (RST has
+  // none), and each arrival through the data-exchange service.
+  #logRefusals(bus: BusView): void {
+    const log = this.#log.child('gate');
+    const subs = ['syn.rejected', 'datagram.rejected'].map((topic) => {
+      const sub = bus.subscribe(topic);
+      void (async () => {
+        for await (const e of sub)
+          log.debug(topic === 'syn.rejected' ? 'refused a stream' : 'refused a datagram', {
+            from_node: e.payload['src_node_id'],
+            port: e.payload['dst_port'],
+            reason: e.payload['reason'],
+          });
+      })();
+      return sub;
+    });
+    // Arrivals through the data-exchange service: what came, from whom, where it was saved.
+    const data = this.#log.child('data');
+    for (const topic of ['file.received', 'message.received']) {
+      const sub = bus.subscribe(topic);
+      void (async () => {
+        for await (const e of sub)
+          data.info(topic === 'file.received' ? 'file received' : 'message received', {
+            from: e.payload['from'],
+            ...(topic === 'file.received'
+              ? { file: e.payload['filename'], bytes: e.payload['size'] }
+              : { type: e.payload['type'], bytes: e.payload['size'] }),
+            path: e.payload['path'],
+          });
+      })();
+      subs.push(sub);
+    }
+    this.#refusals = { close: () => subs.forEach((s) => s.close()) };
   }
 
   async #onWake(gapMs: number): Promise<void> {
@@ -248,6 +291,7 @@ export class Meshd {
       // Let the link monitor record the engine's last events (deregistration) first.
       await new Promise((resolve) => setImmediate(resolve));
       this.links.stop();
+      this.#refusals?.close();
       // The engine reports no beacon events of its own; its tunnel closed with the engine.
       if (this.#started && this.#config.beacon !== undefined)
         this.links.record('closed', 'beacon', 'daemon stopping');

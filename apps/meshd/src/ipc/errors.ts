@@ -10,6 +10,7 @@ const MAP: Readonly<Record<string, string>> = {
   DIAL_ABORTED: ErrorCode.timeout,
   CONNECTION_LIMIT: ErrorCode.busy,
   PORT_IN_USE: ErrorCode.alreadyExists,
+  NO_SUCH_NODE: ErrorCode.notFound,
   PORTS_EXHAUSTED: ErrorCode.busy,
   INVALID_PORT: ErrorCode.invalidArgument,
   TRANSPORT_CLOSED: ErrorCode.unavailable,

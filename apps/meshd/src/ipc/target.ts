@@ -46,11 +46,26 @@ export async function resolveTarget(
   } catch (err) {
     const e = engineError(err, `resolve ${text}`);
     if (e.code === ErrorCode.internal || e.code === ErrorCode.notFound) {
-      throw new IpcError(ErrorCode.notFound, `hostname "${text}" not found`, {
-        cause: err,
-        hint: 'check the name with: meshctl find <hostname>',
-      });
+      throw hostnameNotFound(text, err);
     }
     throw e;
   }
+}
+
+/** What a private node's hostname looks like to a stranger, and what to do about it. */
+export const PRIVATE_NAME_HINT =
+  "private nodes' hostnames are hidden from nodes they do not trust: check the spelling, or ask the node's owner to make it public (meshctl set-public) or to trust you (you: meshctl handshake <node-id>; they: meshctl approve <your-node-id>), or use its node id or address";
+
+/**
+ * The `not_found` answer for an unresolvable hostname.
+ * @param hostname - the name asked for.
+ * @param cause - the registry's error.
+ * @returns the error, explaining that private names are hidden.
+ */
+export function hostnameNotFound(hostname: string, cause: unknown): IpcError {
+  return new IpcError(
+    ErrorCode.notFound,
+    `hostname "${hostname}" not found: no public node has it, or it belongs to a private node`,
+    { cause, hint: PRIVATE_NAME_HINT },
+  );
 }

@@ -5,6 +5,8 @@ import type {
   DiagResult,
   HandshakeActionResult,
   InfoResult,
+  LookupResult,
+  VersionResult,
   IpcClientOptions,
   MeshMethodName,
   MeshMethods,
@@ -336,6 +338,28 @@ export class MeshClient {
   /** Removes this node from the registry. */
   async deregister(): Promise<void> {
     await this.ipc.call('deregister', {});
+  }
+
+  /** @returns the daemon's, its plugin contract's and the IPC protocol's versions. */
+  async version(): Promise<VersionResult> {
+    return this.ipc.call('version', {});
+  }
+
+  /**
+   * Looks a node up in the registry.
+   * @param nodeId - the node id.
+   * @returns its registry record; rejects `not_found` ("no such node") when it is not registered.
+   */
+  async lookup(nodeId: number): Promise<LookupResult> {
+    return this.ipc.call('lookup', { node_id: nodeId });
+  }
+
+  /**
+   * Drops every piece of state the daemon holds about a peer (tunnel, keys).
+   * @param nodeId - the peer.
+   */
+  async forgetPeer(nodeId: number): Promise<void> {
+    await this.ipc.call('peers.forget', { node_id: nodeId });
   }
 
   /** Trust-handshake calls; each rejects with code `unavailable` when no handshake plugin is loaded. */

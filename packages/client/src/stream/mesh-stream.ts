@@ -46,8 +46,12 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
    * @param info - the connection's endpoints.
    */
   constructor(host: StreamHost, info: MeshStreamInfo) {
+    // Half-close: the peer's FIN ends reading, end() ends writing; once both are done, Node
+    // destroys the stream (autoDestroy) after 'end' was emitted, so readers see every byte.
     super({ allowHalfOpen: true });
     this.#host = host;
+    this.once('close', () => host.forget(this));
+    this.once('finish', () => this.#finishIfDone());
     this.connId = info.connId;
     this.localPort = info.localPort;
     this.remoteAddr = info.remoteAddr;
@@ -66,10 +70,22 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
     this.#remoteClosed = true;
     if (reason === 'fin' || reason === 'closed' || reason === '') {
       this.push(null);
-      if (this.writableFinished) this.#done();
+      this.#finishIfDone();
     } else {
       this.destroy(new IpcError('connection_failed', `connection ${this.connId} ${reason}`));
     }
+  }
+
+  // Both directions are done and nothing is left to read: let 'end' (and so 'close') happen
+  // even when the owner never reads, e.g. a publisher that only writes and waits for 'close'.
+  #finishIfDone(): void {
+    if (
+      this.#remoteClosed &&
+      this.writableFinished &&
+      this.readableLength === 0 &&
+      !this.readableEnded
+    )
+      this.resume();
   }
 
   override _read(): void {
@@ -98,16 +114,11 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
   override _final(callback: (error?: Error | null) => void): void {
     this.#closeSent = true;
     this.#host.ipc.call('conn.close', { conn_id: this.connId }).then(
-      () => {
-        callback();
-        if (this.#remoteClosed) this.#done();
-      },
+      () => callback(),
       (err: Error & { code?: string }) => {
         // The daemon already released the connection (peer reset, both sides done): nothing to close.
-        if (err.code === 'not_found' || err.code === 'connection_closed') {
-          callback();
-          if (this.#remoteClosed) this.#done();
-        } else callback(err);
+        if (err.code === 'not_found' || err.code === 'connection_closed') callback();
+        else callback(err);
       },
     );
   }
@@ -120,10 +131,5 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
     }
     this.#host.forget(this);
     callback(error);
-  }
-
-  #done(): void {
-    this.#host.forget(this);
-    if (!this.destroyed) this.destroy();
   }
 }

@@ -29,6 +29,8 @@ import {
 } from '@mesh/protocol';
 import {
   Transport,
+  TransportError,
+  isTransportError,
   type Connection,
   type Datagram,
   type DialOptions as TransportDialOptions,
@@ -1041,9 +1043,72 @@ export class Daemon {
     if (!this.evaluatePolicy('dial', port, dst.node, 0, 'outbound')) {
       throw new DaemonError('POLICY_DENIED', `policy denies dialing ${formatAddr(dst)}:${port}`);
     }
-    // Key exchange first: a SYN queued behind it would carry the exchange in its RTT sample.
-    if (dst.node !== this.#nodeId) await this.#tunnel!.connect(dst.node, 5000);
-    return this.transport().dial(dst, port, options);
+    if (dst.node === this.#nodeId) return this.transport().dial(dst, port, options);
+    const tunnel = this.#tunnel!;
+    const started = Date.now();
+    const known = tunnel.peers().some((p) => p.nodeId === dst.node);
+    if (!known) await this.#assertRegistered(dst);
+    try {
+      // Key exchange first: a SYN queued behind it would carry the exchange in its RTT sample.
+      await tunnel.connect(dst.node, Math.min(5000, options.timeoutMs ?? 5000));
+      const left =
+        options.timeoutMs === undefined
+          ? undefined
+          : Math.max(1, options.timeoutMs - (Date.now() - started));
+      return await this.transport().dial(dst, port, {
+        ...options,
+        ...(left === undefined ? {} : { timeoutMs: left }),
+      });
+    } catch (err) {
+      // A failed first dial leaves no phantom peer behind (no session was ever made).
+      if (!known && !tunnel.isAuthenticated(dst.node)) tunnel.removePeer(dst.node);
+      if (isTransportError(err) && err.code === 'CONNECTION_REFUSED')
+        throw await this.#explainRefusal(dst, port, err);
+      throw err;
+    }
+  }
+
+  // RST carries no reason on the wire (§B): say which refusals are possible for this peer.
+  async #explainRefusal(dst: Addr, port: number, err: TransportError): Promise<TransportError> {
+    let isPublic: boolean | undefined;
+    try {
+      isPublic = (await this.#registry?.lookup(dst.node, { timeoutMs: 2000 }))?.public;
+    } catch {
+      isPublic = undefined; // the registry cannot tell: list every reason
+    }
+    const where = `${formatAddr(dst)}:${port}`;
+    const others =
+      'nothing listens on that port, its policy denies the connection, or it is at its connection limit';
+    const message =
+      isPublic === true
+        ? `connection refused by ${where}: ${others} (it is public, so trust is not the reason)`
+        : `connection refused by ${where}: the peer is private and refuses nodes it does not trust ` +
+          `(ask it for trust: meshctl handshake ${dst.node}, then its owner runs meshctl approve ${this.#nodeId}); ` +
+          `if it already trusts you, ${others}`;
+    return new TransportError('CONNECTION_REFUSED', message, { cause: err });
+  }
+
+  // "No such node" when the registry says so, before any tunnel state exists for the node.
+  async #assertRegistered(dst: Addr): Promise<void> {
+    const registry = this.#registry;
+    if (registry === undefined) return;
+    try {
+      await registry.lookup(dst.node);
+    } catch (err) {
+      const remote = (err as { code?: unknown; remoteMessage?: unknown }).remoteMessage;
+      if (
+        (err as { code?: unknown }).code === 'REMOTE' &&
+        typeof remote === 'string' &&
+        /not found|no such|unknown node/i.test(remote)
+      ) {
+        throw new DaemonError(
+          'NO_SUCH_NODE',
+          `no such node: ${formatAddr(dst)} (node ${dst.node}) is not registered`,
+          { cause: err },
+        );
+      }
+      // The registry could not answer: let the dial itself find out.
+    }
   }
 
   /**

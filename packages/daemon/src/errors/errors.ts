@@ -16,7 +16,8 @@ export type DaemonErrorCode =
   | 'STOPPED'
   | 'CONFIG'
   | 'POLICY_DENIED'
-  | 'PORT_IN_USE';
+  | 'PORT_IN_USE'
+  | 'NO_SUCH_NODE';
 
 /** Base class of every engine error: a stable `code` plus a message a person can act on. */
 export class DaemonError extends Error {

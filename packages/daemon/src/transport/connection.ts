@@ -868,9 +868,10 @@ export class Connection extends Duplex {
     } else {
       this.setState('CLOSE_WAIT');
       this.sendAck();
-      // No half-close in this protocol: answer with our own FIN once every write is out
-      // (end() runs _final after the writes Node still buffers).
-      if (!this.writableEnded) this.end();
+      // The reference has no half-close: answer with our own FIN once every write is out
+      // (end() runs _final after the writes Node still buffers). An owner that set
+      // `allowHalfOpen = true` (meshd for SDK streams) keeps writing until it ends the stream.
+      if (!this.writableEnded && !this.allowHalfOpen) this.end();
     }
     this.retransmitLost();
   }

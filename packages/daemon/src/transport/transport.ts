@@ -430,6 +430,7 @@ export class Transport extends EventEmitter<{
     const listener = this.listenersByPort.get(p.dstPort);
     if (listener === undefined || listener.closed) {
       this.counters.synRefused++;
+      this.event('syn.rejected', { src_node_id: p.src.node, dst_port: p.dstPort, reason: 'port' });
       this.sendReset(p);
       return;
     }
@@ -449,6 +450,7 @@ export class Transport extends EventEmitter<{
       this.activeCount() >= this.limits.maxConnections
     ) {
       this.counters.connectionLimitRejected++;
+      this.event('syn.rejected', { src_node_id: p.src.node, dst_port: p.dstPort, reason: 'limit' });
       this.sendReset(p);
       return;
     }

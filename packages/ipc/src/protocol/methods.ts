@@ -160,6 +160,38 @@ export interface ResolveResult {
   readonly public: boolean;
 }
 
+/** Result of `version`. */
+export interface VersionResult {
+  /** The daemon's version. */
+  readonly daemon_version: string;
+  /** The plugin contract (`@mesh/daemonapi`) version the daemon implements. */
+  readonly contract_version: string;
+  /** The IPC protocol version. */
+  readonly rpc_version: number;
+  /** Build commit, `''` when unknown. */
+  readonly commit: string;
+  /** Build time, `''` when unknown. */
+  readonly build_time: string;
+}
+
+/** Result of `lookup`: what the registry says about a node. */
+export interface LookupResult {
+  /** The node id. */
+  readonly node_id: number;
+  /** Its address text. */
+  readonly address: string;
+  /** Its hostname, `''` when none or hidden. */
+  readonly hostname: string;
+  /** Whether it is public. */
+  readonly public: boolean;
+  /** Its tags. */
+  readonly tags: readonly string[];
+  /** Its networks. */
+  readonly networks: readonly number[];
+  /** Its Ed25519 public key, base64. */
+  readonly public_key: string;
+}
+
 /** Result of `conn.dial`. */
 export interface DialResult {
   /** The connection id; use it with `conn.send` / `conn.close`. */
@@ -303,6 +335,15 @@ export interface MeshMethods {
   'set.webhook': { params: { readonly url: string }; result: { readonly webhook: string } };
   /** Removes this node from the registry. */
   deregister: { params: Record<string, never>; result: { readonly status: string } };
+  /** Daemon, contract and IPC versions. */
+  version: { params: Record<string, never>; result: VersionResult };
+  /** Looks a node up in the registry by id. */
+  lookup: { params: { readonly node_id: number }; result: LookupResult };
+  /** Drops every piece of state about a peer (tunnel, keys); it is learned again on next contact. */
+  'peers.forget': {
+    params: { readonly node_id: number };
+    result: { readonly node_id: number; readonly forgotten: boolean };
+  };
   /** Asks a peer for trust. */
   'handshake.send': {
     params: { readonly target: string; readonly justification: string };

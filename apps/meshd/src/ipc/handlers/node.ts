@@ -3,6 +3,7 @@ import { ErrorCode, IpcError, ParamReader } from '@mesh/ipc';
 import type { ConnectionStats, InfoResult, MethodRegistry, PeerSummary } from '@mesh/ipc';
 import type { NodeEngine, RegistryOps } from '../engine.js';
 import { engineError } from '../errors.js';
+import { hostnameNotFound } from '../target.js';
 
 /** Settings clients change at runtime, overlaid on the engine's info. */
 export interface NodeSettings {
@@ -139,9 +140,7 @@ export function registerNodeHandlers(
       } catch (err) {
         const e = engineError(err, `resolve ${hostname}`);
         if (e.code === ErrorCode.internal || e.code === ErrorCode.notFound) {
-          throw new IpcError(ErrorCode.notFound, `hostname "${hostname}" not found`, {
-            cause: err,
-          });
+          throw hostnameNotFound(hostname, err);
         }
         throw e;
       }

@@ -29,10 +29,18 @@ export class StreamHub {
   readonly #ports = new Map<number, { listener: EngineListener; peer: IpcPeer }>();
   readonly #offDatagram: () => void;
   #stopping = false;
+  readonly #dialTimeoutMs: number | undefined;
 
-  /** @param engine - streams, ports, datagrams and the registry for hostnames. */
-  constructor(engine: StreamEngine & Pick<NodeEngine, 'rawRegistryClient'>) {
+  /**
+   * @param engine - streams, ports, datagrams and the registry for hostnames.
+   * @param options - `dialTimeoutMs`: the deadline of dials whose client gives none.
+   */
+  constructor(
+    engine: StreamEngine & Pick<NodeEngine, 'rawRegistryClient'>,
+    options: { readonly dialTimeoutMs?: number } = {},
+  ) {
     this.#engine = engine;
+    this.#dialTimeoutMs = options.dialTimeoutMs;
     this.#offDatagram = engine.onAnyDatagram((d) => {
       const owner = this.#ports.get(d.dstPort);
       if (!owner) return;
@@ -71,7 +79,7 @@ export class StreamHub {
         const r = new ParamReader(params, 'conn.dial');
         const target = r.string('target', { nonEmpty: true });
         const port = r.int('port', { min: 0, max: 65535 });
-        const timeoutMs = r.optionalInt('timeout_ms', { min: 1 });
+        const timeoutMs = r.optionalInt('timeout_ms', { min: 1 }) ?? this.#dialTimeoutMs;
         const dst = await resolveTarget(this.#engine, target);
         let conn: EngineConnection;
         try {
@@ -82,6 +90,7 @@ export class StreamHub {
         } catch (err) {
           throw engineError(err, `dial ${target}:${port}`);
         }
+        conn.allowHalfOpen = true;
         if (ctx.peer.closed) {
           conn.destroy();
           throw new IpcError(ErrorCode.connectionClosed, 'client went away during the dial');
@@ -201,6 +210,8 @@ export class StreamHub {
       } catch {
         break; // closed
       }
+      // Half-close for SDK streams: the peer's FIN ends reading only; the client ends writing.
+      conn.allowHalfOpen = true;
       if (peer.closed) {
         conn.destroy();
         break;
