@@ -8,8 +8,8 @@ import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
 import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '../ipc/engine.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
-import { registerNodeHandlers } from '../ipc/handlers/node.js';
-import type { NodeSettings } from '../ipc/handlers/node.js';
+import { applyWebhook, registerNodeHandlers } from '../ipc/handlers/node.js';
+import type { WebhookSetting } from '../ipc/handlers/node.js';
 import {
   bridgePluginMethods,
   registerDiagHandler,
@@ -80,7 +80,7 @@ export class Meshd {
   #pid: PidFile | undefined;
   #wake: WakeDetector | undefined;
   #hub: StreamHub | undefined;
-  #settings: NodeSettings | undefined;
+  readonly #webhook: WebhookSetting = { url: '' };
   #stopping: Promise<void> | undefined;
   #started = false;
 
@@ -117,17 +117,13 @@ export class Meshd {
       this.links.follow(engine.bus());
       await engine.start();
       if (config.beacon !== undefined) this.links.record('connect', 'beacon', config.beacon);
-      if (config.webhook !== '') engine.setWebhookUrl(config.webhook);
-      this.#settings = {
-        hostname: config.hostname,
-        public: config.public,
-        tags: [],
-        webhook: config.webhook,
-      };
+      // A webhook URL without a webhook plugin fails the start: it would silently do nothing.
+      if (config.webhook !== '') applyWebhook(engine, config.webhook);
+      this.#webhook.url = config.webhook;
       const registry = new MethodRegistry();
       this.#hub = new StreamHub(engine);
       this.#hub.register(registry);
-      registerNodeHandlers(registry, engine, this.#settings, {
+      registerNodeHandlers(registry, engine, this.#webhook, {
         pid: process.pid,
         registryState: () => this.links.state('registry'),
       });
@@ -155,7 +151,7 @@ export class Meshd {
       this.#started = true;
       this.#log.info('ready', {
         socket: config.socket,
-        address: engine.info().address,
+        address: engine.snapshot().address,
         pid: process.pid,
       });
     } catch (err) {
@@ -175,27 +171,23 @@ export class Meshd {
 
   /**
    * Re-reads the config file (SIGHUP) and applies what can change live: log level, webhook,
-   * hostname and visibility. Other keys need a restart.
+   * hostname and visibility (through the engine, which owns them). Other keys need a restart.
    */
   async reload(): Promise<void> {
     const file =
       this.#config.configPath === undefined ? {} : await loadConfigFile(this.#config.configPath);
     const next = resolveConfig(this.#opts.flags, file);
     const engine = this.#engine;
-    const settings = this.#settings;
     this.#log.setLevel(next.logLevel);
-    if (engine && settings) {
-      if (next.webhook !== settings.webhook) {
-        engine.setWebhookUrl(next.webhook);
-        settings.webhook = next.webhook;
+    if (engine) {
+      if (next.webhook !== this.#config.webhook) {
+        applyWebhook(engine, next.webhook);
+        this.#webhook.url = next.webhook;
       }
-      const registry = engine.rawRegistryClient();
-      if (registry && next.hostname !== settings.hostname)
-        settings.hostname = await registry.setHostname(next.hostname);
-      if (registry && next.public !== settings.public) {
-        await registry.setVisibility(next.public);
-        settings.public = next.public;
-      }
+      // Only keys the file changed: a reload does not undo a `set.*` made since.
+      const before = this.#config;
+      if (next.hostname !== before.hostname) await engine.setHostname(next.hostname);
+      if (next.public !== before.public) await engine.setVisibility(next.public);
     }
     this.#config = { ...next, socket: this.#config.socket, home: this.#config.home };
     this.links.record('reload', 'daemon', this.#config.configPath ?? 'no config file');

@@ -14,9 +14,9 @@ export function registerPluginHandlers(registry: MethodRegistry, engine: PluginE
   return registry.handle('plugins', () => {
     const methods = engine.methodNames();
     return {
-      plugins: engine.pluginNames().map((name) => ({
+      plugins: engine.pluginList().map(({ name, version }) => ({
         name,
-        version: '',
+        version,
         methods: methods.filter((m) => m.startsWith(`${name}.`)),
       })),
     };
