@@ -13,6 +13,7 @@ export interface BuildInfo {
 // Replaced by tsup's `define` at build time (tsup.config.ts); absent when running from sources.
 declare const __MESH_DAEMON_BUILD__: BuildInfo | undefined;
 
+/** The build info when running from sources: the package version, nothing stamped. */
 function fromSources(): BuildInfo {
   // Running from sources (vitest, tsx): this file is src/daemon/build-info.ts.
   const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };

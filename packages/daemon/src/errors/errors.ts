@@ -1,3 +1,5 @@
+import { MESH_ERROR } from '@mesh/daemonapi';
+
 /** Stable machine-readable codes of every error the engine throws. */
 export type DaemonErrorCode =
   | 'IDENTITY_INVALID'
@@ -22,7 +24,10 @@ export class DaemonError extends Error {
   readonly code: DaemonErrorCode;
 
   /** Whether retrying the same operation later can succeed. */
-  readonly isRetryable: boolean;
+  readonly retryable: boolean;
+
+  /** The mesh error brand (`isMeshError` in `@mesh/daemonapi` checks it across copies). */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code the stable error code
@@ -37,7 +42,7 @@ export class DaemonError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DaemonError';
     this.code = code;
-    this.isRetryable = options.retryable ?? false;
+    this.retryable = options.retryable ?? false;
   }
 }
 

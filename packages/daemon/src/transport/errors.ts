@@ -1,3 +1,5 @@
+import { MESH_ERROR } from '@mesh/daemonapi';
+
 /** Stable machine-readable codes of the transport's errors. */
 export type TransportErrorCode =
   | 'CONNECTION_REFUSED'
@@ -18,7 +20,10 @@ export class TransportError extends Error {
   /** A stable string callers can branch on. */
   readonly code: TransportErrorCode;
   /** Whether trying the same operation again later can succeed. */
-  readonly isRetryable: boolean;
+  readonly retryable: boolean;
+
+  /** The mesh error brand (`isMeshError` in `@mesh/daemonapi` checks it across copies). */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code - the stable error code.
@@ -33,7 +38,7 @@ export class TransportError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TransportError';
     this.code = code;
-    this.isRetryable = options.retryable ?? false;
+    this.retryable = options.retryable ?? false;
   }
 }
 

@@ -51,7 +51,7 @@ export function encodePluginPayload(frame: PluginPayloadFrame): Uint8Array {
  */
 export function decodePluginPayload(bytes: Uint8Array): PluginPayloadFrame {
   requireLength(bytes, 1, 'plugin payload kind length');
-  const n = bytes[0]!;
+  const n = bytes[0];
   if (n === 0) throw new ProtocolError('invalid-length', 'plugin payload kind length is 0');
   requireLength(bytes, 1 + n, 'plugin payload kind');
   return {
