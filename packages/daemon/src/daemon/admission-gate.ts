@@ -127,7 +127,8 @@ export class AdmissionGate {
 
   /**
    * The policy gate: every running policy whose network contains `peer` must allow the event;
-   * an evaluation error fails open (§E.3). Tags are the registry node tags of each side.
+   * an evaluation error fails open (§E.3). Tags are the registry node tags of each side, plus
+   * this node's member tags in the policy's network.
    * @param event the port event
    * @param port the virtual port
    * @param peer the remote node
@@ -145,10 +146,10 @@ export class AdmissionGate {
     const runners = this.#opts.services.get(PolicyManagerKey)?.all() ?? [];
     if (runners.length === 0) return true;
     const session = this.#opts.session();
-    const localTags = [...(session?.settings.tags ?? [])];
     const peerTags = [...(session?.peerTags(peer) ?? [])];
     for (const runner of runners) {
       if (!runner.hasMember(peer)) continue;
+      const localTags = session?.localTags(runner.networkId) ?? [];
       let allowed = true;
       try {
         allowed = runner.evaluatePortGate({

@@ -741,7 +741,8 @@ export class Daemon {
    * @param tags the tags
    */
   async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
-    await this.#requireSession().client.request({
+    const session = this.#requireSession();
+    await session.client.request({
       type: 'set_member_tags',
       network_id: networkId,
       node_id: this.nodeId(),
@@ -749,6 +750,7 @@ export class Daemon {
       tags: [...tags],
       ...(this.#opts.adminToken === undefined ? {} : { admin_token: this.#opts.adminToken }),
     });
+    session.rememberMemberTags(networkId, tags);
   }
 
   // ---- contract: events ----------------------------------------------------------------------

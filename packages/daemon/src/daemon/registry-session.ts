@@ -69,6 +69,7 @@ export class RegistrySession {
   #address = '';
   #ownNetworks: readonly number[] = [];
   readonly #peers = new Map<number, { networks: readonly number[]; tags: readonly string[] }>();
+  readonly #memberTags = new Map<number, readonly string[]>();
   #queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -197,6 +198,24 @@ export class RegistrySession {
       await this.link.track(this.client.setTaskExec(enabled), 'set_task_exec');
       this.#settings = Object.freeze({ ...this.#settings, taskExec: enabled });
     });
+  }
+
+  /**
+   * Records this node's member tags in a network once the registry accepted them.
+   * @param networkId the network
+   * @param tags the tags
+   */
+  rememberMemberTags(networkId: number, tags: readonly string[]): void {
+    this.#memberTags.set(networkId, [...tags]);
+  }
+
+  /**
+   * This node's tags as a policy of `networkId` sees them: node tags ∪ member tags there.
+   * @param networkId the policy's network
+   * @returns the tags, without duplicates
+   */
+  localTags(networkId: number): string[] {
+    return [...new Set([...this.#settings.tags, ...(this.#memberTags.get(networkId) ?? [])])];
   }
 
   /**
