@@ -2,7 +2,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { IpcServer, MethodRegistry } from '@mesh/ipc';
-import type { IpcLogger } from '@mesh/ipc';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
 import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
@@ -131,16 +130,12 @@ export class Meshd {
       registerPluginHandlers(registry, engine);
       registerDiagHandler(registry, this.events, this.links);
       bridgePluginMethods(registry, engine);
-      const ipcLog = this.#log.child('ipc');
-      const ipcLogger: IpcLogger = {
-        warn: (m, f) => ipcLog.warn(m, f),
-        debug: (m, f) => ipcLog.debug(m, f),
-      };
       this.#ipc = new IpcServer({
         socketPath: config.socket,
         registry,
         daemonVersion: this.#opts.version,
-        logger: ipcLogger,
+        // The daemonapi Logger is structurally an IpcLogger: one logger interface throughout.
+        logger: this.#log.child('ipc'),
       });
       await this.#ipc.listen();
       this.#wake = new WakeDetector({
