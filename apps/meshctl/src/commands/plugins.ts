@@ -11,6 +11,10 @@ export const plugins: Command = {
     d.plugins.length === 0
       ? 'no plugins loaded'
       : d.plugins
-          .map((p) => `${p.name}${p.methods.length ? `  (${p.methods.join(', ')})` : ''}`)
+          .map(
+            (p) =>
+              `${p.name}${p.version ? ` ${p.version}` : ''}` +
+              `${p.methods.length ? `  (${p.methods.join(', ')})` : ''}`,
+          )
           .join('\n'),
 };
