@@ -49,6 +49,11 @@ const REGISTRY_CODES: Readonly<Record<string, IpcCode>> = {
   LIMIT: ErrorCode.busy,
   DENIED: ErrorCode.unavailable,
   UNAUTHORIZED: ErrorCode.unavailable,
+  INVALID_SIGNATURE: ErrorCode.unavailable,
+  RATE_LIMITED: ErrorCode.busy,
+  BUSY: ErrorCode.busy,
+  STORE: ErrorCode.unavailable,
+  INTERNAL: ErrorCode.internal,
 };
 
 /** What to do about errors a person can fix, by engine code. */
