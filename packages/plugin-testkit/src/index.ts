@@ -19,6 +19,8 @@ export { DEFAULT_SUBSCRIPTION_BUFFER, MemoryEventBus } from './bus/memory-bus.js
 export { MemoryConnReadWriter, MemoryConnection } from './network/connection.js';
 export { EPHEMERAL_PORT_START, MemoryPortAllocator } from './network/ports.js';
 export { MemoryNetwork } from './network/memory-network.js';
+export { MemoryRegistry } from './network/memory-registry.js';
+export type { MemoryRegistryNode } from './network/memory-registry.js';
 export type { MemoryNetworkOptions } from './network/memory-network.js';
 export { MemoryDaemon, formatAddr } from './daemon/memory-daemon.js';
 export type {
@@ -46,6 +48,16 @@ export type {
   ComplianceScenario,
   PluginComplianceOptions,
 } from './compliance/options.js';
+export { describeDaemonConformance } from './conformance/describe.js';
+export { registerConformancePlugins } from './conformance/harness.js';
+export type {
+  ConformanceCluster,
+  ConformancePlugin,
+  ConformanceSetup,
+  DaemonConformanceHarness,
+  DaemonConformanceOptions,
+} from './conformance/harness.js';
+export { memoryConformanceHarness } from './conformance/memory-harness.js';
 export { activeResources, resourceGrowth } from './compliance/resources.js';
 export { registeredFactory, snapshotPluginRegistry } from './registry/snapshot.js';
 export type { ActiveResourceCounts } from './compliance/resources.js';

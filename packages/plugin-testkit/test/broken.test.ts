@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { defineService } from '@mesh/daemonapi';
 import { checkPluginCompliance, complianceChecks } from '../src/index.js';
-import type { ComplianceCheckId, ComplianceResult } from '../src/index.js';
+import type { Daemon, Plugin } from '@mesh/daemonapi';
+import type { ComplianceCheckId, ComplianceResult, PluginComplianceOptions } from '../src/index.js';
 import { BrokenPlugin, leakedServers, leakedTimers } from './plugins/broken.js';
 
 afterAll(async () => {
@@ -77,6 +79,80 @@ describe('the compliance suite on a deliberately broken plugin', () => {
     expect(isolation).not.toContain('another plugin was not told about every forgotten peer');
     expect(isolation).not.toContain('the daemon was stopped');
   });
+
+  it('reports the non-semver version and the service left installed', () => {
+    expect(failures('declarations')).toEqual([
+      'version "latest" is not a semver string (1.2.3)',
+      'shutdown did not return within 250 ms',
+      '"broken.service" is still installed after shutdown; call the remover `provide` returned',
+    ]);
+  });
+});
+
+describe('the declarations check', () => {
+  const Provided = defineService<{ n: number }>('declared.provided');
+  const Needed = defineService<{ n: number }>('declared.needed');
+  const plugin = (overrides: Partial<Plugin>, onInit?: (d: Daemon) => () => void): Plugin => {
+    let undo: (() => void) | undefined;
+    return {
+      name: 'declared',
+      init: (daemon) => void (undo = onInit?.(daemon)),
+      shutdown: () => {
+        undo?.();
+        undo = undefined;
+      },
+      ...overrides,
+    };
+  };
+  const run = async (options: Omit<PluginComplianceOptions, 'name'>) =>
+    (
+      await checkPluginCompliance({
+        name: 'declared',
+        ...options,
+        skip: complianceChecks.map((c) => c.id).filter((id) => id !== 'declarations'),
+      })
+    )[0]?.failures;
+
+  it('passes a plugin that installs what it provides and removes it at shutdown', async () => {
+    expect(
+      await run({
+        factory: () =>
+          plugin({ version: '1.2.0-rc.1', provides: [Provided] }, (d) =>
+            d.services().provide(Provided, { n: 1 }),
+          ),
+      }),
+    ).toEqual([]);
+  });
+
+  it('reports a provided service init never installs, or shutdown leaves behind', async () => {
+    expect(await run({ factory: () => plugin({ provides: [Provided] }) })).toEqual([
+      'declares it provides "declared.provided", but init did not install it',
+    ]);
+    expect(
+      await run({
+        factory: () =>
+          plugin({ provides: [Provided] }, (d) => {
+            d.services().provide(Provided, { n: 1 });
+            return () => {};
+          }),
+      }),
+    ).toEqual([
+      '"declared.provided" is still installed after shutdown; call the remover `provide` returned',
+    ]);
+  });
+
+  it('reports an unmet need, and accepts one that setup meets', async () => {
+    const needy = () => plugin({ needs: [Needed] });
+    expect((await run({ factory: needy }))?.[0]).toMatch(
+      /^needs "declared.needed", which nothing provides/,
+    );
+    expect(
+      await run({
+        factory: needy,
+        setup: ({ daemon }) => void daemon.services().provide(Needed, { n: 2 }),
+      }),
+    ).toEqual([]);
+  });
 });
 
 describe('the compliance suite on a plugin whose init never settles', () => {
@@ -99,6 +175,8 @@ describe('the compliance suite on a plugin whose init never settles', () => {
       'repeat-shutdown': ['init did not return within 100 ms'],
       'shutdown-without-init': [],
       'fault-isolation': ['loading beside another plugin did not return within 100 ms'],
+      // Declares nothing, so nothing to start.
+      declarations: [],
     });
     // clean-shutdown still shuts the half-started plugin down, as loadAll's rollback would.
     expect(shutdowns).toBeGreaterThan(0);

@@ -361,7 +361,7 @@ describe('plugin host', () => {
     network = new MemoryNetwork();
     const a = network.createDaemon();
     await expect(a.handshakeSendRequest(2, 'hi')).rejects.toMatchObject({
-      code: 'NO_HANDSHAKE_SERVICE',
+      code: 'SERVICE_UNAVAILABLE',
     });
     expect(a.trustedPeers()).toEqual([]);
     const calls: string[] = [];

@@ -39,6 +39,7 @@ describe('public shapes', () => {
       | 'repeat-shutdown'
       | 'shutdown-without-init'
       | 'fault-isolation'
+      | 'declarations'
     >();
     expectTypeOf(snapshotPluginRegistry).toEqualTypeOf<() => () => void>();
     expectTypeOf(registeredFactory).toEqualTypeOf<(name: string) => Factory | undefined>();

@@ -96,11 +96,20 @@ export class TunnelSession {
    * @param key the 32-byte derived key
    * @param peerPublicKey the peer's X25519 key (to notice re-keys)
    * @param prefix own nonce prefix (random by default)
+   * @param firstCounter the counter to continue after (0: the first frame uses counter 1); a
+   *   session that replaces a forgotten one with the same key continues its counters, because
+   *   the peer's replay window still holds them
    */
-  constructor(key: Buffer, peerPublicKey: Uint8Array, prefix: Buffer = randomBytes(4)) {
+  constructor(
+    key: Buffer,
+    peerPublicKey: Uint8Array,
+    prefix: Buffer = randomBytes(4),
+    firstCounter = 0,
+  ) {
     this.#key = key;
     this.peerPublicKey = peerPublicKey;
     this.#prefix = prefix;
+    this.#counter = firstCounter;
   }
 
   /** Frames sealed so far (the last counter used). */

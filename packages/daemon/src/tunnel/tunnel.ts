@@ -173,6 +173,10 @@ export class Tunnel {
   readonly #kx: X25519KeyPair = generateX25519KeyPair();
   readonly #peers = new Map<number, PeerState>();
   readonly #keyCache = new Map<number, Uint8Array>();
+  // Send counters of removed peers' sessions. The peer may keep its session (and replay window)
+  // after we forget it; the same key pair derives the same key, so a new session continues the
+  // counters instead of restarting at 1 and being dropped as replays.
+  readonly #retiredCounters = new Map<number, number>();
   readonly #discoverWaiters = new Set<(ep: UdpEndpoint) => void>();
   readonly #unknownSessionReplies = new Map<number, number>();
   #pendingLookups = 0;
@@ -401,6 +405,7 @@ export class Tunnel {
     const peer = this.#peers.get(nodeId);
     if (peer === undefined) return;
     this.#stopKeyExchange(peer);
+    if (peer.session !== undefined) this.#retiredCounters.set(nodeId, peer.session.sent);
     this.#peers.delete(nodeId);
     this.#keyCache.delete(nodeId);
   }
@@ -851,7 +856,10 @@ export class Tunnel {
         peer.duplicateWindowStart = now;
         peer.duplicateReplies = 0;
       }
-      if (!peer.receivedSealed && peer.duplicateReplies < MAX_DUPLICATE_REPLIES) {
+      // Once sealed frames arrive, a duplicate is usually a crossed retry: answer once per window
+      // only, which still lets a peer that forgot us (and kept our key) rebuild its session.
+      const limit = peer.receivedSealed ? 1 : MAX_DUPLICATE_REPLIES;
+      if (peer.duplicateReplies < limit) {
         peer.duplicateReplies += 1;
         this.#sendFrame(peer, this.#keyExchangeFrame());
       }
@@ -865,7 +873,13 @@ export class Tunnel {
       return;
     }
     const rekeyed = existing !== undefined;
-    peer.session = new TunnelSession(key, new Uint8Array(frame.x25519));
+    peer.session = new TunnelSession(
+      key,
+      new Uint8Array(frame.x25519),
+      undefined,
+      this.#retiredCounters.get(peer.nodeId) ?? 0,
+    );
+    this.#retiredCounters.delete(peer.nodeId);
     peer.authenticated = authenticated;
     peer.ed25519 = frame.kind === 'auth-key-exchange' ? new Uint8Array(frame.ed25519) : undefined;
     peer.receivedSealed = false;

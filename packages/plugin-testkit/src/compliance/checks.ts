@@ -13,7 +13,7 @@ import { describeError, settle, settledFailure } from './settle.js';
 import { WITNESS_KIND, WITNESS_METHOD, createWitness } from './witness.js';
 import { DEFAULT_COMPLIANCE_DEADLINE_MS } from './options.js';
 import type { ComplianceCheckId, ComplianceScenario, PluginComplianceOptions } from './options.js';
-import type { Plugin } from '@mesh/daemonapi';
+import type { AnyServiceKey, Plugin } from '@mesh/daemonapi';
 
 /** One compliance check: `run` returns the failures it found (empty when the plugin passes). */
 export interface ComplianceCheck {
@@ -360,6 +360,77 @@ const faultIsolation: ComplianceCheck = {
     }),
 };
 
+/** A semver 2.0 version (`1.2.3`, `1.2.3-rc.1`, `1.2.3+build.5`). */
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** Whether `value` looks like a `defineService` key. */
+function isServiceKey(value: unknown): value is AnyServiceKey {
+  const key = value as Partial<AnyServiceKey> | undefined;
+  return typeof key?.id === 'symbol' && typeof key.name === 'string' && key.name.length > 0;
+}
+
+const declarations: ComplianceCheck = {
+  id: 'declarations',
+  title:
+    'version is semver; declared needs are met; declared provides are installed by init and removed by shutdown',
+  run: (options) =>
+    withScenario(options, async (s, failures) => {
+      const ms = deadline(options);
+      const plugin = options.factory();
+      if (plugin.version !== undefined && !SEMVER.test(plugin.version))
+        failures.push(`version "${String(plugin.version)}" is not a semver string (1.2.3)`);
+      const provides = [...(plugin.provides ?? [])];
+      const needs = [...(plugin.needs ?? [])];
+      let malformed = false;
+      for (const [list, what] of [
+        [provides, 'provides'],
+        [needs, 'needs'],
+      ] as const) {
+        if (list.every(isServiceKey)) continue;
+        failures.push(`${what} holds something that is not a defineService key`);
+        malformed = true;
+      }
+      if (malformed) return;
+      const services = s.daemon.services();
+      const unmet = needs.filter((key) => !services.has(key)).map((key) => key.name);
+      if (unmet.length > 0) {
+        failures.push(
+          `needs ${unmet.map((n) => `"${n}"`).join(', ')}, which nothing provides: install a provider in the \`setup\` option (loadAll would refuse to load the plugin)`,
+        );
+        return;
+      }
+      if (provides.length === 0) return;
+      const taken = provides.filter((key) => services.has(key)).map((key) => key.name);
+      if (taken.length > 0) {
+        failures.push(
+          `provides ${taken.join(', ')}, already installed before init (does \`setup\` install it?)`,
+        );
+        return;
+      }
+      if (!(await init(plugin, s, options, failures))) {
+        await settle(() => plugin.shutdown(new AbortController().signal), ms);
+        return;
+      }
+      for (const key of provides) {
+        if (!services.has(key))
+          failures.push(`declares it provides "${key.name}", but init did not install it`);
+      }
+      const failure = settledFailure(
+        'shutdown',
+        await settle(() => plugin.shutdown(new AbortController().signal), ms),
+        ms,
+      );
+      if (failure !== undefined) failures.push(failure);
+      for (const key of provides) {
+        if (services.has(key))
+          failures.push(
+            `"${key.name}" is still installed after shutdown; call the remover \`provide\` returned`,
+          );
+      }
+    }),
+};
+
 /** Every compliance check, in the order `describePluginCompliance` runs them. */
 export const complianceChecks: readonly ComplianceCheck[] = Object.freeze([
   stableName,
@@ -368,6 +439,7 @@ export const complianceChecks: readonly ComplianceCheck[] = Object.freeze([
   repeatShutdown,
   shutdownWithoutInit,
   faultIsolation,
+  declarations,
 ]);
 
 /**

@@ -9,7 +9,8 @@ export type ComplianceCheckId =
   | 'shutdown-deadline'
   | 'repeat-shutdown'
   | 'shutdown-without-init'
-  | 'fault-isolation';
+  | 'fault-isolation'
+  | 'declarations';
 
 /** The daemons a check runs a plugin on; `setup` may add services the plugin needs. */
 export interface ComplianceScenario {

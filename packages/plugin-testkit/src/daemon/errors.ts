@@ -1,3 +1,5 @@
+import { MESH_ERROR } from '@mesh/daemonapi';
+
 /** Stable codes of {@link MemoryDaemonError}. */
 export type MemoryDaemonErrorCode =
   | 'PORT_IN_USE'
@@ -9,13 +11,21 @@ export type MemoryDaemonErrorCode =
   | 'DAEMON_STOPPED'
   | 'METHOD_EXISTS'
   | 'METHOD_NOT_FOUND'
-  | 'NO_HANDSHAKE_SERVICE'
-  | 'NO_REGISTRY';
+  | 'NO_REGISTRY'
+  | 'REGISTRY_DENIED'
+  | 'REGISTRY_NOT_FOUND';
 
-/** An error of the in-memory daemon; `code` mirrors the failure the real engine reports. */
+/**
+ * An error of the in-memory daemon; `code` mirrors the failure the real engine reports, and it
+ * carries the mesh error brand, so `isMeshError` / `errorCode` from `@mesh/daemonapi` see it.
+ */
 export class MemoryDaemonError extends Error {
   /** Machine-readable discriminator. */
   readonly code: MemoryDaemonErrorCode;
+  /** Whether the same call may succeed later (nothing in memory is transient). */
+  readonly retryable = false;
+  /** The mesh error brand. */
+  readonly [MESH_ERROR] = true as const;
 
   /** Creates the error. */
   constructor(code: MemoryDaemonErrorCode, message: string, options?: ErrorOptions) {

@@ -8,7 +8,9 @@ import {
   awaitPluginInit,
   PluginInitError,
   PluginShutdownError,
+  ServiceNotProvidedError,
   assertDistinctPayloadKinds,
+  orderPlugins,
   dispatchPayload,
   loadAll,
   noopLogger,
@@ -23,7 +25,9 @@ import { MemoryDaemonError } from './errors.js';
 import { MemoryIdentity, randomX25519PublicKey } from './identity.js';
 import { MemoryPeerDirectory } from './peer-directory.js';
 import type { Clock } from '../clock/manual-clock.js';
+import type { MemoryRegistry } from '../network/memory-registry.js';
 import type {
+  ServiceKey,
   DatagramHandler,
   RegistryListedNode,
   ServiceRegistry,
@@ -59,6 +63,8 @@ import type {
 export interface MemoryFabric {
   /** The network's settable clock. */
   readonly clock: Clock;
+  /** The network's registry. */
+  readonly registry: MemoryRegistry;
   /** The running daemon with `nodeId`, if any. */
   daemon(nodeId: number): MemoryDaemon | undefined;
   /** Removes a stopped daemon from the network. */
@@ -84,8 +90,14 @@ export interface MemoryDaemonOptions {
    * @defaultValue true
    */
   readonly identity?: boolean;
-  /** Registry client handed to plugins; none by default. */
+  /** Registry client handed to plugins; wins over `registry`. None by default. */
   readonly registryClient?: RegistryClient;
+  /**
+   * Whether `registryClient()` (and `regConnListNodes`) reach the network's in-memory registry
+   * (`MemoryNetwork.registry`), as the engine's reach the real one.
+   * @defaultValue false
+   */
+  readonly registry?: boolean;
   /** Admin token reported by `adminToken()`. */
   readonly adminToken?: string;
   /**
@@ -106,6 +118,8 @@ export interface MemoryDaemonOptions {
 export interface MemoryDatagram {
   /** Sender address. */
   readonly source: Addr;
+  /** Sender port (a fresh ephemeral port per datagram, as the engine sends). */
+  readonly srcPort: number;
   /** Destination port. */
   readonly port: number;
   /** The bytes (a copy). */
@@ -138,10 +152,15 @@ export interface MemoryDaemonResources {
   readonly datagramReceivers: number;
 }
 
-/** Tunnel table that records removals. */
+/**
+ * Tunnel table: a peer gets a tunnel on first contact (a dial, a datagram or a plugin payload
+ * either way), as the engine's key exchange does, and `removePeer` drops it (and records it).
+ */
 class MemoryTunnels implements TunnelRegistry {
   readonly removed: number[] = [];
+  readonly peers = new Set<number>();
   removePeer(nodeId: number): void {
+    this.peers.delete(nodeId);
     this.removed.push(nodeId);
   }
 }
@@ -191,6 +210,7 @@ export class MemoryDaemon implements Daemon {
   #stopping: Promise<void> | undefined;
   readonly #services: ServiceRegistry = createServiceRegistry();
   readonly #datagramHandlers = new Map<number, DatagramHandler>();
+  readonly #shorthandRemovers = new Map<symbol, () => void>();
 
   /** Use `MemoryNetwork.createDaemon`. */
   constructor(fabric: MemoryFabric, nodeId: number, options: MemoryDaemonOptions = {}) {
@@ -203,11 +223,15 @@ export class MemoryDaemon implements Daemon {
     this.#bus = new MemoryEventBus(fabric.clock, () => this.#nodeId);
     this.#control = {
       sendDirect: async (target, payload) => {
-        await this.#fabric.daemon(target)?.deliverPayload(this.#nodeId, payload);
+        const daemon = this.#fabric.daemon(target);
+        if (daemon === undefined) return;
+        this.#contact(daemon);
+        await daemon.deliverPayload(this.#nodeId, payload);
       },
       sendRouted: async (target, payload) => {
         const daemon = this.#fabric.daemon(target);
         if (daemon === undefined) return false;
+        this.#contact(daemon);
         void daemon.deliverPayload(this.#nodeId, payload);
         return true;
       },
@@ -287,6 +311,7 @@ export class MemoryDaemon implements Daemon {
         `nothing listens on ${formatAddr(dst)}:${port}`,
       );
     }
+    this.#contact(target);
     const localPort = this.#ports.ephemeralPort();
     const local = new MemoryConnection(
       {
@@ -322,30 +347,39 @@ export class MemoryDaemon implements Daemon {
     this.#own(conn).write(data);
   }
 
+  /**
+   * Sends from a fresh ephemeral source port, as the engine does. The receiver publishes
+   * `data.datagram` for every non-empty datagram, then hands it to the `onDatagram` handler of
+   * the port (a throwing handler is contained and logged) and to a `receiveDatagrams` receiver.
+   * Empty datagrams are dropped on arrival, as the engine's transport drops them.
+   * @throws MemoryDaemonError `INVALID_PORT`; RangeError for a payload over 65535 bytes.
+   */
   async sendDatagram(dst: Addr, port: number, data: Uint8Array): Promise<void> {
     this.#assertRunning();
+    if (!Number.isInteger(port) || port < 0 || port > 0xffff)
+      throw new MemoryDaemonError('INVALID_PORT', `invalid datagram port ${port}`);
+    if (data.length > 0xffff)
+      throw new RangeError(`datagram too large: ${data.length} bytes (max 65535)`);
+    const srcPort = this.#ports.ephemeralPort();
     const target = this.#fabric.daemon(dst.node);
     if (target === undefined || target.stopped) return; // best-effort, like UDP
+    this.#contact(target);
+    if (data.length === 0) return;
+    target.publishEvent('data.datagram', {
+      src_addr: formatAddr(this.addr()),
+      src_port: srcPort,
+      dst_port: port,
+      size: data.length,
+    });
     const handler = target.#datagramHandlers.get(port);
     if (handler !== undefined) {
       try {
-        handler({ src: this.addr(), srcPort: 0, dstPort: port, data: data.slice() });
-      } catch {
-        // contained, as the engine contains handler errors
+        handler({ src: this.addr(), srcPort, dstPort: port, data: data.slice() });
+      } catch (error) {
+        target.#logger.warn('datagram handler failed', { port, error: String(error) });
       }
     }
-    const delivered =
-      handler !== undefined ||
-      (target.#datagrams.get(port)?.push({ source: this.addr(), port, data: data.slice() }) ??
-        false);
-    if (delivered) {
-      target.publishEvent('data.datagram', {
-        src_addr: formatAddr(this.addr()),
-        src_port: 0,
-        dst_port: port,
-        size: data.length,
-      });
-    }
+    target.#datagrams.get(port)?.push({ source: this.addr(), srcPort, port, data: data.slice() });
   }
 
   closeConnection(conn: Connection): void {
@@ -367,6 +401,11 @@ export class MemoryDaemon implements Daemon {
   /** Node ids passed to `tunnels().removePeer`, in order. */
   get removedTunnels(): readonly number[] {
     return this.#tunnels.removed;
+  }
+
+  /** Peers this daemon has a tunnel with (made on first contact, dropped by `removePeer`), ascending. */
+  tunnelPeers(): number[] {
+    return [...this.#tunnels.peers].sort((a, b) => a - b);
   }
 
   onDatagram(port: number, handler: DatagramHandler): () => void {
@@ -403,23 +442,33 @@ export class MemoryDaemon implements Daemon {
   // ---- registry ----
 
   registryClient(): RegistryClient | undefined {
-    return this.#options.registryClient;
+    if (this.#options.registryClient !== undefined) return this.#options.registryClient;
+    if (this.#options.registry !== true) return undefined;
+    this.#registryClient ??= this.#fabric.registry.clientFor(this);
+    return this.#registryClient;
   }
 
+  #registryClient: RegistryClient | undefined;
+
+  /**
+   * `list_nodes` with an explicit token, through the registry client as the engine does.
+   * @throws MemoryDaemonError `NO_REGISTRY` when the daemon has no registry client; the
+   *   registry's refusal (`REGISTRY_DENIED` for network 0 without the admin token).
+   */
   async regConnListNodes(networkId: number, token: string): Promise<RegistryListedNode[]> {
-    if (token.length === 0 && this.#options.adminToken !== undefined) {
-      throw new MemoryDaemonError('NO_REGISTRY', 'list_nodes needs the admin token');
-    }
-    const nodes = this.#fabric.daemon(this.#nodeId) === undefined ? [] : this.#networkMembers();
-    return nodes.map((d) => ({
-      nodeId: d.nodeId(),
-      address: formatAddr({ network: networkId, node: d.nodeId() }),
-      hostname: d.name,
-    }));
+    const client = this.registryClient();
+    if (client === undefined)
+      throw new MemoryDaemonError(
+        'NO_REGISTRY',
+        'list_nodes needs a registry: create the daemon with `registry: true` or a `registryClient`',
+      );
+    return client.listNodes(networkId, { adminToken: token });
   }
 
+  /** Records the tags in `memberTags` and, with a registry client, sets them there too. */
   async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
     this.memberTags.set(networkId, [...tags]);
+    await this.registryClient()?.setMemberTags(networkId, tags);
   }
 
   // ---- events ----
@@ -439,7 +488,7 @@ export class MemoryDaemon implements Daemon {
   }
 
   registerTrustChecker(checker: TrustChecker): void {
-    this.#services.provide(TrustCheckerKey, checker);
+    this.#replaceService(TrustCheckerKey, checker);
   }
 
   handshakeService(): HandshakeService | undefined {
@@ -447,23 +496,31 @@ export class MemoryDaemon implements Daemon {
   }
 
   registerHandshakeService(service: HandshakeService): void {
-    this.#services.provide(HandshakeServiceKey, service);
+    this.#replaceService(HandshakeServiceKey, service);
   }
 
   trustedPeers(): HandshakeTrustRecord[] {
     return this.#services.get(HandshakeServiceKey)?.trustedPeers() ?? [];
   }
 
+  /**
+   * Revokes through the handshake service, then, as the engine does, drops the peer's tunnel
+   * and tells every loaded plugin the peer was forgotten (`onPeerForgotten`).
+   * @throws ServiceUnavailableError (code `SERVICE_UNAVAILABLE`) without a handshake service.
+   */
   async handshakeRevokeTrust(nodeId: number): Promise<void> {
-    await this.#requireHandshake().revokeTrust(nodeId);
+    await this.#services.require(HandshakeServiceKey).revokeTrust(nodeId);
+    this.#tunnels.removePeer(nodeId);
+    await this.#notifyForgotten(nodeId);
   }
 
+  /** @throws ServiceUnavailableError (code `SERVICE_UNAVAILABLE`) without a handshake service. */
   async handshakeSendRequest(nodeId: number, reason: string): Promise<void> {
-    await this.#requireHandshake().sendRequest(nodeId, reason);
+    await this.#services.require(HandshakeServiceKey).sendRequest(nodeId, reason);
   }
 
   registerPolicyManager(manager: PolicyManager): void {
-    this.#services.provide(PolicyManagerKey, manager);
+    this.#replaceService(PolicyManagerKey, manager);
   }
 
   /** The registered policy manager (test-side accessor). */
@@ -478,7 +535,16 @@ export class MemoryDaemon implements Daemon {
   }
 
   registerWebhookManager(manager: WebhookManager): void {
-    this.#services.provide(WebhookManagerKey, manager);
+    this.#replaceService(WebhookManagerKey, manager);
+  }
+
+  /**
+   * The seed's `register*` setters replace what the same setter installed before (as the engine
+   * does: Go assigns a field); a service installed through `services().provide` still conflicts.
+   */
+  #replaceService<T>(key: ServiceKey<T>, impl: T): void {
+    this.#shorthandRemovers.get(key.id)?.();
+    this.#shorthandRemovers.set(key.id, this.#services.provide(key, impl));
   }
 
   /** The registered webhook manager (test-side accessor). */
@@ -530,10 +596,16 @@ export class MemoryDaemon implements Daemon {
   }
 
   /**
-   * Initialises `plugins` in the given order, the way `loadAll` does for the registry: payload
-   * kinds are checked first, and a failure shuts the failing and earlier plugins down again. An
-   * `init` that has not settled when the daemon stops, or after `initTimeoutMs`, counts as failed.
-   * @throws PluginInitError / PayloadKindConflictError, as `loadAll`.
+   * Initialises `plugins` the way `loadAll` does for the registry: payload kinds and service
+   * needs are checked first (a need met by neither a plugin here nor an installed service fails
+   * with `UnmetServiceNeedError`), plugins start after the providers of what they `need` (name
+   * order among the rest, `PluginDependencyCycleError` on a cycle), each must have installed what
+   * it `provides` when its `init` finishes (`ServiceNotProvidedError`), and a failure shuts the
+   * failing and earlier plugins down again. An `init` that has not settled when the daemon stops,
+   * or after `initTimeoutMs`, counts as failed. Each loaded plugin is announced on the bus as
+   * `plugin.loaded` (`name`, and `version` when the plugin declares one).
+   * @throws PluginInitError / PayloadKindConflictError / UnmetServiceNeedError /
+   *   PluginDependencyCycleError, as `loadAll`.
    */
   async loadPlugins(
     plugins: readonly Plugin[],
@@ -541,8 +613,9 @@ export class MemoryDaemon implements Daemon {
   ): Promise<void> {
     this.#assertRunning();
     assertDistinctPayloadKinds([...this.#plugins, ...plugins]);
+    const ordered = orderPlugins(plugins, (id) => this.#services.has({ id, name: '' }));
     const started: Plugin[] = [];
-    for (const plugin of plugins) {
+    for (const plugin of ordered) {
       started.push(plugin);
       try {
         this.#lifetime.signal.throwIfAborted();
@@ -550,6 +623,9 @@ export class MemoryDaemon implements Daemon {
           signal: this.#lifetime.signal,
           timeoutMs: options.initTimeoutMs,
         });
+        for (const key of plugin.provides ?? []) {
+          if (!this.#services.has(key)) throw new ServiceNotProvidedError(plugin.name, key.name);
+        }
       } catch (error) {
         let rollback: PluginShutdownError | undefined;
         await shutdownAll(started, { timeoutMs: this.#options.stopTimeoutMs ?? 5000 }).catch(
@@ -561,14 +637,24 @@ export class MemoryDaemon implements Daemon {
       }
     }
     this.#plugins.push(...started);
+    this.#announce(started);
+  }
+
+  #announce(plugins: readonly Plugin[]): void {
+    for (const plugin of plugins) {
+      this.#bus.publish('plugin.loaded', {
+        name: plugin.name,
+        ...(plugin.version === undefined ? {} : { version: plugin.version }),
+      });
+    }
   }
 
   /**
    * Loads every plugin of the process-wide registry exactly as the engine does, through
-   * `loadAll` (sorted-name order, rollback on failure, this daemon's signal, logger, services and
-   * data directories), then hosts them like {@link loadPlugins}: payloads, forgotten-peer hooks
+   * `loadAll` (`provides` / `needs` order, then name order; rollback on failure; this daemon's
+   * signal, logger, services and data directories), then hosts them like {@link loadPlugins}: payloads, forgotten-peer hooks
    * and `stop` reach them.
-   * @returns the plugins loaded, in sorted-name order.
+   * @returns the plugins loaded, in start order.
    * @throws PluginInitError / PayloadKindConflictError, as `loadAll`.
    */
   async loadRegistered(options: { readonly initTimeoutMs?: number } = {}): Promise<Plugin[]> {
@@ -597,6 +683,7 @@ export class MemoryDaemon implements Daemon {
       throw error;
     }
     this.#plugins.push(...plugins);
+    this.#announce(plugins);
     return plugins;
   }
 
@@ -627,6 +714,10 @@ export class MemoryDaemon implements Daemon {
   async forgetPeer(nodeId: number): Promise<PluginHookFailure[]> {
     this.peerDirectory.forget(nodeId);
     this.#tunnels.removePeer(nodeId);
+    return this.#notifyForgotten(nodeId);
+  }
+
+  async #notifyForgotten(nodeId: number): Promise<PluginHookFailure[]> {
     const failures = await notifyPeerForgotten(this.#plugins, nodeId);
     for (const failure of failures) {
       this.#logger.warn('plugin onPeerForgotten failed', { plugin: failure.plugin, peer: nodeId });
@@ -679,15 +770,6 @@ export class MemoryDaemon implements Daemon {
     this.#fabric.detach(this);
   }
 
-  #networkMembers(): MemoryDaemon[] {
-    const members: MemoryDaemon[] = [];
-    for (const peer of this.peerDirectory.peers()) {
-      const daemon = this.#fabric.daemon(peer.nodeId);
-      if (daemon !== undefined) members.push(daemon);
-    }
-    return [this, ...members];
-  }
-
   #own(conn: Connection, options: { allowClosed?: boolean } = {}): MemoryConnection {
     if (!(conn instanceof MemoryConnection)) {
       throw new MemoryDaemonError('FOREIGN_CONNECTION', 'not a connection of an in-memory daemon');
@@ -700,12 +782,15 @@ export class MemoryDaemon implements Daemon {
     throw new MemoryDaemonError('FOREIGN_CONNECTION', 'the connection belongs to another daemon');
   }
 
-  #requireHandshake(): HandshakeService {
-    const service = this.#services.get(HandshakeServiceKey);
-    if (service === undefined) {
-      throw new MemoryDaemonError('NO_HANDSHAKE_SERVICE', 'no handshake plugin loaded');
-    }
-    return service;
+  /**
+   * Contact with `other`: when there was no tunnel yet, both sides now hold one and learn (or
+   * refresh) each other in their peer directories (`seen`), as the engine's key exchange does.
+   */
+  #contact(other: MemoryDaemon): void {
+    if (other === this || this.#tunnels.peers.has(other.#nodeId)) return;
+    this.#tunnels.peers.add(other.#nodeId);
+    other.#tunnels.peers.add(this.#nodeId);
+    this.meet(other);
   }
 
   #assertRunning(): void {

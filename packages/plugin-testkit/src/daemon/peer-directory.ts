@@ -42,9 +42,19 @@ export class MemoryPeerDirectory implements PeerDirectory {
     };
   }
 
-  /** Learns or refreshes a peer and emits `seen`. Listener errors are swallowed, as the engine does. */
-  see(peer: MemoryPeer, via: PeerInfoSource = 'direct'): void {
+  /**
+   * Learns or refreshes a peer. Emits `seen` when the peer is new or its key or name changed,
+   * as the engine's directory does; returns whether it emitted. Listener errors are swallowed.
+   */
+  see(peer: MemoryPeer, via: PeerInfoSource = 'direct'): boolean {
+    const known = this.#peers.get(peer.nodeId);
     this.#peers.set(peer.nodeId, peer);
+    if (
+      known !== undefined &&
+      known.name === peer.name &&
+      Buffer.compare(known.x25519PublicKey, peer.x25519PublicKey) === 0
+    )
+      return false;
     this.#emit({
       type: 'seen',
       nodeId: peer.nodeId,
@@ -52,6 +62,7 @@ export class MemoryPeerDirectory implements PeerDirectory {
       name: peer.name,
       via,
     });
+    return true;
   }
 
   /** Forgets a peer and emits `forgotten`; `false` when it was unknown (nothing is emitted). */

@@ -1,5 +1,6 @@
 import { ManualClock } from '../clock/manual-clock.js';
 import { MemoryDaemon } from '../daemon/memory-daemon.js';
+import { MemoryRegistry } from './memory-registry.js';
 import type { MemoryDaemonOptions, MemoryFabric } from '../daemon/memory-daemon.js';
 
 /** Options of {@link MemoryNetwork}. */
@@ -14,6 +15,12 @@ export interface MemoryNetworkOptions {
    * @defaultValue true
    */
   readonly autoMeet?: boolean;
+  /**
+   * The admin token the network's {@link MemoryRegistry} accepts for privileged calls
+   * (`list_nodes` of network 0). Without one, those calls are refused, as by a registry with
+   * admin requests disabled.
+   */
+  readonly adminToken?: string;
 }
 
 /**
@@ -33,6 +40,8 @@ export interface MemoryNetworkOptions {
 export class MemoryNetwork {
   /** The network's clock; advancing it moves every daemon's time. */
   readonly clock: ManualClock;
+  /** The network's registry; daemons created with `registry: true` reach it through `registryClient()`. */
+  readonly registry: MemoryRegistry;
   readonly #daemons = new Map<number, MemoryDaemon>();
   readonly #autoMeet: boolean;
   readonly #fabric: MemoryFabric;
@@ -42,8 +51,13 @@ export class MemoryNetwork {
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? new ManualClock();
     this.#autoMeet = options.autoMeet ?? true;
+    this.registry = new MemoryRegistry(() => this.daemons(), {
+      ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+      now: () => this.clock.now(),
+    });
     this.#fabric = {
       clock: this.clock,
+      registry: this.registry,
       daemon: (nodeId) => this.#daemons.get(nodeId),
       detach: (daemon) => {
         if (this.#daemons.get(daemon.nodeId()) === daemon) this.#daemons.delete(daemon.nodeId());

@@ -2,11 +2,16 @@
  * A deliberately broken plugin: every compliance check should flag it. Its name changes on
  * each read, it leaks a timer, a TCP server, a port, a bus subscription and an IPC method, it ignores its
  * shutdown deadline, a second shutdown throws, shutdown without init throws, and its payload
- * handler sabotages the daemon by unbinding every port before throwing.
+ * handler sabotages the daemon by unbinding every port before throwing. Its version is not semver
+ * and it never removes the service it provides.
  */
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
+import { defineService } from '@mesh/daemonapi';
 import type { Daemon, EventSubscription, Plugin } from '@mesh/daemonapi';
+
+/** A service the broken plugin installs and never removes. */
+export const BrokenServiceKey = defineService<object>('broken.service');
 
 /** Timers the broken plugin leaked, so the test can clean up after it. */
 export const leakedTimers: ReturnType<typeof setInterval>[] = [];
@@ -18,6 +23,8 @@ let instances = 0;
 /** The broken plugin. */
 export class BrokenPlugin implements Plugin {
   readonly payloadKinds = ['broken.data'];
+  readonly version = 'latest';
+  readonly provides = [BrokenServiceKey];
   readonly #id = ++instances;
   #reads = 0;
   #daemon: Daemon | undefined;
@@ -35,6 +42,7 @@ export class BrokenPlugin implements Plugin {
     leakedServers.push(createServer().listen(0, '127.0.0.1'));
     daemon.registerMethod('broken.poke', () => 'ouch');
     this.#subscription = daemon.bus().subscribe('*');
+    daemon.services().provide(BrokenServiceKey, {});
   }
 
   shutdown(): Promise<void> {
