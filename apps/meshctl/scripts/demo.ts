@@ -1,5 +1,6 @@
-// A local mesh in one command: mesh-rendezvous + two meshd daemons (each in its own temp
-// MESH_HOME), a message from one to the other with meshctl, then everything is cleaned up.
+// A local mesh in one command: mesh-rendezvous + meshd daemons (each in its own temp MESH_HOME),
+// a message from one to another with meshctl, two private daemons that establish trust through
+// the registry relay and exchange a message, then everything is cleaned up.
 // Run after a build:  pnpm --filter meshctl run demo   (tsx scripts/demo.ts)
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,9 +12,11 @@ const MESHCTL = BINARIES.meshctl;
 assertBuilt(BINARIES);
 
 const root = mkdtempSync(path.join(tmpdir(), 'mesh-demo-'));
-const homes: Record<'alice' | 'bob', string> = {
+type Who = 'alice' | 'bob' | 'carol';
+const homes: Record<Who, string> = {
   alice: path.join(root, 'alice'),
   bob: path.join(root, 'bob'),
+  carol: path.join(root, 'carol'),
 };
 let rendezvous: RendezvousProcess | undefined;
 let step = 0;
@@ -21,8 +24,8 @@ let step = 0;
 const say = (text: string): void => console.log(`\n\x1b[1m[${++step}] ${text}\x1b[0m`);
 const show = (cmd: string): void => console.log(`    $ ${cmd}`);
 
-function meshctl(who: 'alice' | 'bob', args: string[], { quiet = false } = {}): Promise<string> {
-  show(`MESH_HOME=${homes[who]} meshctl ${args.join(' ')}`);
+function meshctl(who: Who, args: string[], { quiet = false } = {}): Promise<string> {
+  if (!quiet) show(`MESH_HOME=${homes[who]} meshctl ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -40,7 +43,7 @@ function meshctl(who: 'alice' | 'bob', args: string[], { quiet = false } = {}): 
 }
 
 async function cleanup(): Promise<void> {
-  for (const who of ['alice', 'bob'] as const) {
+  for (const who of ['alice', 'bob', 'carol'] as const) {
     const pidFile = path.join(homes[who], 'meshd.pid');
     if (existsSync(pidFile))
       await meshctl(who, ['daemon', 'stop'], { quiet: true }).catch(() => {});
@@ -104,13 +107,72 @@ try {
   await meshctl('alice', ['ping', 'bob', '--count', '3']);
   await meshctl('alice', ['peers']);
 
-  say('Stop both daemons');
+  say('Carol starts a third daemon; like Alice she is private (the default)');
+  await meshctl('carol', ['daemon', 'start', '--hostname', 'carol', ...net]);
+  const idOf = async (who: Who): Promise<number> =>
+    (
+      JSON.parse(await meshctl(who, ['info', '--json'], { quiet: true })) as {
+        data: { node_id: number };
+      }
+    ).data.node_id;
+  const [aliceId, carolId] = [await idOf('alice'), await idOf('carol')];
+  console.log(`      alice is node ${aliceId}, carol is node ${carolId}`);
+
+  say('Alice cannot reach Carol: a private node refuses streams from peers it does not trust');
+  await meshctl('alice', ['send-message', String(carolId), '--data', 'hello?']).then(
+    () => {
+      throw new Error('a private node accepted a stranger');
+    },
+    () => console.log('      refused, as expected'),
+  );
+
+  say("Alice asks Carol for trust; the request goes through the registry's relay inbox");
+  await meshctl('alice', ['handshake', String(carolId), 'alice would like to talk']);
+
+  say('Carol sees the request and approves it');
+  // `pending` asks the registry for relayed requests; one that arrived a moment ago may need a
+  // second look.
+  const waitFor = async (who: Who, args: string[], ok: (out: string) => boolean): Promise<void> => {
+    for (let i = 0; i < 80; i++) {
+      if (ok(await meshctl(who, args, { quiet: true }))) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`meshctl ${args.join(' ')} never showed what the demo waits for`);
+  };
+  await waitFor('carol', ['pending', '--json'], (out) => out.includes(`"node_id":${aliceId}`));
+  await meshctl('carol', ['pending']);
+  await meshctl('carol', ['approve', String(aliceId)]);
+
+  say('Alice learns of the approval from the relay; both trust each other now');
+  await waitFor('alice', ['trust', '--json'], (out) => out.includes(`"node_id":${carolId}`));
+  await meshctl('alice', ['trust']);
+
+  say('Alice sends Carol a message, which Carol now accepts');
+  await meshctl('alice', [
+    'send-message',
+    String(carolId),
+    '--data',
+    'hi carol, we are trusted now',
+  ]);
+  const carolInbox = path.join(homes.carol, 'inbox');
+  for (const f of existsSync(carolInbox) ? readdirSync(carolInbox) : []) {
+    const note = JSON.parse(readFileSync(path.join(carolInbox, f), 'utf8')) as {
+      from?: string;
+      data?: string;
+    };
+    console.log(`      carol's inbox/${f}: from ${note.from ?? '?'}: ${note.data ?? ''}`);
+  }
+
+  say('Stop the daemons');
   await meshctl('alice', ['daemon', 'stop']);
   await meshctl('bob', ['daemon', 'stop']);
-  console.log('\ndemo finished: rendezvous + two daemons + a message between them');
+  await meshctl('carol', ['daemon', 'stop']);
+  console.log(
+    '\ndemo finished: rendezvous + three daemons, a message, and two private nodes that became trusted',
+  );
 } catch (err) {
   console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
-  for (const who of ['alice', 'bob'] as const) {
+  for (const who of ['alice', 'bob', 'carol'] as const) {
     const log = path.join(homes[who], 'meshd.log');
     if (existsSync(log))
       console.error(

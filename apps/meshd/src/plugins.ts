@@ -1,8 +1,5 @@
 // The plugins compiled into meshd: one import line per plugin. Each module registers itself
 // with @mesh/daemonapi's registerPlugin() when imported; the engine loads them at start.
 // Runtime-loaded plugins come from --plugins / the "plugins" config key instead.
-//
-// import '@mesh/plugin-handshake';
-//
-// (No plugin packages exist in the workspace yet; add the line and the dependency together.)
-export {};
+import '@mesh/plugin-handshake';
+import '@mesh/plugin-trustedagents';

@@ -10,9 +10,9 @@ afterEach(() => h.close());
 const ADMIN = 'codes-admin';
 
 /** The refusal a request gets, as the client sees it. */
-async function refusal(p: Promise<unknown>): Promise<RegistryRemoteError> {
+async function refusal(call: () => Promise<unknown>): Promise<RegistryRemoteError> {
   try {
-    await p;
+    await call();
   } catch (err) {
     return err as RegistryRemoteError;
   }
@@ -31,28 +31,30 @@ describe('error codes in replies', () => {
       adminToken: ADMIN,
       nodeId: b.nodeId,
     });
-    const cases: [Promise<unknown>, string][] = [
-      [raw.request({ type: 'frobnicate' }), 'UNKNOWN_TYPE'],
-      [raw.request({ type: 'lookup', node_id: -1 }), 'BAD_REQUEST'],
-      [raw.lookup(999), 'NOT_FOUND'],
-      [raw.resolveHostname('nobody-here'), 'NOT_FOUND'],
-      [a.client.resolve(b.nodeId), 'DENIED'],
-      [b.client.setHostname('taken'), 'CONFLICT'],
-      [raw.request({ type: 'heartbeat', node_id: a.nodeId }), 'UNAUTHORIZED'],
+    // Thunks: each call starts only when its turn comes, so no refusal is left unobserved.
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => raw.request({ type: 'frobnicate' }), 'UNKNOWN_TYPE'],
+      [() => raw.request({ type: 'lookup', node_id: -1 }), 'BAD_REQUEST'],
+      [() => raw.lookup(999), 'NOT_FOUND'],
+      [() => raw.resolveHostname('nobody-here'), 'NOT_FOUND'],
+      [() => a.client.resolve(b.nodeId), 'DENIED'],
+      [() => b.client.setHostname('taken'), 'CONFLICT'],
+      [() => raw.request({ type: 'heartbeat', node_id: a.nodeId }), 'UNAUTHORIZED'],
       [
-        raw.request({
-          type: 'heartbeat',
-          node_id: a.nodeId,
-          signature: identity().signB64(`heartbeat:${a.nodeId}`),
-        }),
+        () =>
+          raw.request({
+            type: 'heartbeat',
+            node_id: a.nodeId,
+            signature: identity().signB64(`heartbeat:${a.nodeId}`),
+          }),
         'INVALID_SIGNATURE',
       ],
-      [raw.createNetwork({ name: 'x', adminToken: 'wrong' }), 'UNAUTHORIZED'],
-      [raw.createNetwork({ name: 'inv', adminToken: ADMIN }), 'CONFLICT'],
-      [a.client.joinNetwork({ networkId }), 'DENIED'],
-      [a.client.leaveNetwork(networkId), 'NOT_FOUND'],
-      [a.client.revokeTrust(b.nodeId), 'NOT_FOUND'],
-      [a.client.setHostname('UPPER CASE'), 'BAD_REQUEST'],
+      [() => raw.createNetwork({ name: 'x', adminToken: 'wrong' }), 'UNAUTHORIZED'],
+      [() => raw.createNetwork({ name: 'inv', adminToken: ADMIN }), 'CONFLICT'],
+      [() => a.client.joinNetwork({ networkId }), 'DENIED'],
+      [() => a.client.leaveNetwork(networkId), 'NOT_FOUND'],
+      [() => a.client.revokeTrust(b.nodeId), 'NOT_FOUND'],
+      [() => a.client.setHostname('UPPER CASE'), 'BAD_REQUEST'],
     ];
     for (const [call, code] of cases) {
       const err = await refusal(call);

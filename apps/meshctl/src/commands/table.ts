@@ -31,6 +31,7 @@ import { setTags } from './set-tags.js';
 import { setWebhook } from './set-webhook.js';
 import { subscribe } from './subscribe.js';
 import { trust } from './trust.js';
+import { trustedList } from './trusted.js';
 import { untrust } from './untrust.js';
 
 /** meshctl's version. */
@@ -66,6 +67,7 @@ export const COMMANDS: readonly Command[] = [
   pending,
   trust,
   untrust,
+  trustedList,
   plugins,
   call,
   diag,
