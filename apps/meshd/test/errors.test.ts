@@ -16,6 +16,9 @@ describe('engine errors', () => {
       details: { engine_code: 'PORT_IN_USE' },
     });
     expect(engineError(new Error('boom'), 'op').code).toBe('internal');
+    // The handshake plugin's service codes.
+    expect(engineError(coded('NOT_TRUSTED'), 'revoke 5').code).toBe('not_found');
+    expect(engineError(coded('NO_PENDING_REQUEST'), 'approve 5').code).toBe('not_found');
   });
 
   it("classify a registry refusal by the registry's own code", () => {

@@ -31,6 +31,12 @@ const ENGINE_CODES: Readonly<Record<string, IpcCode>> = {
   TUNNEL_QUEUE_FULL: ErrorCode.busy,
   // contract (@mesh/daemonapi)
   SERVICE_UNAVAILABLE: ErrorCode.unavailable,
+  // the handshake plugin's service (HandshakeError codes)
+  NOT_TRUSTED: ErrorCode.notFound,
+  NO_PENDING_REQUEST: ErrorCode.notFound,
+  INVALID_PEER: ErrorCode.invalidArgument,
+  NO_REGISTRY: ErrorCode.unavailable,
+  RELAY_FAILED: ErrorCode.connectionFailed,
   // @mesh/registry-client (REMOTE is refined by the registry's own code below)
   TRANSPORT: ErrorCode.connectionFailed,
   TIMEOUT: ErrorCode.timeout,
