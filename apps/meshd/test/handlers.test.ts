@@ -35,10 +35,11 @@ beforeEach(async () => {
   const registry = new MethodRegistry();
   hub = new StreamHub(engine);
   hub.register(registry);
+  engine.settings.hostname = 'alpha';
   registerNodeHandlers(
     registry,
     engine,
-    { hostname: 'alpha', public: false, tags: [], webhook: '' },
+    { url: '' },
     { pid: 42, registryState: () => 'connected' },
   );
   registerHandshakeHandlers(registry, engine);
@@ -64,7 +65,7 @@ afterEach(async () => {
 });
 
 describe('meshd IPC handlers', () => {
-  it('info overlays runtime settings on the engine snapshot', async () => {
+  it('info maps the engine snapshot; set.* change the settings through the engine', async () => {
     const c = await client();
     expect(await c.info()).toMatchObject({
       node_id: 1,
@@ -87,6 +88,7 @@ describe('meshd IPC handlers', () => {
       webhook: 'http://127.0.0.1:1/hook',
     });
     expect(engine.webhook).toBe('http://127.0.0.1:1/hook');
+    expect(engine.settings).toEqual({ hostname: 'gamma', public: true, tags: ['a', 'b'] });
     await expect(c.setTags(['1', '2', '3', '4'])).rejects.toMatchObject({
       code: 'invalid_argument',
     });
@@ -235,7 +237,9 @@ describe('meshd IPC handlers', () => {
     engine.pluginMethods.set('hello.greet', (p) => ({ hi: (p as { name: string }).name }));
     const c = await client();
     expect(await c.ipc.callRaw('hello.greet', { name: 'x' })).toEqual({ hi: 'x' });
-    expect(await c.plugins()).toEqual([{ name: 'hello', version: '', methods: ['hello.greet'] }]);
+    expect(await c.plugins()).toEqual([
+      { name: 'hello', version: '1.2.3', methods: ['hello.greet'] },
+    ]);
     engine.pluginMethods.clear();
     await expect(c.ipc.callRaw('hello.greet', {})).rejects.toMatchObject({
       code: 'method_not_found',

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EventBus, REGISTRY_EVENTS, RegistryLink } from '@mesh/daemon';
+import { REGISTRY_EVENTS } from '@mesh/daemon';
+import { EventBus, RegistryLink } from '@mesh/daemon/internals';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LinkMonitor } from '../src/daemon/link-monitor.js';
 import { ConnectionEventLog } from '../src/lifecycle/event-log.js';

@@ -35,7 +35,11 @@ async function makeDaemon(
     config,
     flags,
     logger,
-    createEngine: () => engine,
+    // As the real engine does, the stub starts with the configured node settings.
+    createEngine: (c) => {
+      engine.settings = { hostname: c.hostname, public: c.public, tags: [] };
+      return engine;
+    },
     version: 'test',
     ...extra,
   });

@@ -1,6 +1,7 @@
 // An in-memory engine for handler tests: real Duplex pairs instead of a network.
 import { Duplex } from 'node:stream';
-import { EventBus, RegistryLink } from '@mesh/daemon';
+import type { DaemonSnapshot, LoadedPlugin } from '@mesh/daemon';
+import { EventBus, RegistryLink } from '@mesh/daemon/internals';
 import type { HandshakeService } from '@mesh/daemonapi';
 import type { Addr } from '@mesh/protocol';
 import type {
@@ -123,17 +124,55 @@ export class StubEngine implements StreamEngine, NodeEngine, HandshakeEngine, Pl
     return () => this.datagramFns.delete(fn);
   }
 
-  info() {
+  /** The node settings the engine owns (set.* and reload change them through the setters). */
+  settings = { hostname: 'engine-name', public: false, tags: [] as string[] };
+  /** When set, the webhook setter throws this (a missing webhook plugin). */
+  webhookError: Error | undefined;
+
+  snapshot(): DaemonSnapshot {
     return {
       node_id: 1,
       address: '0:0000.0000.0001',
-      hostname: 'engine-name',
+      hostname: this.settings.hostname,
+      public: this.settings.public,
+      tags: this.settings.tags,
+      task_exec: false,
       uptime_secs: 5,
+      connections: 0,
+      ports: this.listeners.size,
       peers: 0,
+      encrypted_peers: 0,
+      authenticated_peers: 0,
+      encrypt: false,
+      identity: true,
+      public_key: '',
+      owner: '',
+      bytes_sent: 0,
+      bytes_recv: 0,
+      pkts_sent: 0,
+      pkts_recv: 0,
+      endpoint: '127.0.0.1:1',
+      version: '0.1.0',
+      transport: 'udp',
+      webhook: { dropped: 0, circuitSkips: 0, delivered: 0, failed: 0 },
+      bus_subscribers: 0,
       peer_list: [],
       conn_list: [],
-      version: '0.1.0',
     };
+  }
+
+  async setHostname(hostname: string): Promise<string> {
+    this.settings.hostname = hostname;
+    return hostname;
+  }
+
+  async setVisibility(isPublic: boolean): Promise<void> {
+    this.settings.public = isPublic;
+  }
+
+  async setTags(tags: readonly string[]): Promise<string[]> {
+    this.settings.tags = [...tags];
+    return [...tags];
   }
 
   addr(): Addr {
@@ -147,14 +186,12 @@ export class StubEngine implements StreamEngine, NodeEngine, HandshakeEngine, Pl
         if (node === undefined) throw new Error(`hostname not found: ${h}`);
         return { nodeId: node, address: `0:0000.0000.000${node}`, public: true, hostname: h };
       },
-      setHostname: async (h: string) => h,
-      setVisibility: async () => {},
-      setTags: async (t: readonly string[]) => [...t],
       deregister: async () => {},
     };
   }
 
   setWebhookUrl(url: string): void {
+    if (this.webhookError !== undefined) throw this.webhookError;
     this.webhook = url;
   }
 
@@ -162,8 +199,8 @@ export class StubEngine implements StreamEngine, NodeEngine, HandshakeEngine, Pl
     return this.handshake;
   }
 
-  pluginNames(): string[] {
-    return this.pluginMethods.size > 0 ? ['hello'] : [];
+  pluginList(): LoadedPlugin[] {
+    return this.pluginMethods.size > 0 ? [{ name: 'hello', version: '1.2.3' }] : [];
   }
 
   methodNames(): string[] {

@@ -5,6 +5,9 @@
  * bus, trust and policy gates, built-in services and plugin loading. The {@link Daemon} class
  * satisfies the `@mesh/daemonapi` `Daemon` contract structurally.
  *
+ * This entry holds what an application needs. The building blocks behind it (tunnel, transport,
+ * crypto, collaborators) are in `@mesh/daemon/internals`, without a stability guarantee.
+ *
  * @example
  * ```ts
  * import { Daemon } from '@mesh/daemon';
@@ -19,93 +22,50 @@
  * @packageDocumentation
  */
 export { Daemon, DAEMON_VERSION, PLUGIN_PAYLOAD_PORT } from './daemon/daemon.js';
-export { REGISTRY_EVENTS, RegistryLink } from './daemon/registry-link.js';
-export type { DaemonInfo, DaemonPeerInfo, DaemonState } from './daemon/daemon.js';
+export type { DaemonState } from './daemon/daemon.js';
 export type { BuiltinServices, DaemonOptions, RelayTransport } from './daemon/options.js';
-export {
-  ConnReadWriterAdapter,
-  ConnectionHandle,
-  ListenerAdapter,
-} from './daemon/contract-adapters.js';
-export type { ConnectionEndpoints } from './daemon/contract-adapters.js';
+export type { NodeSettingsState } from './daemon/registry-session.js';
+export type {
+  DaemonConnectionInfo,
+  DaemonInfo,
+  DaemonPeerInfo,
+  DaemonSnapshot,
+} from './daemon/snapshot.js';
+export type { BuildInfo } from './daemon/build-info.js';
+export type { AdmissionReason } from './daemon/admission-gate.js';
+export type { LoadedPlugin } from './plugins/plugin-runtime.js';
+export { REGISTRY_EVENTS } from './daemon/registry-link.js';
 
 export { DaemonError, IdentityError, PluginLoadError, TunnelError } from './errors/errors.js';
 export type { DaemonErrorCode } from './errors/errors.js';
+export { TransportError, isTransportError } from './transport/index.js';
+export type { TransportErrorCode } from './transport/index.js';
 
-export { Identity, toBase64, verifySignature } from './identity/identity.js';
+export { Identity } from './identity/identity.js';
 export type { IdentityFile } from './identity/identity.js';
 
-export { EventBus, topicMatches } from './events/event-bus.js';
-export type { BusEvent, EventSubscription, SubscribeOptions } from './events/event-bus.js';
-
-export {
-  GCM_TAG_BYTES,
-  NONCE_BYTES,
-  TUNNEL_HKDF_INFO,
-  TunnelSession,
-  deriveTunnelKey,
-  generateX25519KeyPair,
-  tunnelKeyFromSecret,
-} from './crypto/tunnel-crypto.js';
-export type { OpenResult, X25519KeyPair } from './crypto/tunnel-crypto.js';
-export { REPLAY_WINDOW_SIZE, ReplayWindow } from './crypto/replay-window.js';
-export type { ReplayUndo, ReplayVerdict } from './crypto/replay-window.js';
-
-export { Tunnel, formatEndpoint, parseEndpoint } from './tunnel/tunnel.js';
 export type {
-  PacketOrigin,
-  TunnelOptions,
-  TunnelPeerInfo,
-  TunnelStats,
-  UdpEndpoint,
-} from './tunnel/tunnel.js';
-export type { RelayLink } from './tunnel/relay-link.js';
-export { WsRelayLink } from './tunnel/ws-relay-link.js';
-export type { WsRelayLinkOptions } from './tunnel/ws-relay-link.js';
+  BusEvent,
+  EventBus,
+  EventSubscription,
+  SubscribeOptions,
+} from './events/event-bus.js';
 
-export { PluginHost } from './plugins/plugin-host.js';
-export type { PluginHostOptions } from './plugins/plugin-host.js';
-export { PluginRegistryClient } from './registry/registry-adapter.js';
 export type {
-  RegistryCallOptions,
-  RegistryListedView,
-  RegistryNodeView,
-} from './registry/registry-adapter.js';
-
-export { ECHO_PORT, startEcho } from './services/echo.js';
-export { DATA_EXCHANGE_PORT, startDataExchange } from './services/data-exchange.js';
-export { EVENT_STREAM_PORT, startEventStream } from './services/event-stream.js';
+  ConnReadWriterAdapter,
+  ConnectionEndpoints,
+  ConnectionHandle,
+  ListenerAdapter,
+} from './daemon/contract-adapters.js';
 export type {
-  RunningService,
-  ServiceConnection,
-  ServiceContext,
-  ServiceListener,
-} from './services/service.js';
-
-export { ensurePrivateDir, writeFileAtomic } from './util/atomic-file.js';
-
-// Streams, datagrams and ports (src/transport, src/ports).
-export {
   Connection,
-  DEFAULT_STREAM_TUNING,
-  DEFAULT_TRANSPORT_LIMITS,
-  Listener,
-  Transport,
-  TransportError,
-  isTransportError,
-} from './transport/index.js';
-export type {
-  ConnectionInfo,
-  ConnectionOptions,
   ConnectionState,
   Datagram,
-  DatagramOptions,
   DialOptions,
-  ListenOptions,
+  Listener,
   StreamTuning,
-  TransportErrorCode,
   TransportLimits,
-  TransportOptions,
-  TransportStats,
 } from './transport/index.js';
-export { PortAllocator } from './ports/index.js';
+export { ECHO_PORT } from './services/echo.js';
+export { DATA_EXCHANGE_PORT } from './services/data-exchange.js';
+export { EVENT_STREAM_PORT } from './services/event-stream.js';

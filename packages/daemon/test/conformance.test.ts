@@ -40,7 +40,6 @@ const engineHarness: DaemonConformanceHarness = {
 
 describeDaemonConformance('engine Daemon', engineHarness, {
   stepTimeoutMs: 10_000,
-  // The engine does not hand plugins a PeerDirectory yet (PluginContext.peers is undefined);
-  // issue 11 adds one in the engine split. Turn this on when it lands.
-  peerDirectory: false,
+  // The engine hands plugins its PeerDirectory (PluginContext.peers): held to the same checks.
+  peerDirectory: true,
 });

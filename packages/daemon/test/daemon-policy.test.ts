@@ -110,4 +110,27 @@ describe('policy gate', () => {
     echo.destroy();
     expect(bCalls).toEqual([]);
   });
+
+  it("hands each runner the peer's registry tags and this node's tags in the runner's network", async () => {
+    const { a, b } = pair;
+    const aId = a.daemon.nodeId();
+    await a.daemon.setTags(['gpu']);
+    await b.daemon.setTags(['edge']);
+    const seen: { localTags: readonly string[]; peerTags: readonly string[] }[] = [];
+    const runner = {
+      networkId: 7,
+      hasMember: (node: number) => node === aId,
+      evaluatePortGate: (q: { localTags: readonly string[]; peerTags: readonly string[] }) => {
+        seen.push({ localTags: q.localTags, peerTags: q.peerTags });
+        return true;
+      },
+    } as unknown as PolicyRunner;
+    b.daemon.registerPolicyManager({ all: () => [runner] } as unknown as PolicyManager);
+    // b learns a's tags from the registry when it looks a up (every key exchange does).
+    await b.daemon.forgetPeer(aId);
+    await a.daemon.forgetPeer(b.daemon.nodeId());
+    const conn = await a.daemon.dial(b.daemon.addr(), 7);
+    conn.destroy();
+    expect(seen).toContainEqual({ localTags: ['edge'], peerTags: ['gpu'] });
+  });
 });

@@ -43,7 +43,7 @@ describe('private daemons: trust gate and relay fallback', () => {
     expect((await relayed).payload).toEqual({ peer_node_id: b.daemon.nodeId() });
     expect((await synRejected).payload).toMatchObject({
       src_node_id: a.daemon.nodeId(),
-      reason: 'untrusted',
+      reason: 'trust',
     });
     expect(b.daemon.info().peer_list.find((p) => p.node_id === a.daemon.nodeId())).toMatchObject({
       encrypted: true,

@@ -20,13 +20,14 @@ describe('EventBus', () => {
     const conn = bus.subscribe('conn.*');
     const exact = bus.subscribe('tunnel.established');
     bus.publish('conn.fin', { conn_id: 1 });
-    bus.publish('tunnel.established', { peer_node_id: 2 });
+    const established = { peer_node_id: 2, authenticated: true, relay: false, rekeyed: false };
+    bus.publish('tunnel.established', established);
     expect((await all.next())?.topic).toBe('conn.fin');
     expect((await all.next())?.topic).toBe('tunnel.established');
     const c = await conn.next();
     expect(c).toMatchObject({ topic: 'conn.fin', nodeId: 42, payload: { conn_id: 1 } });
     expect(typeof c?.time).toBe('number');
-    expect((await exact.next())?.payload).toEqual({ peer_node_id: 2 });
+    expect((await exact.next())?.payload).toEqual(established);
     bus.closeAll();
     expect(await conn.next()).toBeUndefined();
   });

@@ -163,3 +163,11 @@ export type { EventFrame } from './service/event-stream.js';
 export { decodeEventFrame, encodeEventFrame } from './service/event-stream.js';
 export type { FrameDecoderOptions } from './service/decoders.js';
 export { DataFrameDecoder, EventFrameDecoder, FrameDecoder } from './service/decoders.js';
+
+export type { PluginPayloadFrame } from './plugin/plugin-payload.js';
+export {
+  MAX_PLUGIN_KIND_LENGTH,
+  PLUGIN_PAYLOAD_PORT,
+  decodePluginPayload,
+  encodePluginPayload,
+} from './plugin/plugin-payload.js';

@@ -13,7 +13,8 @@ export const plugins: Command = {
       : d.plugins
           .map(
             (p) =>
-              `${p.name}${p.methods.length ? `  (${p.methods.join(', ')})` : ''}` +
+              `${p.name}${p.version ? ` ${p.version}` : ''}` +
+              `${p.methods.length ? `  (${p.methods.join(', ')})` : ''}` +
               (p.process === undefined
                 ? ''
                 : `  [${p.process.state}, pid ${p.process.pid}, restarts ${p.process.restarts}` +

@@ -2,7 +2,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { IpcServer, MethodRegistry } from '@mesh/ipc';
-import type { IpcLogger } from '@mesh/ipc';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
 import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
@@ -13,8 +12,8 @@ import { registerAdminHandlers } from '../ipc/handlers/admin.js';
 import type { AdminEngine } from '../ipc/handlers/admin.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
 import { registerNetworkHandlers, syncNetworkPolicies } from '../ipc/handlers/networks.js';
-import { registerNodeHandlers } from '../ipc/handlers/node.js';
-import type { NodeSettings } from '../ipc/handlers/node.js';
+import { applyWebhook, registerNodeHandlers } from '../ipc/handlers/node.js';
+import type { WebhookSetting } from '../ipc/handlers/node.js';
 import {
   bridgePluginMethods,
   registerDiagHandler,
@@ -99,7 +98,7 @@ export class Meshd {
   #pid: PidFile | undefined;
   #wake: WakeDetector | undefined;
   #hub: StreamHub | undefined;
-  #settings: NodeSettings | undefined;
+  readonly #webhook: WebhookSetting = { url: '' };
   #stopping: Promise<void> | undefined;
   #refusals: { close(): void } | undefined;
   #started = false;
@@ -138,19 +137,17 @@ export class Meshd {
       this.#logRefusals(engine.bus());
       await engine.start();
       if (config.beacon !== undefined) this.links.record('connect', 'beacon', config.beacon);
-      if (config.webhook !== '') engine.setWebhookUrl(config.webhook);
-      this.#settings = {
-        hostname: config.hostname,
-        public: config.public,
-        tags: [],
-        webhook: config.webhook !== '' ? config.webhook : await persistedWebhookUrl(engine),
-      };
+      // A webhook URL without a webhook plugin fails the start: it would silently do nothing.
+      if (config.webhook !== '') applyWebhook(engine, config.webhook);
+      // Without a configured URL, the one the webhook plugin restored from its state file.
+      this.#webhook.url =
+        config.webhook !== '' ? config.webhook : await persistedWebhookUrl(engine);
       const registry = new MethodRegistry();
       this.#hub = new StreamHub(engine, {
         ...(config.timeouts.dial !== undefined ? { dialTimeoutMs: config.timeouts.dial } : {}),
       });
       this.#hub.register(registry);
-      registerNodeHandlers(registry, engine, this.#settings, {
+      registerNodeHandlers(registry, engine, this.#webhook, {
         pid: process.pid,
         registryState: () => this.links.state('registry'),
       });
@@ -161,16 +158,12 @@ export class Meshd {
       registerDiagHandler(registry, this.events, this.links);
       registerEventsHandlers(registry, engine.bus());
       bridgePluginMethods(registry, engine);
-      const ipcLog = this.#log.child('ipc');
-      const ipcLogger: IpcLogger = {
-        warn: (m, f) => ipcLog.warn(m, f),
-        debug: (m, f) => ipcLog.debug(m, f),
-      };
       this.#ipc = new IpcServer({
         socketPath: config.socket,
         registry,
         daemonVersion: this.#opts.version,
-        logger: ipcLogger,
+        // The daemonapi Logger is structurally an IpcLogger: one logger interface throughout.
+        logger: this.#log.child('ipc'),
       });
       await this.#ipc.listen();
       this.#wake = new WakeDetector({
@@ -185,7 +178,7 @@ export class Meshd {
       );
       this.#log.info('ready', {
         socket: config.socket,
-        address: engine.info().address,
+        address: engine.snapshot().address,
         pid: process.pid,
       });
     } catch (err) {
@@ -249,21 +242,17 @@ export class Meshd {
       this.#config.configPath === undefined ? {} : await loadConfigFile(this.#config.configPath);
     const next = resolveConfig(this.#opts.flags, file);
     const engine = this.#engine;
-    const settings = this.#settings;
     this.#log.setLevel(next.logLevel);
-    if (engine && settings) {
+    if (engine) {
       // Only a changed config value wins: a URL set at runtime (set-webhook) survives a reload.
-      if (next.webhook !== this.#config.webhook && next.webhook !== settings.webhook) {
-        engine.setWebhookUrl(next.webhook);
-        settings.webhook = next.webhook;
+      if (next.webhook !== this.#config.webhook && next.webhook !== this.#webhook.url) {
+        applyWebhook(engine, next.webhook);
+        this.#webhook.url = next.webhook;
       }
-      const registry = engine.rawRegistryClient();
-      if (registry && next.hostname !== settings.hostname)
-        settings.hostname = await registry.setHostname(next.hostname);
-      if (registry && next.public !== settings.public) {
-        await registry.setVisibility(next.public);
-        settings.public = next.public;
-      }
+      // Only keys the file changed: a reload does not undo a `set.*` made since.
+      const before = this.#config;
+      if (next.hostname !== before.hostname) await engine.setHostname(next.hostname);
+      if (next.public !== before.public) await engine.setVisibility(next.public);
     }
     this.#config = { ...next, socket: this.#config.socket, home: this.#config.home };
     this.links.record('reload', 'daemon', this.#config.configPath ?? 'no config file');

@@ -1,5 +1,6 @@
 // The narrowest views of the engine each group of IPC handlers needs; @mesh/daemon's Daemon satisfies them all.
 import type { Duplex } from 'node:stream';
+import type { DaemonSnapshot, LoadedPlugin } from '@mesh/daemon';
 import type { HandshakeService } from '@mesh/daemonapi';
 import type { Addr } from '@mesh/protocol';
 
@@ -67,7 +68,7 @@ export interface EngineConnectionTable {
   connection(id: number): EngineTableConnection | undefined;
 }
 
-/** The registry operations the daemon performs for its clients. */
+/** The registry operations meshd performs itself (node settings go through the engine). */
 export interface RegistryOps {
   /** Hostname → node. */
   resolveHostname(hostname: string): Promise<{
@@ -76,30 +77,29 @@ export interface RegistryOps {
     readonly public: boolean;
     readonly hostname: string;
   }>;
-  /** Sets or clears the hostname; returns the name now registered. */
-  setHostname(hostname: string): Promise<string>;
-  /** Sets visibility. */
-  setVisibility(isPublic: boolean): Promise<void>;
-  /** Replaces tags; returns the tags now registered. */
-  setTags(tags: readonly string[]): Promise<string[]>;
   /** Removes the node. */
   deregister(): Promise<void>;
 }
 
-/** Identity, counters and the registry for `info`, `peers`, `connections`, `resolve` and `set.*`. */
+/**
+ * Identity, counters, node settings and the registry for `info`, `peers`, `connections`,
+ * `resolve` and `set.*`. The engine owns the node settings: `set.*` and SIGHUP reload change
+ * them only through these methods, so its trust gate and re-registrations see the same values.
+ */
 export interface NodeEngine {
-  /** The info snapshot (reference InfoOK fields). */
-  info(): {
-    readonly node_id: number;
-    readonly address: string;
-    readonly peer_list: readonly object[];
-    readonly conn_list: readonly object[];
-  };
+  /** The typed snapshot (reference InfoOK fields plus the node settings). */
+  snapshot(): DaemonSnapshot;
   /** This node's address. */
   addr(): Addr;
   /** The registry client, when registered. */
   rawRegistryClient(): RegistryOps | undefined;
-  /** Hot-swaps the webhook URL. */
+  /** Sets or clears the hostname; returns the name now registered. */
+  setHostname(hostname: string): Promise<string>;
+  /** Makes the node public or private (registry and trust gate). */
+  setVisibility(isPublic: boolean): Promise<void>;
+  /** Replaces the node tags; returns the tags now registered. */
+  setTags(tags: readonly string[]): Promise<string[]>;
+  /** Hot-swaps the webhook URL; throws code `SERVICE_UNAVAILABLE` without a webhook plugin. */
   setWebhookUrl(url: string): void;
 }
 
@@ -111,8 +111,8 @@ export interface HandshakeEngine {
 
 /** Loaded plugins and the methods they registered. */
 export interface PluginEngine {
-  /** Plugin names in load order. */
-  pluginNames(): string[];
+  /** Loaded plugins (name and version) in load order. */
+  pluginList(): LoadedPlugin[];
   /** Plugin-registered method names. */
   methodNames(): string[];
   /** A plugin-registered method. */

@@ -1,7 +1,12 @@
-// Engine error codes → the control plane's stable codes.
+// Engine and registry error codes → the control plane's stable codes: the one place that decides,
+// from `code` fields only (never from message text).
 import { ErrorCode, IpcError } from '@mesh/ipc';
 
-const MAP: Readonly<Record<string, string>> = {
+type IpcCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Engine (`@mesh/daemon`, `@mesh/daemonapi`) and registry-client codes. */
+const ENGINE_CODES: Readonly<Record<string, IpcCode>> = {
+  // transport
   CONNECTION_REFUSED: ErrorCode.connectionFailed,
   CONNECTION_RESET: ErrorCode.connectionFailed,
   RETRANSMIT_LIMIT: ErrorCode.connectionFailed,
@@ -15,19 +20,73 @@ const MAP: Readonly<Record<string, string>> = {
   INVALID_PORT: ErrorCode.invalidArgument,
   TRANSPORT_CLOSED: ErrorCode.unavailable,
   NOT_CONNECTED: ErrorCode.connectionFailed,
+  // engine
   NOT_STARTED: ErrorCode.unavailable,
+  ALREADY_STARTED: ErrorCode.alreadyExists,
   STOPPED: ErrorCode.unavailable,
+  CONFIG: ErrorCode.invalidArgument,
   POLICY_DENIED: ErrorCode.connectionFailed,
   REGISTRY: ErrorCode.connectionFailed,
   TUNNEL_NO_SESSION: ErrorCode.connectionFailed,
   TUNNEL_CLOSED: ErrorCode.connectionFailed,
-  // @mesh/registry-client codes (REMOTE is classified by its message below).
+  TUNNEL_QUEUE_FULL: ErrorCode.busy,
+  // contract (@mesh/daemonapi)
+  SERVICE_UNAVAILABLE: ErrorCode.unavailable,
+  // the handshake plugin's service (HandshakeError codes)
+  NOT_TRUSTED: ErrorCode.notFound,
+  NO_PENDING_REQUEST: ErrorCode.notFound,
+  INVALID_PEER: ErrorCode.invalidArgument,
+  NO_REGISTRY: ErrorCode.unavailable,
+  RELAY_FAILED: ErrorCode.connectionFailed,
+  // @mesh/registry-client (REMOTE is refined by the registry's own code below)
   TRANSPORT: ErrorCode.connectionFailed,
   TIMEOUT: ErrorCode.timeout,
   ABORTED: ErrorCode.timeout,
   CLOSED: ErrorCode.unavailable,
   NO_IDENTITY: ErrorCode.unavailable,
+  REMOTE: ErrorCode.internal,
 };
+
+/** The registry's error codes (`code` of its JSON error replies), carried as `remoteCode`. */
+const REGISTRY_CODES: Readonly<Record<string, IpcCode>> = {
+  NOT_FOUND: ErrorCode.notFound,
+  CONFLICT: ErrorCode.alreadyExists,
+  BAD_REQUEST: ErrorCode.invalidArgument,
+  UNKNOWN_TYPE: ErrorCode.invalidArgument,
+  LIMIT: ErrorCode.busy,
+  DENIED: ErrorCode.unavailable,
+  UNAUTHORIZED: ErrorCode.unavailable,
+  INVALID_SIGNATURE: ErrorCode.unavailable,
+  RATE_LIMITED: ErrorCode.busy,
+  BUSY: ErrorCode.busy,
+  STORE: ErrorCode.unavailable,
+  INTERNAL: ErrorCode.internal,
+};
+
+/** What to do about errors a person can fix, by engine code. */
+const HINTS: Readonly<Record<string, string>> = {
+  SERVICE_UNAVAILABLE: 'load the plugin that provides it (meshd --plugins <module>)',
+};
+
+function stringField(err: unknown, key: string): string {
+  const value = (err as Record<string, unknown> | null)?.[key];
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The control-plane code for an engine or registry error: by its `code` (and, for a registry
+ * refusal, the registry's `remoteCode`); `internal` for anything uncoded.
+ * @param err - what the engine threw.
+ * @returns the IPC error code.
+ */
+export function ipcCodeOf(err: unknown): IpcCode {
+  const code = stringField(err, 'code');
+  if (code === 'REMOTE') {
+    const remote = REGISTRY_CODES[stringField(err, 'remoteCode')];
+    if (remote !== undefined) return remote;
+  }
+  return ENGINE_CODES[code] ?? ErrorCode.internal;
+}
 
 /**
  * Wraps an engine failure as an {@link IpcError}, keeping the engine's code in `details`.
@@ -38,21 +97,11 @@ const MAP: Readonly<Record<string, string>> = {
 export function engineError(err: unknown, what: string): IpcError {
   if (err instanceof IpcError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
-  const engineCode =
-    typeof (e as { code?: unknown }).code === 'string'
-      ? (e as unknown as { code: string }).code
-      : '';
-  let code = MAP[engineCode];
-  if (code === undefined) {
-    // Registry-client errors: not found / timeouts by message shape.
-    if (/not found|unknown hostname|no such/i.test(e.message)) code = ErrorCode.notFound;
-    else if (/timed? ?out/i.test(e.message)) code = ErrorCode.timeout;
-    else if (/ECONNREFUSED|ECONNRESET|EPIPE|unreachable|closed/i.test(e.message))
-      code = ErrorCode.connectionFailed;
-    else code = ErrorCode.internal;
-  }
-  return new IpcError(code, `${what}: ${e.message}`, {
+  const engineCode = stringField(err, 'code');
+  const hint = HINTS[engineCode];
+  return new IpcError(ipcCodeOf(err), `${what}: ${e.message}`, {
     cause: err,
+    ...(hint === undefined ? {} : { hint }),
     ...(engineCode !== '' ? { details: { engine_code: engineCode } } : {}),
   });
 }

@@ -7,26 +7,39 @@ import {
   createServiceRegistry,
   noopLogger,
   type DatagramHandler,
-  type RegistryListedNode,
-  type ServiceKey,
-  type ServiceRegistry,
   type HandshakeService,
   type HandshakeTrustRecord,
   type IpcMethodHandler,
   type Logger,
+  type PeerDirectory,
   type PolicyManager,
+  type RegistryListedNode,
+  type ServiceKey,
+  type ServiceRegistry,
   type TrustChecker,
   type WebhookManager,
 } from '@mesh/daemonapi';
 import {
   BROADCAST_NODE,
+  PLUGIN_PAYLOAD_PORT,
   Proto,
-  Flags,
   encodePacket,
   formatAddr,
   type Addr,
   type Packet,
 } from '@mesh/protocol';
+import type { RegistryClient } from '@mesh/registry-client';
+import path from 'node:path';
+import { DaemonError } from '../errors/errors.js';
+import { EventBus } from '../events/event-bus.js';
+import { Identity } from '../identity/identity.js';
+import { EnginePeerDirectory } from '../peers/peer-directory.js';
+import { PluginRuntime, type LoadedPlugin } from '../plugins/plugin-runtime.js';
+import { PluginRegistryClient } from '../registry/registry-adapter.js';
+import { DATA_EXCHANGE_PORT, startDataExchange } from '../services/data-exchange.js';
+import { ECHO_PORT, startEcho } from '../services/echo.js';
+import { EVENT_STREAM_PORT, startEventStream } from '../services/event-stream.js';
+import type { RunningService } from '../services/service.js';
 import {
   Transport,
   TransportError,
@@ -36,21 +49,6 @@ import {
   type DialOptions as TransportDialOptions,
   type Listener,
 } from '../transport/index.js';
-import { startEcho, ECHO_PORT } from '../services/echo.js';
-import { startDataExchange, DATA_EXCHANGE_PORT } from '../services/data-exchange.js';
-import { startEventStream, EVENT_STREAM_PORT } from '../services/event-stream.js';
-import type { RunningService } from '../services/service.js';
-import { ConnReadWriterAdapter, ConnectionHandle, ListenerAdapter } from './contract-adapters.js';
-import { RegistryClient } from '@mesh/registry-client';
-import path from 'node:path';
-import { DaemonError } from '../errors/errors.js';
-import { EventBus } from '../events/event-bus.js';
-import { Identity } from '../identity/identity.js';
-import { PluginHost } from '../plugins/plugin-host.js';
-import { RegistryLink } from './registry-link.js';
-import { RxWatchdog } from './rx-watchdog.js';
-import { PluginRegistryClient } from '../registry/registry-adapter.js';
-import { WsRelayLink } from '../tunnel/ws-relay-link.js';
 import {
   Tunnel,
   formatEndpoint,
@@ -58,115 +56,54 @@ import {
   type PacketOrigin,
   type UdpEndpoint,
 } from '../tunnel/tunnel.js';
+import { WsRelayLink } from '../tunnel/ws-relay-link.js';
+import { AdmissionGate, type PortEvent } from './admission-gate.js';
+import { BUILD_INFO, DAEMON_VERSION } from './build-info.js';
+import { ConnReadWriterAdapter, ConnectionHandle, ListenerAdapter } from './contract-adapters.js';
 import type { DaemonOptions } from './options.js';
+import { RegistrySession, type NodeSettingsState } from './registry-session.js';
+import { RxWatchdog } from './rx-watchdog.js';
+import { connectionRow, type DaemonSnapshot } from './snapshot.js';
 
-/** Virtual port carrying plugin payloads between daemons (reference port 1, "control"). */
-export const PLUGIN_PAYLOAD_PORT = 1;
-
-/** Package version reported by `versionInfo()`. */
-export const DAEMON_VERSION = '0.1.0';
+export { DAEMON_VERSION, PLUGIN_PAYLOAD_PORT };
 
 /** Lifecycle state of a {@link Daemon}. */
 export type DaemonState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** One peer row of {@link DaemonInfo}. */
-export interface DaemonPeerInfo {
-  /** Peer node id. */
-  readonly node_id: number;
-  /** Direct UDP endpoint or empty. */
-  readonly endpoint: string;
-  /** Whether a session key exists. */
-  readonly encrypted: boolean;
-  /** Whether the peer's key was checked against the registry. */
-  readonly authenticated: boolean;
-  /** Whether frames go through the beacon relay. */
-  readonly relay: boolean;
-}
-
-/** The `info` snapshot an IPC layer serves (reference §E.6 InfoOK field names). */
-export interface DaemonInfo {
-  /** Node id (0 before registration). */
-  readonly node_id: number;
-  /** Address text. */
-  readonly address: string;
-  /** Registered hostname. */
-  readonly hostname: string;
-  /** Seconds since start. */
-  readonly uptime_secs: number;
-  /** Open connections (SYN_SENT, SYN_RECV, ESTABLISHED). */
-  readonly connections: number;
-  /** Bound ports. */
-  readonly ports: number;
-  /** Known peers. */
-  readonly peers: number;
-  /** Peers with a session key. */
-  readonly encrypted_peers: number;
-  /** Peers whose identity was verified. */
-  readonly authenticated_peers: number;
-  /** Whether tunnel encryption is on. */
-  readonly encrypt: boolean;
-  /** Whether the identity is persisted to a file. */
-  readonly identity: boolean;
-  /** Ed25519 public key, base64. */
-  readonly public_key: string;
-  /** Owner string. */
-  readonly owner: string;
-  /** Tunnel bytes sent. */
-  readonly bytes_sent: number;
-  /** Tunnel bytes received. */
-  readonly bytes_recv: number;
-  /** Packets sent. */
-  readonly pkts_sent: number;
-  /** Packets received. */
-  readonly pkts_recv: number;
-  /** The public UDP endpoint registered. */
-  readonly endpoint: string;
-  /** Daemon version. */
-  readonly version: string;
-  /** Relay transport setting. */
-  readonly transport: string;
-  /** Webhook plugin counters (zero without one). */
-  readonly webhook: { readonly dropped: number; readonly circuitSkips: number };
-  /** Active event-bus subscriptions. */
-  readonly bus_subscribers: number;
-  /** Per-peer rows. */
-  readonly peer_list: readonly DaemonPeerInfo[];
-  /** Per-connection rows with transport statistics. */
-  readonly conn_list: readonly Readonly<Record<string, unknown>>[];
-}
-
 /**
- * The mesh daemon engine. It satisfies the `@mesh/daemonapi` `Daemon` contract structurally
- * (see test/daemon-contract.test.ts) and never imports a plugin.
+ * The mesh daemon engine: the lifecycle root. It owns the collaborators and wires them:
+ * the {@link RegistrySession} (registration, heartbeats, the node settings), the
+ * {@link AdmissionGate} (spoof, trust and policy decisions), the {@link PluginRuntime} (plugins,
+ * payloads, plugin IPC methods), the peer directory, the tunnel and the stream transport.
+ * It satisfies the `@mesh/daemonapi` `Daemon` contract structurally (see
+ * test/daemon-contract.test.ts) and never imports a plugin.
  */
 export class Daemon {
   readonly #opts: DaemonOptions;
   readonly #log: Logger;
   readonly #bus: EventBus;
+  readonly #serviceRegistry: ServiceRegistry = createServiceRegistry();
+  readonly #shorthandRemovers = new Map<symbol, () => void>();
+  readonly #gate: AdmissionGate;
+  readonly #plugins: PluginRuntime;
+  readonly #peers: EnginePeerDirectory;
   #state: DaemonState = 'new';
   #identity: Identity | undefined;
+  #session: RegistrySession | undefined;
+  #pluginRegistry: PluginRegistryClient | undefined;
   #tunnel: Tunnel | undefined;
   #transport: Transport | undefined;
   #services: RunningService[] = [];
   readonly #datagramListeners = new Set<(d: Datagram) => void>();
-  #registry: RegistryClient | undefined;
-  #registryLink: RegistryLink | undefined;
-  #pluginRegistry: PluginRegistryClient | undefined;
-  #plugins: PluginHost | undefined;
-  #nodeId = 0;
-  #address = '';
+  readonly #portDatagramHandlers = new Map<number, DatagramHandler>();
+  readonly #boundByPlugins = new Map<number, Listener>();
+  readonly #memberCache = new Map<number, { at: number; members: Promise<number[]> }>();
   #endpoint: UdpEndpoint | undefined;
   #startedAt = 0;
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #rxWatchdog: RxWatchdog | undefined;
   #heartbeatFailures = 0;
   #heartbeating = false;
-  readonly #serviceRegistry: ServiceRegistry = createServiceRegistry();
-  readonly #shorthandRemovers = new Map<symbol, () => void>();
-  readonly #portDatagramHandlers = new Map<number, DatagramHandler>();
-  readonly #methods = new Map<string, IpcMethodHandler>();
-  readonly #peerNetworks = new Map<number, readonly number[]>();
-  #ownNetworks: readonly number[] = [];
   readonly #stopped: Promise<void>;
   #resolveStopped: () => void = () => {};
 
@@ -176,8 +113,31 @@ export class Daemon {
   constructor(options: DaemonOptions) {
     this.#opts = options;
     this.#log = options.logger ?? noopLogger;
-    this.#bus = new EventBus(() => this.#nodeId);
+    this.#bus = new EventBus(() => this.nodeId());
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+    this.#gate = new AdmissionGate({
+      services: this.#serviceRegistry,
+      session: () => this.#session,
+    });
+    this.#peers = new EnginePeerDirectory(
+      { lookup: (nodeId) => this.#requireSession().lookupPeer(nodeId) },
+      this.#log.child('peers'),
+    );
+    const stateDir = this.#stateDir();
+    this.#plugins = new PluginRuntime({
+      ...(options.plugins === undefined ? {} : { modules: options.plugins }),
+      ...(stateDir === undefined ? {} : { dataRoot: stateDir }),
+      logger: this.#log.child('plugins'),
+      shutdownTimeoutMs: options.pluginShutdownTimeoutMs ?? 5000,
+      initTimeoutMs: options.pluginInitTimeoutMs ?? 30_000,
+      hookTimeoutMs: options.pluginHookTimeoutMs ?? 5000,
+      bus: this.#bus,
+      secrets: { signingSeed: () => this.#requireIdentity().signingSeed() },
+      peers: this.#peers,
+      sendDatagram: (nodeId, port, data) =>
+        this.sendDatagram({ network: 0, node: nodeId }, port, data),
+      hasRoute: (nodeId) => this.#hasRoute(nodeId),
+    });
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -202,31 +162,10 @@ export class Daemon {
     this.#state = 'starting';
     try {
       await this.#startEngine();
-      this.#plugins = new PluginHost({
-        ...(this.#opts.plugins === undefined ? {} : { modules: this.#opts.plugins }),
-        logger: this.#log.child('plugins'),
-        ...(this.#stateDir() === undefined ? {} : { dataRoot: this.#stateDir()! }),
-        shutdownTimeoutMs: this.#opts.pluginShutdownTimeoutMs ?? 5000,
-        initTimeoutMs: this.#opts.pluginInitTimeoutMs ?? 30_000,
-        hookTimeoutMs: this.#opts.pluginHookTimeoutMs ?? 5000,
-        services: {
-          secrets: { signingSeed: () => this.#identity!.signingSeed() },
-          control: {
-            sendDirect: (nodeId, payload) =>
-              this.sendPluginPayload(nodeId, payload.kind, payload.body),
-            sendRouted: async (nodeId, payload) => {
-              // No routing table: a routed send is a direct send through the tunnel (or relay).
-              await this.sendPluginPayload(nodeId, payload.kind, payload.body);
-              return true;
-            },
-          },
-        },
-        bus: this.#bus,
-      });
       await this.#plugins.importModules();
       this.#state = 'running';
       if (this.#opts.loadPlugins !== false) await this.#plugins.load(this);
-      this.#bus.publish('daemon.ready', { node_id: this.#nodeId, address: this.#address });
+      this.#bus.publish('daemon.ready', { node_id: this.nodeId(), address: this.#address() });
     } catch (error) {
       await this.#teardown(false);
       throw error;
@@ -267,29 +206,26 @@ export class Daemon {
     if (listen === undefined)
       throw new DaemonError('CONFIG', `listen address "${opts.listen}" is not host:port`);
 
-    const link = new RegistryLink(this.#bus, opts.registry);
-    this.#registryLink = link;
-    const registryLog = this.#log.child('registry');
-    this.#registry = new RegistryClient({
-      // The client reconnects inside a call; its warning is the only sign the link dropped.
-      logger: {
-        debug: (msg, fields) => registryLog.debug(msg, fields),
-        warn: (msg, fields) => {
-          registryLog.warn(msg, fields);
-          if (msg.startsWith('registry transport failure')) {
-            const error = fields?.['error'];
-            link.lost(`connection dropped: ${typeof error === 'string' ? error : msg}`);
-          }
-        },
-      },
+    const session = new RegistrySession({
+      registry: opts.registry,
       host: registryAddr.address,
       port: registryAddr.port,
       mode: opts.registryMode ?? 'binary',
-      signer: (challenge) => identity.sign(new TextEncoder().encode(challenge)),
       timeoutMs: opts.registryTimeoutMs ?? 10_000,
-      reconnect: { attempts: 2, initialDelayMs: 200, maxDelayMs: 1000 },
+      identity,
+      bus: this.#bus,
+      logger: this.#log.child('registry'),
+      initial: {
+        hostname: opts.hostname ?? '',
+        public: opts.public === true,
+        tags: [],
+        taskExec: false,
+      },
+      ...(opts.owner === undefined ? {} : { owner: opts.owner }),
+      version: DAEMON_VERSION,
     });
-    this.#pluginRegistry = new PluginRegistryClient(this.#registry);
+    this.#session = session;
+    this.#pluginRegistry = new PluginRegistryClient(session.client);
 
     const transport = opts.transport ?? 'udp';
     let relayLink: WsRelayLink | undefined;
@@ -317,21 +253,26 @@ export class Daemon {
       ...(beacon === undefined ? {} : { beacon }),
       logger: this.#log.child('tunnel'),
       lookupKey: async (nodeId) => {
-        const info = await link.track(this.#registry!.lookup(nodeId), 'lookup');
         // The same answer tells which networks the peer is in (trust gate: shared network).
-        this.#peerNetworks.set(nodeId, info.networks);
+        const info = await session.lookupPeer(nodeId);
+        this.#peers.learn(nodeId, info.publicKey, info.hostname);
         return info.publicKey === ''
           ? undefined
           : new Uint8Array(Buffer.from(info.publicKey, 'base64'));
       },
       resolveEndpoint: async (nodeId) => {
-        const r = await link.track(this.#registry!.resolve(nodeId), 'resolve');
+        const r = await session.link.track(session.client.resolve(nodeId), 'resolve');
         return r.realAddr === '' ? undefined : parseEndpoint(r.realAddr);
       },
       onPacket: (packet, origin) => this.#route(packet, origin),
       ...opts.tunnel,
     });
     this.#tunnel = tunnel;
+    // A tunnel to a peer the directory has not seen yet (an unauthenticated exchange): learn it.
+    this.#bus.on('tunnel.established', (e) => {
+      const peer = e.payload['peer_node_id'];
+      if (typeof peer === 'number' && !this.#peers.has(peer)) void this.#peers.lookupName(peer);
+    });
     this.#transport = new Transport({
       localAddr: () => this.addr(),
       send: (packet) => {
@@ -343,27 +284,7 @@ export class Daemon {
       onEvent: (topic, data) => this.#bus.publish(topic, data),
       onDialStalled: (peer) => tunnel.activateRelay(peer.node),
     });
-    this.#transport.on('datagram', (d) => {
-      if (d.dstPort === PLUGIN_PAYLOAD_PORT) {
-        this.#onPluginPayload(d);
-        return;
-      }
-      const handler = this.#portDatagramHandlers.get(d.dstPort);
-      if (handler !== undefined) {
-        try {
-          handler({ src: d.src, srcPort: d.srcPort, dstPort: d.dstPort, data: d.data });
-        } catch (error) {
-          this.#log.warn('datagram handler failed', { port: d.dstPort, error: String(error) });
-        }
-      }
-      for (const fn of this.#datagramListeners) {
-        try {
-          fn(d);
-        } catch (error) {
-          this.#log.warn('datagram listener failed', { error: String(error) });
-        }
-      }
-    });
+    this.#transport.on('datagram', (d) => this.#deliverDatagram(d));
     const bound = await tunnel.bind();
 
     // Endpoint discovery (§A.3 step 1): fixed, else beacon-observed, else the local address.
@@ -416,32 +337,15 @@ export class Daemon {
   }
 
   async #register(): Promise<void> {
-    const registry = this.#registry!;
-    const identity = this.#identity!;
-    const result = await this.#registryLink!.track(
-      registry.register({
-        listenAddr: formatEndpoint(this.#endpoint!),
-        publicKey: identity.publicKeyBase64,
-        ...(this.#opts.owner === undefined ? {} : { owner: this.#opts.owner }),
-        ...(this.#opts.hostname === undefined ? {} : { hostname: this.#opts.hostname }),
-        version: DAEMON_VERSION,
-      }),
-      'register',
-    );
-    const reregistered = this.#nodeId !== 0;
-    this.#nodeId = result.nodeId;
-    this.#address = result.address;
+    const session = this.#session!;
+    const result = await session.register(formatEndpoint(this.#endpoint!));
     this.#tunnel!.setNodeId(result.nodeId);
-    if (result.hostnameError !== undefined)
-      this.#log.warn('hostname refused', { error: result.hostnameError });
-    if (this.#opts.public === true) await registry.setVisibility(true);
-    await this.#refreshOwnNetworks();
     this.#tunnel!.announceToBeacon();
-    if (reregistered) {
+    if (result.reregistered) {
       // The registry may have lost the trust pairs too: report every local one again (§A.4).
       await Promise.all(
         this.trustedPeers().map((peer) =>
-          registry.reportTrust(peer.nodeId).catch((error: unknown) => {
+          session.client.reportTrust(peer.nodeId).catch((error: unknown) => {
             this.#log.debug('re-reporting trust failed', {
               peer: peer.nodeId,
               error: String(error),
@@ -449,10 +353,10 @@ export class Daemon {
           }),
         ),
       );
-      this.#bus.publish('node.reregistered', { address: this.#address });
+      this.#bus.publish('node.reregistered', { address: result.address });
     } else
       this.#bus.publish('node.registered', {
-        address: this.#address,
+        address: result.address,
         endpoint: formatEndpoint(this.#endpoint!),
       });
   }
@@ -466,19 +370,18 @@ export class Daemon {
   /**
    * Runs one heartbeat now (the loop calls it every `keepaliveMs`): on success re-announces to
    * the beacon; after `reregisterAfterFailures` consecutive failures re-registers (same key →
-   * same node id). Never throws.
+   * same node id) with the current node settings. Never throws.
    * @returns whether the heartbeat (or the re-registration) succeeded
    */
   async heartbeatNow(): Promise<boolean> {
     if (this.#state !== 'running' || this.#heartbeating) return false;
     this.#heartbeating = true;
     try {
-      const beat = await this.#registryLink!.track(this.#registry!.heartbeat(), 'heartbeat');
+      const beat = await this.#session!.heartbeat();
       this.#heartbeatFailures = 0;
       if (beat.keyExpiryWarning)
-        this.#bus.publish('identity.key_expiry_warning', { node_id: this.#nodeId });
+        this.#bus.publish('identity.key_expiry_warning', { node_id: this.nodeId() });
       this.#tunnel!.announceToBeacon();
-      await this.#refreshOwnNetworks();
       return true;
     } catch (error) {
       this.#heartbeatFailures += 1;
@@ -502,7 +405,7 @@ export class Daemon {
 
   async #teardown(graceful: boolean): Promise<void> {
     this.#state = 'stopping';
-    if (this.#plugins !== undefined && graceful) await this.#plugins.stop();
+    if (graceful) await this.#plugins.stop();
     if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
     this.#rxWatchdog?.stop();
     this.#heartbeatTimer = undefined;
@@ -510,10 +413,10 @@ export class Daemon {
     // EOF rather than a reset), then reset what is left and stop all timers; then stop services.
     await this.#transport?.close({ graceMs: graceful ? 200 : 0 });
     for (const service of this.#services.splice(0)) service.stop();
-    if (graceful) this.#bus.publish('node.deregistered', { address: this.#address });
+    if (graceful) this.#bus.publish('node.deregistered', { address: this.#address() });
     this.#datagramListeners.clear();
     await this.#tunnel?.close();
-    await this.#registry?.close();
+    await this.#session?.close();
     this.#state = 'stopped';
     this.#bus.closeAll();
     this.#resolveStopped();
@@ -523,6 +426,75 @@ export class Daemon {
     if (this.#opts.stateDir !== undefined) return this.#opts.stateDir;
     if (this.#opts.identityPath !== undefined) return path.dirname(this.#opts.identityPath);
     return undefined;
+  }
+
+  #address(): string {
+    return this.#session?.address ?? '';
+  }
+
+  #requireSession(): RegistrySession {
+    if (this.#session === undefined)
+      throw new DaemonError('NOT_STARTED', 'the daemon is not started');
+    return this.#session;
+  }
+
+  #requireIdentity(): Identity {
+    if (this.#identity === undefined)
+      throw new DaemonError('NOT_STARTED', 'the daemon is not started');
+    return this.#identity;
+  }
+
+  // ---- node settings (owned by the registry session) -----------------------------------------
+
+  /**
+   * The node settings the registry holds for this node (hostname, visibility, tags, task
+   * execution), as last set. Before start: the start-up options.
+   * @returns the settings
+   */
+  nodeSettings(): NodeSettingsState {
+    return (
+      this.#session?.settings ?? {
+        hostname: this.#opts.hostname ?? '',
+        public: this.#opts.public === true,
+        tags: [],
+        taskExec: false,
+      }
+    );
+  }
+
+  /**
+   * Sets or clears the hostname in the registry; a later re-registration keeps it.
+   * @param hostname the name, `''` clears it
+   * @returns the name now registered
+   */
+  setHostname(hostname: string): Promise<string> {
+    return this.#requireSession().setHostname(hostname);
+  }
+
+  /**
+   * Makes the node public or private, in the registry and at the trust gate at once: a private
+   * node refuses streams and datagrams from peers it neither trusts nor shares a network with.
+   * @param isPublic the visibility
+   */
+  setVisibility(isPublic: boolean): Promise<void> {
+    return this.#requireSession().setVisibility(isPublic);
+  }
+
+  /**
+   * Replaces the node tags (the policy gate's local tags).
+   * @param tags the tags
+   * @returns the tags now registered
+   */
+  setTags(tags: readonly string[]): Promise<string[]> {
+    return this.#requireSession().setTags(tags);
+  }
+
+  /**
+   * Turns task execution on or off.
+   * @param enabled the flag
+   */
+  setTaskExec(enabled: boolean): Promise<void> {
+    return this.#requireSession().setTaskExec(enabled);
   }
 
   // ---- inbound routing -----------------------------------------------------------------------
@@ -537,19 +509,18 @@ export class Daemon {
     }
     const bytes = encodePacket(packet);
     void this.#networkMembers(network).then((members) => {
-      for (const node of members) if (node !== this.#nodeId) this.#tunnel?.send(node, bytes);
+      for (const node of members) if (node !== this.nodeId()) this.#tunnel?.send(node, bytes);
     });
   }
-
-  readonly #memberCache = new Map<number, { at: number; members: Promise<number[]> }>();
 
   #networkMembers(network: number): Promise<number[]> {
     const cached = this.#memberCache.get(network);
     if (cached !== undefined && Date.now() - cached.at < 30_000) return cached.members;
-    const members = this.#registry!.listNodes(
-      network,
-      this.#opts.adminToken === undefined ? {} : { adminToken: this.#opts.adminToken },
-    )
+    const members = this.#requireSession()
+      .client.listNodes(
+        network,
+        this.#opts.adminToken === undefined ? {} : { adminToken: this.#opts.adminToken },
+      )
       .then((nodes) => nodes.map((n) => n.nodeId))
       .catch((error: unknown) => {
         this.#log.warn('broadcast member list failed', { network, error: String(error) });
@@ -560,88 +531,76 @@ export class Daemon {
     return members;
   }
 
-  // Inbound path: spoof check, trust gate and policy gate, then the transport.
+  // Inbound path: the admission gate (spoof, trust, policy), then the transport.
   #route(packet: Packet, origin: PacketOrigin): void {
     const transport = this.#transport;
     if (transport === undefined || this.#state === 'stopped') return;
-    // The tunnel pinned the source to the authenticated peer; a packet that claimed another
-    // node is not trusted at all.
-    if (origin.spoofed) return;
-    const peer = origin.peer;
-    const syn = packet.proto === Proto.STREAM && packet.flags === Flags.SYN;
-    if (syn || packet.proto === Proto.DATAGRAM) {
-      const reason = !this.isPeerAdmitted(peer)
-        ? 'untrusted'
-        : !this.evaluatePolicy(
-              syn ? 'connect' : 'datagram',
-              packet.dstPort,
-              peer,
-              syn ? 0 : packet.payload.length,
-              'inbound',
-            )
-          ? 'policy'
-          : undefined;
-      if (reason !== undefined) {
-        if (syn) {
-          this.#bus.publish('syn.rejected', {
-            src_node_id: peer,
-            dst_port: packet.dstPort,
-            reason,
-          });
-          transport.refuse(packet);
-        } else {
-          this.#bus.publish('datagram.rejected', {
-            src_node_id: peer,
-            src_port: packet.srcPort,
-            dst_port: packet.dstPort,
-            reason,
-          });
-        }
-        return;
-      }
+    const decision = this.#gate.inbound(packet, origin);
+    if (decision.allowed) {
+      transport.receive(packet, origin.peer);
+      return;
     }
-    transport.receive(packet, peer);
+    if (decision.reason === 'spoof') return; // a packet that claimed another node counts for nothing
+    const peer = origin.peer;
+    if (packet.proto === Proto.DATAGRAM) {
+      this.#bus.publish('datagram.rejected', {
+        src_node_id: peer,
+        src_port: packet.srcPort,
+        dst_port: packet.dstPort,
+        reason: decision.reason,
+      });
+      return;
+    }
+    this.#bus.publish('syn.rejected', {
+      src_node_id: peer,
+      dst_port: packet.dstPort,
+      reason: decision.reason,
+    });
+    transport.refuse(packet);
   }
 
-  // ---- trust and policy gates ----------------------------------------------------------------
+  #deliverDatagram(d: Datagram): void {
+    if (d.dstPort === PLUGIN_PAYLOAD_PORT) {
+      this.#plugins.receive(d.src.node, d.data);
+      return;
+    }
+    const handler = this.#portDatagramHandlers.get(d.dstPort);
+    if (handler !== undefined) {
+      try {
+        handler({ src: d.src, srcPort: d.srcPort, dstPort: d.dstPort, data: d.data });
+      } catch (error) {
+        this.#log.warn('datagram handler failed', { port: d.dstPort, error: String(error) });
+      }
+    }
+    for (const fn of this.#datagramListeners) {
+      try {
+        fn(d);
+      } catch (error) {
+        this.#log.warn('datagram listener failed', { error: String(error) });
+      }
+    }
+  }
+
+  // ---- trust and policy gates (the admission gate answers) -----------------------------------
 
   /**
    * The trust gate (§E.1 [N]): a public node accepts everyone; a private node accepts a peer
    * the registered trust checker or handshake service trusts, or one sharing a non-backbone
-   * network with it. Only the authenticated peer id counts, never the packet's own claim.
+   * network with it. Visibility is the current one (see {@link setVisibility}).
    * @param peer the authenticated source node
    * @returns whether traffic from `peer` is admitted
    */
   isPeerAdmitted(peer: number): boolean {
-    if (this.#opts.public === true || peer === this.#nodeId) return true;
-    if (this.#serviceRegistry.get(HandshakeServiceKey)?.isTrusted(peer) === true) return true;
-    if (this.#serviceRegistry.get(TrustCheckerKey)?.isTrusted(peer).trusted === true) return true;
-    return this.sharesNetwork(peer);
+    return this.#gate.isPeerAdmitted(peer);
   }
 
   /**
-   * Whether `peer` and this node share a non-backbone network, from the registry's `lookup`
-   * answers (refreshed at every key exchange and heartbeat) and the running policies' members.
+   * Whether `peer` and this node share a non-backbone network.
    * @param peer the peer
    * @returns the answer
    */
   sharesNetwork(peer: number): boolean {
-    const theirs = this.#peerNetworks.get(peer) ?? [];
-    if (theirs.some((n) => n !== 0 && this.#ownNetworks.includes(n))) return true;
-    for (const runner of this.#serviceRegistry.get(PolicyManagerKey)?.all() ?? []) {
-      if (runner.networkId !== 0 && runner.hasMember(peer)) return true;
-    }
-    return false;
-  }
-
-  async #refreshOwnNetworks(): Promise<void> {
-    try {
-      this.#ownNetworks = (
-        await this.#registryLink!.track(this.#registry!.lookup(this.#nodeId), 'lookup')
-      ).networks;
-    } catch (error) {
-      this.#log.debug('own lookup failed', { error: String(error) });
-    }
+    return this.#gate.sharesNetwork(peer);
   }
 
   /**
@@ -654,31 +613,13 @@ export class Daemon {
    * @returns whether allowed
    */
   evaluatePolicy(
-    event: 'connect' | 'dial' | 'datagram',
+    event: PortEvent,
     port: number,
     peer: number,
     payloadSize: number,
     direction: 'inbound' | 'outbound',
   ): boolean {
-    for (const runner of this.#serviceRegistry.get(PolicyManagerKey)?.all() ?? []) {
-      if (!runner.hasMember(peer)) continue;
-      let allowed = true;
-      try {
-        allowed = runner.evaluatePortGate({
-          event,
-          port,
-          peerNodeId: peer,
-          payloadSize,
-          direction,
-          localTags: [],
-          peerTags: [],
-        });
-      } catch {
-        allowed = true; // evaluation errors fail open (§E.3)
-      }
-      if (!allowed) return false;
-    }
-    return true;
+    return this.#gate.evaluatePolicy(event, port, peer, payloadSize, direction);
   }
 
   // ---- contract: identity and metadata -------------------------------------------------------
@@ -688,7 +629,7 @@ export class Daemon {
    * @returns the id
    */
   nodeId(): number {
-    return this.#nodeId;
+    return this.#session?.nodeId ?? 0;
   }
 
   /**
@@ -737,15 +678,16 @@ export class Daemon {
    * @returns the address
    */
   addr(): Addr {
-    return { network: 0, node: this.#nodeId };
+    return { network: 0, node: this.nodeId() };
   }
 
   /**
-   * Version metadata.
+   * Version metadata: the package version, and the commit and build time stamped at build
+   * (empty when running from sources).
    * @returns version, commit, build time
    */
   versionInfo(): { version: string; commit: string; buildTime: string } {
-    return { version: DAEMON_VERSION, commit: '', buildTime: '' };
+    return { ...BUILD_INFO };
   }
 
   /**
@@ -756,6 +698,14 @@ export class Daemon {
     if (this.#tunnel === undefined)
       throw new DaemonError('NOT_STARTED', 'the daemon is not started');
     return this.#tunnel;
+  }
+
+  /**
+   * The peer directory (also handed to plugins as `PluginContext.peers`).
+   * @returns it
+   */
+  peerDirectory(): PeerDirectory {
+    return this.#peers;
   }
 
   // ---- contract: registry --------------------------------------------------------------------
@@ -769,21 +719,22 @@ export class Daemon {
   }
 
   /**
-   * The engine's own signed registry client (IPC layer).
+   * The engine's own signed registry client, for registry calls that change no node setting
+   * (node settings go through {@link setHostname}, {@link setVisibility}, {@link setTags}).
    * @returns it, once started
    */
   rawRegistryClient(): RegistryClient | undefined {
-    return this.#registry;
+    return this.#session?.client;
   }
 
   /**
    * `list_nodes` with an explicit token.
    * @param networkId network
    * @param token admin token
-   * @returns the raw response
+   * @returns the nodes
    */
   async regConnListNodes(networkId: number, token: string): Promise<RegistryListedNode[]> {
-    return this.#requireRegistry().listNodes(networkId, { adminToken: token });
+    return this.#requireSession().client.listNodes(networkId, { adminToken: token });
   }
 
   /**
@@ -792,18 +743,14 @@ export class Daemon {
    * @param tags the tags
    */
   async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
+    const session = this.#requireSession();
     // Signed by this node, or authorised by the admin token when one is configured.
-    await this.#requireRegistry().setMemberTags(
+    await session.client.setMemberTags(
       networkId,
       tags,
       this.#opts.adminToken === undefined ? {} : { adminToken: this.#opts.adminToken },
     );
-  }
-
-  #requireRegistry(): RegistryClient {
-    if (this.#registry === undefined)
-      throw new DaemonError('NOT_STARTED', 'the daemon is not started');
-    return this.#registry;
+    session.rememberMemberTags(networkId, tags);
   }
 
   // ---- contract: events ----------------------------------------------------------------------
@@ -868,13 +815,12 @@ export class Daemon {
   }
 
   /**
-   * Revokes trust through the handshake service.
+   * Revokes trust through the handshake service, then forgets the peer.
    * @param nodeId peer
    */
   async handshakeRevokeTrust(nodeId: number): Promise<void> {
     await this.#serviceRegistry.require(HandshakeServiceKey).revokeTrust(nodeId);
-    this.#tunnel?.removePeer(nodeId);
-    await this.#plugins?.peerForgotten(nodeId);
+    await this.forgetPeer(nodeId);
   }
 
   /**
@@ -905,6 +851,7 @@ export class Daemon {
   /**
    * Hot-swaps the webhook URL.
    * @param url the URL, empty to disable
+   * @throws ServiceUnavailableError (code `SERVICE_UNAVAILABLE`) without a webhook plugin
    */
   setWebhookUrl(url: string): void {
     const manager = this.#serviceRegistry.get(WebhookManagerKey);
@@ -935,12 +882,7 @@ export class Daemon {
    * @returns the function that removes it
    */
   registerMethod(name: string, handler: IpcMethodHandler): () => void {
-    if (this.#methods.has(name))
-      throw new DaemonError('PLUGIN', `IPC method "${name}" is already registered`);
-    this.#methods.set(name, handler);
-    return () => {
-      if (this.#methods.get(name) === handler) this.#methods.delete(name);
-    };
+    return this.#plugins.registerMethod(name, handler);
   }
 
   /**
@@ -949,7 +891,7 @@ export class Daemon {
    * @returns the handler
    */
   method(name: string): IpcMethodHandler | undefined {
-    return this.#methods.get(name);
+    return this.#plugins.method(name);
   }
 
   /**
@@ -957,7 +899,7 @@ export class Daemon {
    * @returns sorted names
    */
   methodNames(): string[] {
-    return [...this.#methods.keys()].sort();
+    return this.#plugins.methodNames();
   }
 
   /**
@@ -968,46 +910,37 @@ export class Daemon {
    * @returns whether a plugin handled it
    */
   async dispatchPluginPayload(source: number, kind: string, body: Uint8Array): Promise<boolean> {
-    return (await this.#plugins?.dispatch(source, kind, body)) ?? false;
+    return this.#plugins.dispatch(source, kind, body);
   }
 
   /**
-   * Sends a plugin payload to a peer: a datagram to port 1 carrying
-   * `[1B kind length][kind][body]`, dispatched there to the plugin that claims the kind.
+   * Sends a plugin payload to a peer: a datagram to port 1 carrying the `@mesh/protocol`
+   * plugin-payload frame, dispatched there to the plugin that claims the kind.
    * @param nodeId destination node
    * @param kind payload kind
    * @param body bytes
    */
   async sendPluginPayload(nodeId: number, kind: string, body: Uint8Array): Promise<void> {
-    const kindBytes = new TextEncoder().encode(kind);
-    if (kindBytes.length === 0 || kindBytes.length > 255) {
-      throw new DaemonError('PLUGIN', `payload kind must be 1..255 bytes, got ${kindBytes.length}`);
-    }
-    const frame = new Uint8Array(1 + kindBytes.length + body.length);
-    frame[0] = kindBytes.length;
-    frame.set(kindBytes, 1);
-    frame.set(body, 1 + kindBytes.length);
-    await this.sendDatagram({ network: 0, node: nodeId }, PLUGIN_PAYLOAD_PORT, frame);
-  }
-
-  #onPluginPayload(d: Datagram): void {
-    const n = d.data[0] ?? 0;
-    if (n === 0 || d.data.length < 1 + n) return;
-    const kind = new TextDecoder().decode(d.data.subarray(1, 1 + n));
-    const body = d.data.slice(1 + n);
-    void this.dispatchPluginPayload(d.src.node, kind, body).then((handled) => {
-      if (!handled)
-        this.#bus.publish('plugin.payload_unclaimed', { kind, src_node_id: d.src.node });
-    });
+    await this.#plugins.send(nodeId, kind, body);
   }
 
   /**
-   * Drops every piece of state about a peer and tells the plugins.
+   * The control sender plugins get in their context.
+   * @returns the sender
+   */
+  control(): PluginRuntime['control'] {
+    return this.#plugins.control;
+  }
+
+  /**
+   * Drops every piece of state about a peer and tells the plugins and the peer directory.
    * @param nodeId the peer
    */
   async forgetPeer(nodeId: number): Promise<void> {
     this.#tunnel?.removePeer(nodeId);
-    await this.#plugins?.peerForgotten(nodeId);
+    this.#session?.forgetPeer(nodeId);
+    this.#peers.forget(nodeId);
+    await this.#plugins.peerForgotten(nodeId);
   }
 
   /**
@@ -1015,7 +948,26 @@ export class Daemon {
    * @returns names
    */
   pluginNames(): string[] {
-    return (this.#plugins?.plugins ?? []).map((p) => p.name);
+    return this.#plugins.loaded().map((p) => p.name);
+  }
+
+  /**
+   * The loaded plugins with their versions, in load order.
+   * @returns name and version of each
+   */
+  pluginList(): LoadedPlugin[] {
+    return this.#plugins.loaded();
+  }
+
+  // A routed send needs a way to the peer: a tunnel, or a registry record with a key.
+  async #hasRoute(nodeId: number): Promise<boolean> {
+    if (nodeId === this.nodeId()) return true;
+    if (this.#tunnel?.peers().some((p) => p.nodeId === nodeId) === true) return true;
+    try {
+      return (await this.#requireSession().lookupPeer(nodeId)).publicKey !== '';
+    } catch {
+      return false;
+    }
   }
 
   // ---- streams, datagrams, ports -------------------------------------------------------------
@@ -1040,10 +992,10 @@ export class Daemon {
   async dial(dst: Addr, port: number, options: TransportDialOptions = {}): Promise<Connection> {
     if (this.#state !== 'running')
       throw new DaemonError('NOT_STARTED', 'the daemon is not running');
-    if (!this.evaluatePolicy('dial', port, dst.node, 0, 'outbound')) {
+    if (!this.#gate.outbound('dial', dst.node, port, 0).allowed) {
       throw new DaemonError('POLICY_DENIED', `policy denies dialing ${formatAddr(dst)}:${port}`);
     }
-    if (dst.node === this.#nodeId) return this.transport().dial(dst, port, options);
+    if (dst.node === this.nodeId()) return this.transport().dial(dst, port, options);
     const tunnel = this.#tunnel!;
     const started = Date.now();
     const known = tunnel.peers().some((p) => p.nodeId === dst.node);
@@ -1072,7 +1024,7 @@ export class Daemon {
   async #explainRefusal(dst: Addr, port: number, err: TransportError): Promise<TransportError> {
     let isPublic: boolean | undefined;
     try {
-      isPublic = (await this.#registry?.lookup(dst.node, { timeoutMs: 2000 }))?.public;
+      isPublic = (await this.#session?.client.lookup(dst.node, { timeoutMs: 2000 }))?.public;
     } catch {
       isPublic = undefined; // the registry cannot tell: list every reason
     }
@@ -1083,24 +1035,20 @@ export class Daemon {
       isPublic === true
         ? `connection refused by ${where}: ${others} (it is public, so trust is not the reason)`
         : `connection refused by ${where}: the peer is private and refuses nodes it does not trust ` +
-          `(ask it for trust: meshctl handshake ${dst.node}, then its owner runs meshctl approve ${this.#nodeId}); ` +
+          `(ask it for trust: meshctl handshake ${dst.node}, then its owner runs meshctl approve ${this.nodeId()}); ` +
           `if it already trusts you, ${others}`;
     return new TransportError('CONNECTION_REFUSED', message, { cause: err });
   }
 
   // "No such node" when the registry says so, before any tunnel state exists for the node.
   async #assertRegistered(dst: Addr): Promise<void> {
-    const registry = this.#registry;
+    const registry = this.#session?.client;
     if (registry === undefined) return;
     try {
       await registry.lookup(dst.node);
     } catch (err) {
-      const remote = (err as { code?: unknown; remoteMessage?: unknown }).remoteMessage;
-      if (
-        (err as { code?: unknown }).code === 'REMOTE' &&
-        typeof remote === 'string' &&
-        /not found|no such|unknown node/i.test(remote)
-      ) {
+      // The registry classifies its refusal once (RegistryRemoteError.remoteCode): no text matching.
+      if ((err as { remoteCode?: unknown }).remoteCode === 'NOT_FOUND') {
         throw new DaemonError(
           'NO_SUCH_NODE',
           `no such node: ${formatAddr(dst)} (node ${dst.node}) is not registered`,
@@ -1129,7 +1077,7 @@ export class Daemon {
   async sendDatagram(dst: Addr, port: number, data: Uint8Array): Promise<void> {
     if (this.#state !== 'running')
       throw new DaemonError('NOT_STARTED', 'the daemon is not running');
-    if (!this.evaluatePolicy('datagram', port, dst.node, data.length, 'outbound')) {
+    if (!this.#gate.outbound('datagram', dst.node, port, data.length).allowed) {
       throw new DaemonError(
         'POLICY_DENIED',
         `policy denies datagrams to ${formatAddr(dst)}:${port}`,
@@ -1252,23 +1200,25 @@ export class Daemon {
     };
   }
 
-  readonly #boundByPlugins = new Map<number, Listener>();
-
-  // ---- info ----------------------------------------------------------------------------------
+  // ---- snapshot ------------------------------------------------------------------------------
 
   /**
-   * The `info` snapshot.
-   * @returns counters, peers, connections
+   * A typed point-in-time view: identity, node settings, counters, peers, connections.
+   * @returns the snapshot
    */
-  info(): DaemonInfo {
+  snapshot(): DaemonSnapshot {
     const tunnel = this.#tunnel;
     const peers = tunnel?.peers() ?? [];
     const stats = tunnel?.stats;
     const conns = this.#transport?.connections() ?? [];
+    const settings = this.nodeSettings();
     return {
-      node_id: this.#nodeId,
-      address: this.#nodeId === 0 ? '' : formatAddr(this.addr()),
-      hostname: this.#opts.hostname ?? '',
+      node_id: this.nodeId(),
+      address: this.nodeId() === 0 ? '' : formatAddr(this.addr()),
+      hostname: settings.hostname,
+      public: settings.public,
+      tags: settings.tags,
+      task_exec: settings.taskExec,
       uptime_secs: this.#startedAt === 0 ? 0 : Math.floor((Date.now() - this.#startedAt) / 1000),
       connections: conns.filter(
         (c) => c.state === 'SYN_SENT' || c.state === 'SYN_RECV' || c.state === 'ESTABLISHED',
@@ -1302,33 +1252,16 @@ export class Daemon {
         authenticated: p.authenticated,
         relay: p.relay,
       })),
-      conn_list: conns.map((c) => ({
-        id: c.id,
-        local_port: c.localPort,
-        remote_addr: c.remoteAddrText,
-        remote_port: c.remotePort,
-        state: c.state,
-        cong_win: c.cwnd,
-        ssthresh: c.ssthresh,
-        in_flight: c.inFlight,
-        srtt_ms: c.srtt,
-        rttvar_ms: c.rttvar,
-        unacked: c.inFlight,
-        ooo_buf: c.outOfOrder,
-        peer_recv_win: c.peerWindow,
-        recv_win: c.receiveWindow,
-        in_recovery: c.recovery !== 'none',
-        bytes_sent: c.bytesSent,
-        bytes_recv: c.bytesReceived,
-        segs_sent: c.segmentsSent,
-        segs_recv: c.segmentsReceived,
-        retransmits: c.retransmits,
-        fast_retx: c.fastRetransmits,
-        sack_recv: c.sackBlocksReceived,
-        sack_sent: c.sackAcksSent,
-        dup_acks: c.dupAcks,
-      })),
+      conn_list: conns.map(connectionRow),
     };
+  }
+
+  /**
+   * The snapshot under its reference name (§E.6 `info`).
+   * @returns the snapshot
+   */
+  info(): DaemonSnapshot {
+    return this.snapshot();
   }
 }
 

@@ -25,10 +25,9 @@ export class DaemonError extends Error {
   readonly code: DaemonErrorCode;
 
   /** Whether retrying the same operation later can succeed. */
-  readonly isRetryable: boolean;
-  /** The same as `isRetryable`, under the name every mesh error uses (`isRetryable()` of `@mesh/daemonapi`). */
   readonly retryable: boolean;
-  /** The mesh error brand (`isMeshError` / `errorCode` of `@mesh/daemonapi` check it). */
+
+  /** The mesh error brand (`isMeshError` in `@mesh/daemonapi` checks it across copies). */
   readonly [MESH_ERROR] = true as const;
 
   /**
@@ -44,8 +43,7 @@ export class DaemonError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DaemonError';
     this.code = code;
-    this.isRetryable = options.retryable ?? false;
-    this.retryable = this.isRetryable;
+    this.retryable = options.retryable ?? false;
   }
 }
 

@@ -1,3 +1,5 @@
+import type { MeshEventMap, MeshTopic } from '@mesh/daemonapi';
+
 /** One event on the bus: topic, the publishing node, UTC time and the payload. */
 export interface BusEvent {
   /** Dotted topic name, e.g. `tunnel.established`. */
@@ -142,10 +144,21 @@ export class EventBus {
   }
 
   /**
-   * Publishes an event to every matching subscriber.
+   * Publishes one of the engine's own topics, its payload type-checked against `MeshEventMap`.
+   * @param topic an engine topic
+   * @param payload its data
+   */
+  publish<K extends MeshTopic>(topic: K, payload: MeshEventMap[K]): void;
+  /**
+   * Publishes an event to every matching subscriber (plugin topics, and topics only known at
+   * run time; an engine topic given as a literal must use the typed overload).
    * @param topic dotted topic
    * @param payload event data
    */
+  publish<T extends string>(
+    topic: T & (T extends MeshTopic ? never : unknown),
+    payload?: Readonly<Record<string, unknown>>,
+  ): void;
   publish(topic: string, payload: Readonly<Record<string, unknown>> = {}): void {
     this.#published += 1;
     const event: BusEvent = { topic, nodeId: this.#nodeId(), time: Date.now(), payload };

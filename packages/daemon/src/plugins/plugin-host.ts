@@ -106,7 +106,10 @@ export class PluginHost {
       );
     }
     for (const plugin of this.#plugins)
-      this.#opts.bus.publish('plugin.loaded', { name: plugin.name });
+      this.#opts.bus.publish('plugin.loaded', {
+        name: plugin.name,
+        ...(plugin.version === undefined ? {} : { version: plugin.version }),
+      });
   }
 
   /**

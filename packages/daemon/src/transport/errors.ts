@@ -20,10 +20,9 @@ export class TransportError extends Error {
   /** A stable string callers can branch on. */
   readonly code: TransportErrorCode;
   /** Whether trying the same operation again later can succeed. */
-  readonly isRetryable: boolean;
-  /** The same as `isRetryable`, under the name every mesh error uses (`isRetryable()` of `@mesh/daemonapi`). */
   readonly retryable: boolean;
-  /** The mesh error brand (`isMeshError` / `errorCode` of `@mesh/daemonapi` check it). */
+
+  /** The mesh error brand (`isMeshError` in `@mesh/daemonapi` checks it across copies). */
   readonly [MESH_ERROR] = true as const;
 
   /**
@@ -39,8 +38,7 @@ export class TransportError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TransportError';
     this.code = code;
-    this.isRetryable = options.retryable ?? false;
-    this.retryable = this.isRetryable;
+    this.retryable = options.retryable ?? false;
   }
 }
 

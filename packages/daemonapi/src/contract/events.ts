@@ -50,12 +50,17 @@ export interface MeshEventMap {
   'node.reregistered': { readonly address: string };
   /** Deregistered from the registry. */
   'node.deregistered': EventPayload;
-  /** The registry link came up. */
-  'registry.connected': EventPayload;
-  /** The registry link dropped. */
-  'registry.disconnected': { readonly reason?: string };
+  /** The registry link came up (first answer); `reason` names the call that got it. */
+  'registry.connected': { readonly registry: string; readonly reason: string };
+  /** The registry link dropped; `reason` names the call that failed and why. */
+  'registry.disconnected': { readonly registry: string; readonly reason: string };
   /** The registry link came back after a drop. */
-  'registry.reconnected': EventPayload;
+  'registry.reconnected': {
+    readonly registry: string;
+    readonly reason: string;
+    readonly lost_reason: string;
+    readonly down_ms: number;
+  };
   /** A tunnel session was established with a peer. */
   'tunnel.established': {
     readonly peer_node_id: number;
@@ -74,12 +79,17 @@ export interface MeshEventMap {
     readonly dst_port: number;
     readonly conn_id: number;
   };
-  /** An inbound SYN was refused by the admission gate, a port or a limit. */
-  'syn.rejected': { readonly peer_node_id: number; readonly port: number; readonly reason: string };
-  /** An inbound datagram was refused by the admission gate. */
+  /** An inbound SYN was refused by the admission gate (`reason`: `trust` or `policy`), §E.1. */
+  'syn.rejected': {
+    readonly src_node_id: number;
+    readonly dst_port: number;
+    readonly reason: string;
+  };
+  /** An inbound datagram was refused by the admission gate (`reason`: `trust` or `policy`). */
   'datagram.rejected': {
-    readonly peer_node_id: number;
-    readonly port: number;
+    readonly src_node_id: number;
+    readonly src_port: number;
+    readonly dst_port: number;
     readonly reason: string;
   };
   /** A datagram arrived. */

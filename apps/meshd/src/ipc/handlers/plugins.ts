@@ -18,11 +18,11 @@ export function registerPluginHandlers(
   return registry.handle('plugins', () => {
     const methods = engine.methodNames();
     return {
-      plugins: engine.pluginNames().map((name) => {
+      plugins: engine.pluginList().map(({ name, version }) => {
         const proc = processStatus(name);
         return {
           name,
-          version: proc?.version ?? '',
+          version: version !== '' ? version : (proc?.version ?? ''),
           methods: methods.filter((m) => m.startsWith(`${name}.`)),
           // Out-of-process plugins also report their process.
           ...(proc === undefined
