@@ -41,8 +41,13 @@ export function channelCredentials(tls: MtlsConfig | undefined): ChannelCredenti
   );
 }
 
-/** Channel options: the certificates name `localhost`; go-plugin raises message limits. */
+/**
+ * Channel options: the certificates name `localhost`; go-plugin raises message limits. Each
+ * channel owns its subchannels, so closing it ends their reconnect backoff at once (the shared
+ * global pool would keep a backoff timer alive after the plugin is gone).
+ */
 export const CHANNEL_OPTIONS: ChannelOptions = Object.freeze({
+  'grpc.use_local_subchannel_pool': 1,
   'grpc.ssl_target_name_override': 'localhost',
   'grpc.default_authority': 'localhost',
   'grpc.max_receive_message_length': 0x7fffffff,

@@ -291,6 +291,11 @@ export class PluginProcess {
       await new Promise<void>((resolve) =>
         controller.Shutdown({}, { deadline: Date.now() + deadlineMs }, () => resolve()),
       );
+      // Close the channels before the plugin's server goes away: a channel that sees its server
+      // vanish keeps retrying on a backoff timer until it is closed. Streams first: an open call
+      // keeps its subchannel referenced.
+      for (const st of this.#streams) st.cancel();
+      for (const c of this.#clients) c.close();
       let timer: NodeJS.Timeout | undefined;
       const inTime = await Promise.race([
         this.exited.then(() => true),
