@@ -1,10 +1,9 @@
 // meshctl compose end to end: pack the daemon's packages and two plugins the way npm publishes
-// them, compose a daemon from the tarballs with plain npm, run it, and see exactly those plugins.
-// The plugin list is a parameter: two small plugins of this test today; the handshake and
-// webhook plugin packages once they are in the workspace.
+// them, compose a daemon from the tarballs with plain npm, run it, and see exactly those plugins
+// (the handshake and webhook plugins, not the other plugins meshd ships).
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,43 +33,17 @@ const DAEMON_PACKAGES = [
   'packages/wire',
   'packages/plugin-host',
   'packages/goplugin',
+  'packages/plugin-handshake',
+  'packages/plugin-trustedagents',
+  'packages/plugin-webhook',
+  'packages/plugin-policy',
 ];
 
-/** A plugin to compose: its name as `meshctl plugins` shows it, and how to get its tarball. */
-interface ComposedPlugin {
-  readonly name: string;
-  pack(into: string): Promise<void>;
-}
-
-/** A minimal plugin package (registers itself on import, peer-depends on the contract). */
-function testPlugin(name: string): ComposedPlugin {
-  return {
-    name,
-    pack: async (into) => {
-      const dir = path.join(into, `src-${name}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(
-        path.join(dir, 'package.json'),
-        JSON.stringify({
-          name: `@mesh-test/plugin-${name}`,
-          version: '0.1.0',
-          type: 'module',
-          sideEffects: true,
-          exports: './index.js',
-          peerDependencies: { '@mesh/daemonapi': '^0.2.0' },
-        }),
-      );
-      writeFileSync(
-        path.join(dir, 'index.js'),
-        `import { registerPlugin } from '@mesh/daemonapi';\n` +
-          `registerPlugin('${name}', () => ({ name: '${name}', version: '0.1.0', init(d) { this.stop = d.registerMethod('${name}.hi', () => '${name}'); }, shutdown() { this.stop?.(); } }));\n`,
-      );
-      await run('npm', ['pack', '--pack-destination', into, '--loglevel=error'], { cwd: dir });
-    },
-  };
-}
-
-const PLUGINS: readonly ComposedPlugin[] = [testPlugin('alpha'), testPlugin('beta')];
+/** The plugins to compose: the name `meshctl plugins` shows, the package, and a method to call. */
+const PLUGINS = [
+  { name: 'handshake', pkg: '@mesh/plugin-handshake', method: 'handshake.pending' },
+  { name: 'webhook', pkg: '@mesh/plugin-webhook', method: 'webhook.status' },
+] as const;
 
 let work = '';
 let rendezvous: RendezvousProcess | undefined;
@@ -110,9 +83,6 @@ beforeAll(async () => {
     await run('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', tarballs], {
       cwd: path.join(repo, dir),
     });
-  const pluginTarballs = path.join(work, 'plugins');
-  mkdirSync(pluginTarballs);
-  for (const p of PLUGINS) await p.pack(pluginTarballs);
   rendezvous = await startRendezvous();
 }, 600_000);
 
@@ -128,7 +98,9 @@ afterAll(async () => {
 
 describe('meshctl compose', () => {
   it('writes one import line per plugin, then meshd', () => {
-    expect(composeEntry(['@a/x', 'y'])).toContain("import '@a/x';\nimport 'y';\nimport 'meshd';");
+    expect(composeEntry(['@a/x', 'y'])).toContain(
+      "import '@a/x';\nimport 'y';\nimport 'meshd/core';",
+    );
   });
 
   it('composes a daemon from tarballs with npm; it runs with exactly the chosen plugins', async () => {
@@ -136,10 +108,10 @@ describe('meshctl compose', () => {
       path.join(work, 'tarballs', f),
     );
     const meshdTarball = tarballs.find((f) => path.basename(f).startsWith('meshd-'))!;
-    const others = tarballs.filter((f) => f !== meshdTarball);
-    const plugins = readdirSync(path.join(work, 'plugins'))
-      .filter((f) => f.endsWith('.tgz'))
-      .map((f) => path.join(work, 'plugins', f));
+    const tarballOf = (pkg: string): string =>
+      tarballs.find((f) => path.basename(f).startsWith(pkg.slice(1).replace('/', '-') + '-'))!;
+    const plugins = PLUGINS.map((p) => tarballOf(p.pkg));
+    const others = tarballs.filter((f) => f !== meshdTarball && !plugins.includes(f));
     const out = path.join(work, 'my-daemon');
     const composed = await meshctl(
       path.join(work, 'home-compose'),
@@ -153,7 +125,8 @@ describe('meshctl compose', () => {
     );
     expect(composed.json).toMatchObject({ status: 'ok', data: { installed: true } });
     const entry = readFileSync(path.join(out, 'daemon.js'), 'utf8');
-    for (const p of PLUGINS) expect(entry).toContain(`import '@mesh-test/plugin-${p.name}';`);
+    for (const p of PLUGINS) expect(entry).toContain(`import '${p.pkg}';`);
+    expect(entry).toContain("import 'meshd/core';");
 
     const home = path.join(work, 'home-daemon');
     daemon = spawn(
@@ -179,6 +152,6 @@ describe('meshctl compose', () => {
     }
     const names = (listed.json.data.plugins as Array<{ name: string }>).map((p) => p.name).sort();
     expect(names).toEqual(PLUGINS.map((p) => p.name).sort());
-    expect((await meshctl(home, 'call', PLUGINS[0].name + '.hi')).json.data).toBe(PLUGINS[0].name);
+    for (const p of PLUGINS) expect((await meshctl(home, 'call', p.method)).code).toBe(0);
   }, 600_000);
 });

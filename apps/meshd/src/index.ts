@@ -1,12 +1,5 @@
-// The meshd binary.
-import { main } from './main.js';
+// The meshd binary: the engine with the plugins meshd ships (plugins.ts), then run.
+import './plugins.js';
+import { runMeshd } from './run.js';
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(
-      `meshd: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMeshd();

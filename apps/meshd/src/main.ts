@@ -1,6 +1,5 @@
 // meshd's entry: parse flags, load config, start, and map signals to reload and graceful stop.
 import { Daemon, DAEMON_VERSION } from '@mesh/daemon';
-import './plugins.js';
 import { registerExecPlugins } from './exec-plugins.js';
 import path from 'node:path';
 import { configFileOf, loadConfigFile, resolveConfig } from './config/config.js';

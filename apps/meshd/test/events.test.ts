@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfigFile, resolveConfig } from '../src/config/config.js';
 import { Meshd } from '../src/daemon/meshd.js';
 import { createLogger } from '../src/logging/logger.js';
+import '../src/plugins.js'; // the plugins meshd ships, as its binary has them
 import { createEngine } from '../src/main.js';
 
 let dir: string;

@@ -33,8 +33,9 @@ async function resolveSpec(spec: string, cwd: string): Promise<Dependency> {
 }
 
 /**
- * The daemon entry point: plugins first (each registers itself on import), then meshd, which
- * starts the engine and loads every registered plugin.
+ * The daemon entry point: plugins first (each registers itself on import), then `meshd/core`
+ * (meshd without the plugins it ships), which starts the engine and loads every registered
+ * plugin, so the daemon runs with exactly the chosen plugins.
  * @param plugins - package names.
  * @returns the file text.
  */
@@ -43,7 +44,7 @@ export function composeEntry(plugins: readonly string[]): string {
     '#!/usr/bin/env node',
     '// Composed by `meshctl compose`: one import line per plugin, then the daemon.',
     ...plugins.map((p) => `import '${p}';`),
-    "import 'meshd';",
+    "import 'meshd/core';",
     '',
   ].join('\n');
 }
