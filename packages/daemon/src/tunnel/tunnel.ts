@@ -8,6 +8,8 @@ import {
   decodeTunnelFrame,
   encodeBeaconMessage,
   encodeTunnelFrame,
+  formatHostPort,
+  parseHostPort,
   type BeaconMessage,
   type Packet,
   type TunnelFrame,
@@ -1019,20 +1021,21 @@ export class Tunnel {
  * @returns the text
  */
 export function formatEndpoint(ep: UdpEndpoint): string {
-  return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+  return formatHostPort(ep.address, ep.port);
 }
 
 /**
- * Parses `host:port` / `[v6]:port`.
+ * Parses `host:port` / `[v6]:port` with the one parser of `@mesh/protocol`.
  * @param text the text
  * @returns the endpoint, or `undefined` when malformed
  */
 export function parseEndpoint(text: string): UdpEndpoint | undefined {
-  const m = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(text);
-  if (m === null) return undefined;
-  const port = Number(m[2]);
-  if (port > 65535) return undefined;
-  return { address: m[1], port };
+  try {
+    const { host, port } = parseHostPort(text);
+    return { address: host, port };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether two IP texts name the same address (IPv4-mapped IPv6 folded). */
