@@ -270,7 +270,7 @@ describe('errors that explain', () => {
     expect(r.json.message).toMatch(/private and refuses nodes it does not trust/);
     expect(r.json.message).toContain(`meshctl handshake ${ids.a}`);
     const log = readFileSync(path.join(homes.a, 'meshd.log'), 'utf8');
-    expect(log).toMatch(new RegExp(`refused a stream from_node=${ids.b} port=7 reason=untrusted`));
+    expect(log).toMatch(new RegExp(`refused a stream from_node=${ids.b} port=7 reason=trust`));
     // A public node refuses only for port, policy or limit reasons, and says so.
     const port = await meshctl(
       homes.a,

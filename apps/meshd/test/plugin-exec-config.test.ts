@@ -58,7 +58,9 @@ describe('--plugin-exec', () => {
     try {
       const file = path.join(dir, 'c.json');
       writeFileSync(file, JSON.stringify({ plugin_exec: 'a=/a' }));
-      await expect(loadConfigFile(file)).rejects.toThrow('"plugin-exec" must be an array');
+      await expect(loadConfigFile(file)).rejects.toThrow(
+        '"plugin_exec" must be an array of strings',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
