@@ -10,6 +10,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseHostPort } from '@mesh/protocol';
+import type { HostPort } from '@mesh/protocol';
 import { FLAGS } from '../src/cli/flags.js';
 import type { ReadyLine } from '../src/server/rendezvous.js';
 
@@ -87,10 +89,7 @@ function runToExit(
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-function hostPort(text: string): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
-}
+const hostPort = (text: string): HostPort => parseHostPort(text);
 
 /** One JSON request/response over the registry's `[4B length][JSON]` framing. */
 function registryRequest(addr: string, message: object): Promise<Record<string, unknown>> {

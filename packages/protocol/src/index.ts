@@ -50,6 +50,8 @@ export {
 } from './address/addr.js';
 export type { SocketAddr } from './address/socket-addr.js';
 export { formatSocketAddr, parseSocketAddr } from './address/socket-addr.js';
+export type { HostPort, ParseHostPortOptions } from './address/host-port.js';
+export { formatHostPort, parseHostPort } from './address/host-port.js';
 export type { PortRange } from './address/ports.js';
 export {
   EPHEMERAL_PORT_MAX,

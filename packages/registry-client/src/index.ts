@@ -14,8 +14,15 @@
  */
 export { RegistryClient } from './client/registry-client.js';
 export { formatAddress } from './client/address.js';
-export { challenges } from './challenges.js';
-export { RegistryClientError, RegistryRemoteError, isRegistryClientError } from './errors.js';
+export { challenges } from '@mesh/wire';
+export {
+  RegistryClientError,
+  RegistryRemoteError,
+  classifyRegistryError,
+  isRegistryClientError,
+} from './errors.js';
+export { RESEND_AFTER_CONNECTION_LOSS } from './client/retry-policy.js';
+export type { RegistryErrorCode } from '@mesh/wire';
 export type { RegistryClientErrorCode } from './errors.js';
 export type {
   BeaconInfo,

@@ -40,7 +40,10 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   /** Deadline of one TCP connect in milliseconds. @default 5000 */
   readonly connectTimeoutMs?: number;
-  /** Reconnect policy on transport failure (the failed call is retried once). */
+  /**
+   * Reconnect policy when the connection fails. The failed call is sent once more when that is
+   * safe (see the README's retry table); otherwise it fails with `CONNECTION_LOST`.
+   */
   readonly reconnect?: ReconnectOptions;
   /** Log sink. @default no-op */
   readonly logger?: RegistryClientLogger;

@@ -164,6 +164,28 @@ describe('JSON mode', () => {
     ).toBe(true);
   });
 
+  it('carries the reply code as remoteCode, and classifies code-less replies by their text', async () => {
+    const replies = [
+      message({ type: 'error', error: 'whatever the text', code: 'RATE_LIMITED' }),
+      message({ type: 'error', error: 'node 9 not found' }),
+      message({ type: 'error', error: 'text', code: 'SOMETHING_NEW' }),
+    ];
+    const { client } = await setup(() => replies.shift()!, { mode: 'json' });
+    await expect(client.request({ type: 'lookup', node_id: 9 })).rejects.toMatchObject({
+      code: 'REMOTE',
+      remoteCode: 'RATE_LIMITED',
+      retryable: true,
+    });
+    await expect(client.request({ type: 'lookup', node_id: 9 })).rejects.toMatchObject({
+      remoteCode: 'NOT_FOUND',
+      retryable: false,
+    });
+    await expect(client.request({ type: 'lookup', node_id: 9 })).rejects.toMatchObject({
+      remoteCode: 'UNKNOWN',
+      retryable: false,
+    });
+  });
+
   it('maps {"type":"error"} to REMOTE and rejects responses without a type', async () => {
     let n = 0;
     const { client } = await setup(
@@ -203,7 +225,7 @@ describe('transport behaviour', () => {
     );
     await expect(client.beaconList({ timeoutMs: 50 })).rejects.toMatchObject({
       code: 'TIMEOUT',
-      isRetryable: true,
+      retryable: true,
     });
     expect(await client.beaconList()).toEqual([]);
     expect(fake.connections).toBe(2);
@@ -229,6 +251,19 @@ describe('transport behaviour', () => {
     );
     expect(await client.beaconList()).toEqual([{ id: 1, addr: 'x:1' }]);
     expect(fake.connections).toBe(2);
+    expect(fake.seen).toHaveLength(2);
+  });
+
+  it('does not resend a request that is unsafe to repeat: CONNECTION_LOST instead', async () => {
+    const { fake, client } = await setup(() => 'close', { mode: 'json' });
+    await expect(
+      client.request({ type: 'create_network', name: 'x', admin_token: 't' }),
+    ).rejects.toMatchObject({ code: 'CONNECTION_LOST', retryable: true });
+    expect(fake.seen).toHaveLength(1);
+    // Unknown types sent through request() are not resent either.
+    await expect(client.request({ type: 'frobnicate' })).rejects.toMatchObject({
+      code: 'CONNECTION_LOST',
+    });
     expect(fake.seen).toHaveLength(2);
   });
 

@@ -1,33 +1,26 @@
-/**
- * Stable codes of {@link RegistryRequestError}: why a request was refused.
- *
- * - `BAD_REQUEST`: a field is missing or malformed.
- * - `NOT_FOUND`: the node, network or pair does not exist.
- * - `DENIED`: the request is valid but not allowed (privacy, membership, join rules).
- * - `UNAUTHORIZED`: a signature or admin token is missing or wrong.
- * - `CONFLICT`: a name or key is already taken.
- * - `RATE_LIMITED`: too many registrations from this address.
- * - `LIMIT`: an inbox or id space is full.
- * - `UNKNOWN_TYPE`: the message type is not served.
- * - `STORE`: the store failed to persist the change.
- */
-export type RegistryRequestErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_FOUND'
-  | 'DENIED'
-  | 'UNAUTHORIZED'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'LIMIT'
-  | 'UNKNOWN_TYPE'
-  | 'STORE';
+import { isRetryableRegistryCode } from '@mesh/wire';
+import type { RegistryErrorCode } from '@mesh/wire';
 
-/** A refused request; its message is sent to the client as the error text. */
+/** The brand every mesh error carries (`isMeshError` in `@mesh/daemonapi`). */
+const MESH_ERROR: unique symbol = Symbol.for('@mesh/error') as never;
+
+/**
+ * Stable codes of {@link RegistryRequestError}: why a request was refused. The same code goes to
+ * JSON-mode clients in the `code` field of the error reply. See `RegistryErrorCode` in
+ * `@mesh/wire` for the meaning of each.
+ */
+export type RegistryRequestErrorCode = RegistryErrorCode;
+
+/** A refused request; its message is sent to the client as the error text, its code beside it. */
 export class RegistryRequestError extends Error {
   /** Class name, kept stable under minification. */
   static override readonly name: string = 'RegistryRequestError';
   /** Stable reason code. */
   readonly code: RegistryRequestErrorCode;
+  /** Whether the same request may succeed later (`RATE_LIMITED`, `STORE`, `BUSY`). */
+  readonly retryable: boolean;
+  /** The mesh-wide error brand. */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code - stable reason code
@@ -38,6 +31,7 @@ export class RegistryRequestError extends Error {
     super(message, options);
     this.name = 'RegistryRequestError';
     this.code = code;
+    this.retryable = isRetryableRegistryCode(code);
   }
 }
 
@@ -59,6 +53,10 @@ export class RegistryServerError extends Error {
   static override readonly name: string = 'RegistryServerError';
   /** Stable reason code. */
   readonly code: RegistryServerErrorCode;
+  /** Whether retrying may help: only for a store failure (`STORE_FAILED`). */
+  readonly retryable: boolean;
+  /** The mesh-wide error brand. */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code - stable reason code
@@ -69,5 +67,6 @@ export class RegistryServerError extends Error {
     super(message, options);
     this.name = 'RegistryServerError';
     this.code = code;
+    this.retryable = code === 'STORE_FAILED';
   }
 }

@@ -19,7 +19,11 @@ describe('bad input closes only the offending connection', () => {
     const sock = await h.raw(server);
     sock.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
     const err = JSON.parse((await sock.readUnit()).toString());
-    expect(err).toEqual({ type: 'error', error: expect.stringMatching(/too large/) });
+    expect(err).toEqual({
+      type: 'error',
+      error: expect.stringMatching(/too large/),
+      code: 'LIMIT',
+    });
     await sock.untilClosed();
     await stillServes(server);
   });
@@ -46,7 +50,10 @@ describe('bad input closes only the offending connection', () => {
     const server = await h.server();
     const zero = await h.raw(server);
     zero.write(Buffer.alloc(4));
-    expect(JSON.parse((await zero.readUnit()).toString()).error).toMatch(/too short/);
+    expect(JSON.parse((await zero.readUnit()).toString())).toMatchObject({
+      error: expect.stringMatching(/too short/),
+      code: 'BAD_REQUEST',
+    });
     await zero.untilClosed();
 
     const version = await h.raw(server);
@@ -62,23 +69,40 @@ describe('bad input closes only the offending connection', () => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(bad.length);
     json.write(Buffer.concat([head, bad]));
+    // `code` is additive: `type` and `error` are what the Go client reads.
     expect(JSON.parse((await json.readUnit()).toString())).toEqual({
       type: 'error',
       error: 'invalid JSON',
+      code: 'BAD_REQUEST',
     });
     json.write(jsonMessage([1, 2]));
-    expect(JSON.parse((await json.readUnit()).toString()).error).toMatch(/JSON object/);
+    expect(JSON.parse((await json.readUnit()).toString())).toMatchObject({
+      error: expect.stringMatching(/JSON object/),
+      code: 'BAD_REQUEST',
+    });
     json.write(jsonMessage({ type: 'frobnicate' }));
-    expect(JSON.parse((await json.readUnit()).toString()).error).toBe(
-      'unknown message type "frobnicate"',
-    );
+    expect(JSON.parse((await json.readUnit()).toString())).toEqual({
+      type: 'error',
+      error: 'unknown message type "frobnicate"',
+      code: 'UNKNOWN_TYPE',
+    });
     json.write(jsonMessage({ type: 'lookup', node_id: -1 }));
-    expect(JSON.parse((await json.readUnit()).toString()).error).toBe('missing or invalid node_id');
+    expect(JSON.parse((await json.readUnit()).toString())).toEqual({
+      type: 'error',
+      error: 'missing or invalid node_id',
+      code: 'BAD_REQUEST',
+    });
+    json.write(jsonMessage({ type: 'lookup', node_id: 999 }));
+    expect(JSON.parse((await json.readUnit()).toString())).toMatchObject({ code: 'NOT_FOUND' });
 
     const bin = await h.raw(server);
     bin.write(Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x01]));
     bin.write(binaryFrame(0x42, Buffer.alloc(3)));
-    expect((await bin.readUnit()).subarray(3).toString()).toBe('unknown binary message type 0x42');
+    // Binary error frames stay `[0xFF][2B len][message]`, byte for byte: no code appended.
+    const unknown = 'unknown binary message type 0x42';
+    expect(await bin.readUnit()).toEqual(
+      Buffer.concat([Buffer.from([0xff, 0, unknown.length]), Buffer.from(unknown)]),
+    );
     bin.write(binaryFrame(0x01, Buffer.alloc(10)));
     const short = await bin.readUnit();
     expect(short[0]).toBe(0xff);

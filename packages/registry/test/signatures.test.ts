@@ -202,11 +202,13 @@ describe('every signed operation verifies its exact challenge string', () => {
       const other = identity();
       await expect(ctx.raw.request({ ...msg })).rejects.toMatchObject({
         code: 'REMOTE',
+        remoteCode: 'UNAUTHORIZED',
         remoteMessage: /signature required/,
       });
       await expect(
         ctx.raw.request({ ...msg, signature: other.signB64(challenge) }),
       ).rejects.toMatchObject({
+        remoteCode: 'INVALID_SIGNATURE',
         remoteMessage: /signature verification failed/,
       });
       // Right key, wrong challenge text (a one-character change) is refused too.

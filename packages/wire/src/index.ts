@@ -29,7 +29,11 @@ export {
   WRITE_MESSAGE_DEADLINE_MS,
 } from './constants.js';
 export { WireError, isWireError } from './errors/wire-error.js';
+export { challenges } from './challenges/challenges.js';
+export type { ChallengeName } from './challenges/challenges.js';
 export type { WireErrorCode } from './errors/wire-error.js';
+export { REGISTRY_ERROR_CODES, isRetryableRegistryCode } from './errors/registry-error-code.js';
+export type { RegistryErrorCode } from './errors/registry-error-code.js';
 
 export {
   decodeHeartbeatReq,
@@ -74,6 +78,7 @@ export type { FillHow, NetworkRules, PruneBy } from './rules/rules.js';
 export { allowedPortsToPolicy, rulesToPolicy } from './rules/policy.js';
 export type { PolicyAction, PolicyDocument, PolicyRule } from './rules/policy.js';
 export { parseBlueprint, validateBlueprint } from './blueprint/validate.js';
+export { isForbiddenHost, screenUrl } from './blueprint/url.js';
 export type {
   BlueprintAuditExport,
   BlueprintIdentityProvider,

@@ -124,9 +124,18 @@ describe('validateBlueprint (reference §D.7)', () => {
       { name: 'n', expr_policy: { version: 1, rules: null } },
       'expr_policy: at least one rule is required',
     );
-    rejects({ name: 'n', expr_policy: { version: 1, rules: [] } }, 'at least one rule');
+    rejects(
+      { name: 'n', expr_policy: { version: 1 } },
+      'expr_policy: at least one rule is required',
+    );
     rejects({ name: 'n', expr_policy: '{"version":1}' }, 'expr_policy: invalid JSON');
     rejects({ name: 'n', expr_policy: null }, 'expr_policy: unsupported version 0');
+  });
+
+  it("accepts expr_policy.rules: [] as Go's ValidateBlueprint does (only absent or null rules fail)", () => {
+    expect(() =>
+      validateBlueprint({ name: 'n', expr_policy: { version: 1, rules: [] } }),
+    ).not.toThrow();
   });
 
   it('rejects wrong field types, naming the field', () => {

@@ -78,6 +78,27 @@ describe('golden JSON messages', () => {
   }
 });
 
+describe('byte-for-byte strings (leading U+FEFF)', () => {
+  it('a resolve response keeps a BOM in real_addr and LAN addresses', () => {
+    // [4B node 2][2B len 6][EF BB BF "1:2"][2B 1 lan][2B len 3][EF BB BF][4B key age 0]
+    expect(
+      codecs[0x83].decode(hex('00000002 0006 efbbbf313a32 0001 0003 efbbbf 00000000')),
+    ).toEqual({
+      nodeId: 2,
+      realAddr: '\ufeff1:2',
+      lanAddrs: ['\ufeff'],
+      keyAgeDays: 0,
+    });
+  });
+  it('a JSON string value keeps a BOM; a body that starts with one is BAD_JSON, as Go json.Unmarshal rejects it', () => {
+    // {"h":"\ufeff"} as raw UTF-8
+    expect(decodeMessage(hex('0000000b 7b2268223a22efbbbf227d'))).toEqual({ h: '\ufeff' });
+    expect(() => decodeMessage(hex('00000005 efbbbf7b7d'))).toThrow(
+      expect.objectContaining({ code: 'BAD_JSON' }),
+    );
+  });
+});
+
 describe('detectProtocol', () => {
   it('recognises the magic and anything else as JSON', () => {
     expect(detectProtocol(hex(goldenPreamble))).toBe('binary');

@@ -134,7 +134,6 @@ describe('rulesToPolicy (reference §D.6)', () => {
       }),
     ).toBe(
       '{"version":1,"config":{"cycle":"6h","max_peers":5},"rules":[' +
-        '{"name":"score-activity","on":"datagram","match":"size \\u003e 0","actions":[{"type":"score","params":{"delta":1,"topic":"activity"}}]},' +
         '{"name":"cycle-prune-fill","on":"cycle","match":"true","actions":[{"type":"prune","params":{"by":"score","count":2}},{"type":"fill","params":{"count":3,"how":"random"}}]}]}',
     );
   });
@@ -143,11 +142,8 @@ describe('rulesToPolicy (reference §D.6)', () => {
     const doc = JSON.parse(rulesToPolicy({ ...base, links: 3, grace: '2h' })!);
     expect(doc.config).toEqual({ cycle: '24h', grace: '2h', max_peers: 3 });
     expect(Object.keys(doc.config)).toEqual(['cycle', 'grace', 'max_peers']);
-    expect(doc.rules.map((r: { name: string }) => r.name)).toEqual([
-      'score-activity',
-      'cycle-prune-fill',
-    ]);
-    expect(doc.rules[0].match).toBe('size > 0');
+    // Go's current wire.RulesToPolicy emits this one rule only (no `score-activity`).
+    expect(doc.rules.map((r: { name: string }) => r.name)).toEqual(['cycle-prune-fill']);
   });
 });
 

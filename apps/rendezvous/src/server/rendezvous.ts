@@ -3,6 +3,8 @@ import type { BeaconAddress } from '@mesh/beacon';
 import { Beacon } from '@mesh/beacon';
 import type { RegistryServer } from '@mesh/registry';
 import { startRegistry } from '@mesh/registry';
+import type { HostPort } from '@mesh/protocol';
+import { formatHostPort, parseHostPort } from '@mesh/protocol';
 import type { RendezvousConfig } from '../cli/flags.js';
 import type { Logger } from '../logging/logger.js';
 import { UsageError, parseBeaconId, parseDuration } from '../cli/config.js';
@@ -35,19 +37,13 @@ export interface Rendezvous {
   close(): Promise<void>;
 }
 
-/** A parsed `host:port`; an empty host means every interface. */
-function hostPort(text: string, flag: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[3]) > 0xffff) {
-    throw new UsageError(`--${flag} must be host:port or :port, got ${JSON.stringify(text)}`);
+/** A parsed `host:port` (@mesh/protocol's parser); an empty host means every interface. */
+function hostPort(text: string, flag: string): HostPort {
+  try {
+    return parseHostPort(text, { defaultHost: '0.0.0.0' });
+  } catch (err) {
+    throw new UsageError(`--${flag} must be host:port or :port: ${(err as Error).message}`);
   }
-  const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(m[3]) };
-}
-
-/** `host:port`, bracketing IPv6. */
-function join(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Where to dial a listener bound to `host`. */
@@ -107,7 +103,7 @@ export async function startRendezvous(
       ...(config.adminToken !== ''
         ? {
             registry: {
-              addr: join(dialable(regAddr.host), regAddr.port),
+              addr: formatHostPort(dialable(regAddr.host), regAddr.port),
               adminToken: config.adminToken,
             },
           }
@@ -130,10 +126,10 @@ export async function startRendezvous(
   const ready: ReadyLine = {
     event: 'ready',
     pid: process.pid,
-    registry: join(regAddr.host, regAddr.port),
-    beacon: bAddr?.udp ? join(bAddr.udp.address, bAddr.udp.port) : null,
+    registry: formatHostPort(regAddr.host, regAddr.port),
+    beacon: bAddr?.udp ? formatHostPort(bAddr.udp.address, bAddr.udp.port) : null,
     ws: bAddr?.ws?.url ?? null,
-    metrics: metrics ? join(metrics.host, metrics.port) : null,
+    metrics: metrics ? formatHostPort(metrics.host, metrics.port) : null,
     beaconId: beacon?.beaconId ?? null,
     store: persisted ? config.store : ':memory:',
   };

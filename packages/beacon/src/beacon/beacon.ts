@@ -4,7 +4,12 @@ import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import type { BeaconMessage } from '@mesh/protocol';
-import { MAX_SYNC_NODES, decodeBeaconMessage, encodeBeaconMessage } from '@mesh/protocol';
+import {
+  MAX_SYNC_NODES,
+  decodeBeaconMessage,
+  encodeBeaconMessage,
+  formatHostPort,
+} from '@mesh/protocol';
 import { BeaconError } from '../errors/beacon-error.js';
 import type { BeaconLogger } from '../logging/logger.js';
 import { NodeTable } from '../nodes/node-table.js';
@@ -12,7 +17,7 @@ import type { NodeRoute, UdpRoute, WsLink } from '../nodes/route.js';
 import { formatRoute, sameRoute, unmapIPv4 } from '../nodes/route.js';
 import { clientRegistrar } from '../registry/client-registrar.js';
 import type { BeaconRegistrar } from '../registry/registrar.js';
-import { joinHostPort, splitHostPort } from '../transport/host-port.js';
+import { hostPortOption } from '../transport/host-port.js';
 import type { UdpListener } from '../transport/udp-listener.js';
 import { bindUdp } from '../transport/udp-listener.js';
 import type { WsListener } from '../transport/ws-listener.js';
@@ -159,7 +164,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     const addr = this.address();
     this.#log.info('beacon listening', {
       beaconId: o.beaconId,
-      udp: addr.udp ? joinHostPort(addr.udp.address, addr.udp.port) : null,
+      udp: addr.udp ? formatHostPort(addr.udp.address, addr.udp.port) : null,
       ws: addr.ws?.url ?? null,
     });
 
@@ -194,7 +199,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
         address: ws.address,
         family: ws.family,
         port: ws.port,
-        url: `ws://${joinHostPort(wildcardToLoopback(ws.address), ws.port)}${path}`,
+        url: `ws://${formatHostPort(wildcardToLoopback(ws.address), ws.port)}${path}`,
       },
     };
   }
@@ -306,7 +311,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     if (this.#options.advertiseAddr !== undefined) return this.#options.advertiseAddr;
     const a = this.address();
     const bound = a.udp ?? a.ws;
-    return bound ? joinHostPort(wildcardToLoopback(bound.address), bound.port) : '';
+    return bound ? formatHostPort(wildcardToLoopback(bound.address), bound.port) : '';
   }
 
   async #refreshPeers(): Promise<void> {
@@ -326,7 +331,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     for (const text of wanted) {
       if (text === own) continue;
       try {
-        const { host, port } = splitHostPort(text, '127.0.0.1');
+        const { host, port } = hostPortOption(text, '127.0.0.1');
         const address = isIP(host) ? host : (await lookup(host)).address;
         const route: UdpRoute = { kind: 'udp', address: unmapIPv4(address), port };
         peers.set(`${route.address}|${port}`, route);

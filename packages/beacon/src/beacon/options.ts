@@ -3,7 +3,7 @@ import { BeaconError } from '../errors/beacon-error.js';
 import type { BeaconLogger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
 import type { BeaconRegistrar } from '../registry/registrar.js';
-import { splitHostPort } from '../transport/host-port.js';
+import { hostPortOption } from '../transport/host-port.js';
 
 /** Where the UDP socket binds. */
 export interface BeaconUdpOptions {
@@ -208,9 +208,9 @@ export function resolveBeaconOptions(options: BeaconOptions): ResolvedBeaconOpti
   if (udp === false && ws === false) throw invalid('enable at least one of udp and ws');
   if (ws !== false && !ws.path.startsWith('/')) throw invalid('ws.path must start with "/"');
   if (options.registry !== undefined && 'addr' in options.registry) {
-    splitHostPort(options.registry.addr, '127.0.0.1');
+    hostPortOption(options.registry.addr, '127.0.0.1');
   }
-  for (const peer of options.peers ?? []) splitHostPort(peer, '127.0.0.1');
+  for (const peer of options.peers ?? []) hostPortOption(peer, '127.0.0.1');
   const beaconId = options.beaconId ?? randomBeaconId();
   if (!Number.isInteger(beaconId) || beaconId <= 0 || beaconId > 0xffffffff) {
     throw invalid('beaconId must be an integer in 1..4294967295');

@@ -2,7 +2,7 @@
 import { RegistryClient } from '@mesh/registry-client';
 import type { BeaconLogger } from '../logging/logger.js';
 import type { BeaconListing, BeaconRegistrar } from './registrar.js';
-import { splitHostPort } from '../transport/host-port.js';
+import { hostPortOption } from '../transport/host-port.js';
 
 /** Opens a JSON-mode registry client to `addr` (`host:port`) for beacon calls. */
 export function clientRegistrar(
@@ -10,7 +10,7 @@ export function clientRegistrar(
   adminToken: string,
   logger: BeaconLogger,
 ): BeaconRegistrar {
-  const { host, port } = splitHostPort(addr, '127.0.0.1');
+  const { host, port } = hostPortOption(addr, '127.0.0.1');
   const client = new RegistryClient({
     host,
     port,

@@ -1,29 +1,17 @@
-// `host:port` text handling shared by the beacon and its registry adapter.
+// `host:port` options of the beacon: @mesh/protocol's one parser, with its error reported as a
+// BeaconError so option checks keep a single error type.
+import { parseHostPort } from '@mesh/protocol';
+import type { HostPort } from '@mesh/protocol';
 import { BeaconError } from '../errors/beacon-error.js';
 
-/** A host and a port. */
-export interface HostPort {
-  /** IP or name; wildcard when the text had none. */
-  readonly host: string;
-  /** 0–65535. */
-  readonly port: number;
-}
-
 /**
- * Splits `host:port`, `[v6]:port` or `:port` (empty host → `defaultHost`).
- * @throws BeaconError `invalid-options` on anything else.
+ * Parses `host:port`, `[v6]:port` or `:port` (empty host → `defaultHost`) with `parseHostPort`.
+ * @throws BeaconError `invalid-options` (the ProtocolError is the `cause`).
  */
-export function splitHostPort(text: string, defaultHost: string): HostPort {
-  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 0xffff) {
-    throw new BeaconError('invalid-options', `expected host:port, got ${JSON.stringify(text)}`);
+export function hostPortOption(text: string, defaultHost: string): HostPort {
+  try {
+    return parseHostPort(text, { defaultHost });
+  } catch (err) {
+    throw new BeaconError('invalid-options', (err as Error).message, { cause: err });
   }
-  const host = m[1] ?? m[2] ?? '';
-  return { host: host === '' ? defaultHost : host, port };
-}
-
-/** Formats `host:port`, bracketing IPv6. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,5 +1,6 @@
 import {
   MsgType,
+  challenges,
   decodeError,
   decodeHeartbeatResp,
   decodeLookupResp,
@@ -10,9 +11,10 @@ import {
   encodeMessage,
   encodeResolveReq,
 } from '@mesh/wire';
-import { challenges } from '../challenges.js';
+import { formatHostPort } from '@mesh/protocol';
 import { RegistryClientError, RegistryRemoteError } from '../errors.js';
 import { RegistryConnection } from '../transport/connection.js';
+import { resendAfterConnectionLoss } from './retry-policy.js';
 import type {
   BeaconInfo,
   CallOptions,
@@ -48,8 +50,11 @@ const utf8 = new TextDecoder();
 /**
  * Client of the mesh registry. Heartbeat, lookup and resolve use native binary frames; every
  * other call is JSON (through the binary passthrough frame in binary mode). Calls are queued so
- * exactly one request is in flight on the connection; on a transport failure the client
- * reconnects with exponential backoff and retries the call once.
+ * exactly one request is in flight on the connection; when the connection drops the client
+ * reconnects with exponential backoff and sends the call once more if that is safe: always when
+ * the request was never written, and otherwise only for operations that can be repeated
+ * (reads, heartbeats, absolute setters; not `rotate_key`, trust or network membership changes,
+ * which fail with `CONNECTION_LOST` instead).
  *
  * @example
  * ```ts
@@ -114,7 +119,7 @@ export class RegistryClient {
 
   /** Connects eagerly (calls connect on demand anyway). */
   async connect(options: CallOptions = {}): Promise<void> {
-    await this.#run(async () => undefined, options);
+    await this.#run(async () => undefined, options, undefined);
   }
 
   /** Closes the connection; later calls fail with `CLOSED`. */
@@ -135,7 +140,7 @@ export class RegistryClient {
     const type = typeof message['type'] === 'string' ? message['type'] : '';
     if (type === '')
       throw new RegistryClientError('PROTOCOL', 'a registry request needs a "type" field');
-    return this.#run((conn) => this.#json(conn, message, options), options);
+    return this.#run((conn) => this.#json(conn, message, options), options, type);
   }
 
   // ---------------------------------------------------------------- node lifecycle
@@ -187,6 +192,7 @@ export class RegistryClient {
           options,
         ),
       options,
+      'heartbeat',
     );
     const r = decodeHeartbeatResp(payload);
     return { time: r.unixTime, keyExpiryWarning: r.keyExpiryWarning };
@@ -272,6 +278,7 @@ export class RegistryClient {
           options,
         ),
       options,
+      'lookup',
     );
     const r = decodeLookupResp(payload);
     return {
@@ -318,6 +325,7 @@ export class RegistryClient {
           options,
         ),
       options,
+      'resolve',
     );
     const r = decodeResolveResp(payload);
     return {
@@ -677,16 +685,29 @@ export class RegistryClient {
     return this.#signed(msg, await this.#signRaw(challenge));
   }
 
-  /** Serialises calls, connects on demand, reconnects and retries once on transport failure. */
-  #run<T>(op: (conn: RegistryConnection) => Promise<T>, options: CallOptions): Promise<T> {
+  /**
+   * Serialises calls, connects on demand, and on a dropped connection reconnects and sends the
+   * call once more: always when its request was never written (TRANSPORT), and after
+   * CONNECTION_LOST only when `requestType` is safe to repeat (see retry-policy.ts).
+   */
+  #run<T>(
+    op: (conn: RegistryConnection) => Promise<T>,
+    options: CallOptions,
+    requestType: string | undefined,
+  ): Promise<T> {
     const next = this.#queue.then(async () => {
       if (this.#closed) throw new RegistryClientError('CLOSED', 'registry client closed');
       const conn = await this.#ensure(options);
       try {
         return await op(conn);
       } catch (err) {
-        if (!(err instanceof RegistryClientError) || err.code !== 'TRANSPORT' || this.#closed)
-          throw err;
+        const resend =
+          err instanceof RegistryClientError &&
+          (err.code === 'TRANSPORT' ||
+            (err.code === 'CONNECTION_LOST' &&
+              requestType !== undefined &&
+              resendAfterConnectionLoss(requestType)));
+        if (!resend || this.#closed) throw err;
         this.#logger.warn('registry transport failure, reconnecting', { error: err.message });
         this.#conn?.destroy(err);
         this.#conn = undefined;
@@ -737,7 +758,7 @@ export class RegistryClient {
     }
     throw new RegistryClientError(
       'TRANSPORT',
-      `could not reach the registry at ${this.#host}:${this.#port} after ${this.#attempts} attempts`,
+      `could not reach the registry at ${formatHostPort(this.#host, this.#port)} after ${this.#attempts} attempts`,
       {
         cause: lastErr,
       },
@@ -778,10 +799,11 @@ export class RegistryClient {
       throw new RegistryClientError('PROTOCOL', 'registry sent a JSON value that is not an object');
     }
     const obj = parsed as JsonObject;
-    if (typeof obj['error'] === 'string') throw new RegistryRemoteError(type, obj['error']);
+    if (typeof obj['error'] === 'string')
+      throw new RegistryRemoteError(type, obj['error'], obj['code']);
     if (typeof obj['type'] !== 'string')
       throw new RegistryClientError('PROTOCOL', 'registry response has no "type" field');
-    if (obj['type'] === 'error') throw new RegistryRemoteError(type, 'request failed');
+    if (obj['type'] === 'error') throw new RegistryRemoteError(type, 'request failed', obj['code']);
     return obj;
   }
 

@@ -1,5 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
+import { formatHostPort } from '@mesh/protocol';
 import { PREAMBLE } from '@mesh/wire';
 import { RegistryClientError } from '../errors.js';
 import { LengthPrefixedReader } from './frame-reader.js';
@@ -24,14 +25,14 @@ export class RegistryConnection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) =>
-      this.#fail(
+      this.#lost(
         new RegistryClientError('TRANSPORT', `registry connection failed: ${err.message}`, {
           cause: err,
         }),
       ),
     );
     socket.on('close', () =>
-      this.#fail(new RegistryClientError('TRANSPORT', 'registry closed the connection')),
+      this.#lost(new RegistryClientError('TRANSPORT', 'registry closed the connection')),
     );
   }
 
@@ -49,7 +50,7 @@ export class RegistryConnection {
         reject(
           new RegistryClientError(
             'TRANSPORT',
-            `connect to ${host}:${port} timed out after ${timeoutMs} ms`,
+            `connect to ${formatHostPort(host, port)} timed out after ${timeoutMs} ms`,
           ),
         );
       }, timeoutMs);
@@ -59,7 +60,7 @@ export class RegistryConnection {
         reject(
           new RegistryClientError(
             'TRANSPORT',
-            `connect to ${host}:${port} failed: ${err.message}`,
+            `connect to ${formatHostPort(host, port)} failed: ${err.message}`,
             { cause: err },
           ),
         );
@@ -152,6 +153,22 @@ export class RegistryConnection {
       }
       waiter.resolve(body);
     }
+  }
+
+  /**
+   * The socket failed or closed. Later calls see `err` (TRANSPORT: nothing of theirs was sent); a
+   * call whose request is already written gets CONNECTION_LOST, since the registry may have
+   * applied it.
+   */
+  #lost(err: RegistryClientError): void {
+    if (!this.#closedError) this.#closedError = err;
+    this.#waiter?.reject(
+      new RegistryClientError(
+        'CONNECTION_LOST',
+        `${err.message} after the request was sent; the registry may have applied it`,
+        { cause: err },
+      ),
+    );
   }
 
   #fail(err: Error): void {

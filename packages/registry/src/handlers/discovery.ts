@@ -1,3 +1,4 @@
+import { challenges } from '@mesh/wire';
 import { decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
@@ -56,7 +57,7 @@ export function resolveCore(
   ctx: RequestContext,
 ): { nodeId: number; realAddr: string; lanAddrs: string[]; keyAgeDays: number } {
   const req = core.requireNode(requester, `requester ${requester} not registered`);
-  core.authorize(req, `resolve:${requester}:${target}`, signature, ctx);
+  core.authorize(req, challenges.resolve(requester, target), signature, ctx);
   const node = core.requireNode(target, `node ${target} not found`);
   if (!ctx.isAdmin && !core.mayResolve(req, node)) {
     throw new RegistryRequestError('DENIED', `resolve denied: node ${target} is private`);
@@ -129,7 +130,7 @@ export function punch(core: RegistryCore, msg: JsonObject, ctx: RequestContext):
   if (requester !== a && requester !== b)
     throw new RegistryRequestError('DENIED', 'punch: requester must be node_a or node_b');
   const req = core.requireNode(requester, `requester ${requester} not registered`);
-  core.authorize(req, `punch:${a}:${b}`, decodeSignature(msg['signature']), ctx);
+  core.authorize(req, challenges.punch(a, b), decodeSignature(msg['signature']), ctx);
   const na = core.requireNode(a);
   const nb = core.requireNode(b);
   const other = requester === a ? nb : na;

@@ -1,4 +1,4 @@
-import { validateRules } from '@mesh/wire';
+import { challenges, validateRules } from '@mesh/wire';
 import type { NetworkRules } from '@mesh/wire';
 import { constantTimeEquals } from '../auth/admin-token.js';
 import { decodeSignature } from '../auth/signature.js';
@@ -101,7 +101,12 @@ export function joinNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCon
   const nodeId = reqId(msg, 'node_id');
   const netId = reqNetId(msg, 'network_id');
   const node = core.requireNode(nodeId);
-  core.authorize(node, `join_network:${nodeId}:${netId}`, decodeSignature(msg['signature']), ctx);
+  core.authorize(
+    node,
+    challenges.joinNetwork(nodeId, netId),
+    decodeSignature(msg['signature']),
+    ctx,
+  );
   if (netId === 0)
     throw new RegistryRequestError('BAD_REQUEST', 'every node is already a member of the backbone');
   const net = core.networks.get(netId);
@@ -136,7 +141,12 @@ export function leaveNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCo
   const nodeId = reqId(msg, 'node_id');
   const netId = reqNetId(msg, 'network_id');
   const node = core.requireNode(nodeId);
-  core.authorize(node, `leave_network:${nodeId}:${netId}`, decodeSignature(msg['signature']), ctx);
+  core.authorize(
+    node,
+    challenges.leaveNetwork(nodeId, netId),
+    decodeSignature(msg['signature']),
+    ctx,
+  );
   if (netId === 0) throw new RegistryRequestError('DENIED', 'the backbone cannot be left');
   if (!node.networks.includes(netId))
     throw new RegistryRequestError(
@@ -162,7 +172,7 @@ export function inviteToNetwork(
   const inviter = core.requireNode(inviterId, `inviter ${inviterId} not registered`);
   core.authorize(
     inviter,
-    `invite:${inviterId}:${netId}:${targetId}`,
+    challenges.invite(inviterId, netId, targetId),
     decodeSignature(msg['signature']),
     ctx,
   );
@@ -197,7 +207,7 @@ export function pollInvites(core: RegistryCore, msg: JsonObject, ctx: RequestCon
   const id = reqId(msg, 'node_id');
   core.authorize(
     core.requireNode(id),
-    `poll_invites:${id}`,
+    challenges.pollInvites(id),
     decodeSignature(msg['signature']),
     ctx,
   );
@@ -228,7 +238,12 @@ export function respondInvite(
   const netId = reqNetId(msg, 'network_id');
   const accept = reqBool(msg, 'accept');
   const node = core.requireNode(nodeId);
-  core.authorize(node, `respond_invite:${nodeId}:${netId}`, decodeSignature(msg['signature']), ctx);
+  core.authorize(
+    node,
+    challenges.respondInvite(nodeId, netId),
+    decodeSignature(msg['signature']),
+    ctx,
+  );
   const old = core.inbox(nodeId);
   const pending = old.invites ?? [];
   if (!pending.some((i) => i.networkId === netId))

@@ -1,9 +1,11 @@
+import { formatHostPort } from '@mesh/protocol';
+import { challenges } from '@mesh/wire';
 import { decodePublicKey, decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
 import type { NodeRecord } from '../state/records.js';
 import type { StoreWrite } from '../store/store.js';
-import { formatAddress, joinHostPort, portOf } from '../util/address.js';
+import { formatAddress, portOf } from '../util/address.js';
 import { optString, reqBool, reqId, reqString } from '../util/fields.js';
 import type { JsonObject } from '../util/fields.js';
 import { normaliseTags, validateHostname } from '../util/names.js';
@@ -109,7 +111,7 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
   const node: NodeRecord = {
     id,
     publicKey,
-    realAddr: joinHostPort(ctx.remoteIp, portOf(listenAddr)),
+    realAddr: formatHostPort(ctx.remoteIp, portOf(listenAddr)),
     lanAddrs: lan,
     networks: existing?.networks ?? [0],
     public: existing?.public ?? false,
@@ -175,7 +177,7 @@ export function heartbeatCore(
   ctx: RequestContext,
 ): { time: number; keyExpiryWarning: boolean } {
   const node = core.requireNode(nodeId, 'node not registered');
-  core.authorize(node, `heartbeat:${nodeId}`, signature, ctx);
+  core.authorize(node, challenges.heartbeat(nodeId), signature, ctx);
   core.touch(node, ctx.now);
   return {
     time: Math.floor(ctx.now / 1000),
@@ -195,7 +197,7 @@ export function heartbeat(core: RegistryCore, msg: JsonObject, ctx: RequestConte
 export function deregister(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
   const id = reqId(msg, 'node_id');
   const node = core.nodes.get(id);
-  core.authorize(node, `deregister:${id}`, challengeSig(msg), ctx);
+  core.authorize(node, challenges.deregister(id), challengeSig(msg), ctx);
   if (node) {
     core.removeNodes([id]);
     core.counters.deregistrations++;
@@ -208,18 +210,18 @@ function update(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-  challenge: string,
+  challenge: (node: number) => string,
 ): NodeRecord {
   const id = reqId(msg, 'node_id');
   const node = core.requireNode(id);
-  core.authorize(node, `${challenge}:${id}`, challengeSig(msg), ctx);
+  core.authorize(node, challenge(id), challengeSig(msg), ctx);
   return node;
 }
 
 /** `set_hostname`: unique, validated; `''` clears. */
 export function setHostname(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
   const hostname = reqString(msg, 'hostname');
-  const node = update(core, msg, ctx, 'set_hostname');
+  const node = update(core, msg, ctx, challenges.setHostname);
   if (hostname !== '') {
     validateHostname(hostname);
     const holder = core.hostnames.get(hostname);
@@ -237,7 +239,7 @@ export function setVisibility(
   ctx: RequestContext,
 ): JsonObject {
   const isPublic = reqBool(msg, 'public');
-  const node = update(core, msg, ctx, 'set_visibility');
+  const node = update(core, msg, ctx, challenges.setVisibility);
   core.putNode({ ...node, public: isPublic });
   return {
     type: 'set_visibility_ok',
@@ -249,7 +251,7 @@ export function setVisibility(
 /** `set_tags`: leading `#` stripped, at most 10, each 1–32 chars. */
 export function setTags(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
   const tags = normaliseTags(msg['tags']);
-  const node = update(core, msg, ctx, 'set_tags');
+  const node = update(core, msg, ctx, challenges.setTags);
   core.putNode({ ...node, tags });
   return { type: 'set_tags_ok', node_id: node.id, tags };
 }
@@ -257,7 +259,7 @@ export function setTags(core: RegistryCore, msg: JsonObject, ctx: RequestContext
 /** `set_task_exec`. */
 export function setTaskExec(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
   const enabled = reqBool(msg, 'enabled');
-  const node = update(core, msg, ctx, 'set_task_exec');
+  const node = update(core, msg, ctx, challenges.setTaskExec);
   core.putNode({ ...node, taskExec: enabled });
   return { type: 'set_task_exec_ok', node_id: node.id, task_exec: enabled };
 }
@@ -272,7 +274,7 @@ export function rotateKey(core: RegistryCore, msg: JsonObject, ctx: RequestConte
     );
   const id = reqId(msg, 'node_id');
   const node = core.requireNode(id);
-  core.authorize(node, `rotate:${id}`, challengeSig(msg), ctx);
+  core.authorize(node, challenges.rotate(id), challengeSig(msg), ctx);
   const holder = core.keyIndex.get(newKey);
   if (holder !== undefined && holder !== id)
     throw new RegistryRequestError('CONFLICT', 'new_public_key is already registered');
@@ -291,7 +293,7 @@ export function rotateKey(core: RegistryCore, msg: JsonObject, ctx: RequestConte
 /** `set_key_expiry`: `expires_at` as RFC 3339 or `never`. */
 export function setKeyExpiry(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
   const value = reqString(msg, 'expires_at');
-  const node = update(core, msg, ctx, 'set_key_expiry');
+  const node = update(core, msg, ctx, challenges.setKeyExpiry);
   const next: NodeRecord = { ...node };
   if (value === 'never') delete next.keyExpiresAt;
   else {

@@ -1,3 +1,4 @@
+import { challenges } from '@mesh/wire';
 import { decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import { pairKey } from '../state/registry-core.js';
@@ -13,14 +14,15 @@ function pairArgs(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-  op: string,
+  op: 'report_trust' | 'revoke_trust',
 ): { node: number; peer: number } {
   const node = reqId(msg, 'node_id');
   const peer = reqId(msg, 'peer_id');
   if (node === peer)
     throw new RegistryRequestError('BAD_REQUEST', `${op}: a node cannot pair with itself`);
   const rec = core.requireNode(node);
-  core.authorize(rec, `${op}:${node}:${peer}`, decodeSignature(msg['signature']), ctx);
+  const challenge = op === 'report_trust' ? challenges.reportTrust : challenges.revokeTrust;
+  core.authorize(rec, challenge(node, peer), decodeSignature(msg['signature']), ctx);
   // Only ids the registry has assigned (a peer may be reaped right now): otherwise one node could
   // fill the trust table with pairs for billions of ids that never existed.
   if (op === 'report_trust' && (peer === 0 || peer >= core.nextNode))
@@ -85,7 +87,7 @@ export function requestHandshake(
       'request_handshake: cannot handshake with yourself',
     );
   const sender = core.requireNode(from, `sender ${from} not registered`);
-  core.authorize(sender, `handshake:${from}:${to}`, decodeSignature(msg['signature']), ctx);
+  core.authorize(sender, challenges.handshake(from, to), decodeSignature(msg['signature']), ctx);
   core.requireNode(to, `target ${to} not registered`);
   const old = core.inbox(to);
   const requests = old.requests.filter((r) => r.fromNodeId !== from);
@@ -109,7 +111,7 @@ export function pollHandshakes(
   const id = reqId(msg, 'node_id');
   core.authorize(
     core.requireNode(id),
-    `poll_handshakes:${id}`,
+    challenges.pollHandshakes(id),
     decodeSignature(msg['signature']),
     ctx,
   );
@@ -148,7 +150,7 @@ export function respondHandshake(
     throw new RegistryRequestError('BAD_REQUEST', 'respond_handshake: cannot respond to yourself');
   core.authorize(
     core.requireNode(node),
-    `respond:${node}:${peer}`,
+    challenges.respond(node, peer),
     decodeSignature(msg['signature']),
     ctx,
   );

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { MAGIC, MsgType, VERSION, encodeError, encodeFrame, encodeMessage } from '@mesh/wire';
+import type { RegistryErrorCode } from '@mesh/wire';
 import { ByteBuffer } from './byte-buffer.js';
 
 /** What a connection needs from the server. */
@@ -83,7 +84,7 @@ export class ClientConnection {
   /** Drops the connection (with an error response) because the server holds too much input. */
   shed(): void {
     if (this.#closing) return;
-    this.#fail('server busy: too much buffered request data, try again');
+    this.#fail('server busy: too much buffered request data, try again', 'BUSY');
   }
 
   /** Closes the connection now. */
@@ -102,7 +103,10 @@ export class ClientConnection {
           this.#buf.take(5);
           this.#mode = 'binary';
           if (version !== VERSION) {
-            this.#fail(`unsupported binary protocol version ${version} (expected ${VERSION})`);
+            this.#fail(
+              `unsupported binary protocol version ${version} (expected ${VERSION})`,
+              'BAD_REQUEST',
+            );
             return;
           }
         } else {
@@ -113,11 +117,17 @@ export class ClientConnection {
       if (this.#buf.length < 4) return;
       const length = this.#buf.uint32();
       if (length === 0) {
-        this.#fail(this.#mode === 'binary' ? 'binary frame too short' : 'message too short');
+        this.#fail(
+          this.#mode === 'binary' ? 'binary frame too short' : 'message too short',
+          'BAD_REQUEST',
+        );
         return;
       }
       if (length > this.#host.maxMessageSize) {
-        this.#fail(`message too large: ${length} bytes (max ${this.#host.maxMessageSize})`);
+        this.#fail(
+          `message too large: ${length} bytes (max ${this.#host.maxMessageSize})`,
+          'LIMIT',
+        );
         return;
       }
       if (this.#buf.length < 4 + length) return;
@@ -154,8 +164,8 @@ export class ClientConnection {
     }, this.#host.writeDeadlineMs);
   }
 
-  /** Sends an error in the connection's mode, then closes it. */
-  #fail(reason: string): void {
+  /** Sends an error in the connection's mode (the code only fits JSON mode), then closes it. */
+  #fail(reason: string, code: RegistryErrorCode): void {
     this.#host.connectionError(this.#remoteIp, reason);
     this.#closing = true;
     this.#buf.clear();
@@ -163,7 +173,7 @@ export class ClientConnection {
     const bytes =
       this.#mode === 'binary'
         ? encodeFrame(MsgType.ERROR, encodeError(reason))
-        : encodeMessage({ type: 'error', error: reason });
+        : encodeMessage({ type: 'error', error: reason, code });
     // Half-close after the error; the socket keeps draining (and discarding) input so the kernel
     // does not reset the connection before the client read the error, and is destroyed if the
     // client does not close its side within the write deadline.

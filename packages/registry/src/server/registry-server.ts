@@ -16,10 +16,12 @@ import {
   encodeMessage,
   encodeResolveResp,
 } from '@mesh/wire';
+import { parseHostPort } from '@mesh/protocol';
 import { AdminTokenCheck } from '../auth/admin-token.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import { SignatureVerifier } from '../auth/signature.js';
 import { RegistryRequestError, RegistryServerError } from '../errors.js';
+import type { RegistryRequestErrorCode } from '../errors.js';
 import { dispatch, handlers } from '../handlers/dispatch.js';
 import { lookupCore, resolveCore } from '../handlers/discovery.js';
 import { heartbeatCore } from '../handlers/nodes.js';
@@ -205,7 +207,7 @@ export class RegistryServer {
     try {
       this.#address = await bind(server, o.host ?? '127.0.0.1', o.port ?? 9000, listenerError);
       if (o.metricsAddr !== undefined) {
-        const { host, port } = splitHostPort(o.metricsAddr);
+        const { host, port } = metricsListenAddress(o.metricsAddr);
         if (!isLoopback(host)) {
           this.#logger.warn('metrics listener is not on a loopback address', { host });
         }
@@ -376,11 +378,11 @@ export class RegistryServer {
       msg = JSON.parse(utf8.decode(body));
     } catch {
       this.#metrics!.observe('invalid', 0, true);
-      return { type: 'error', error: 'invalid JSON' };
+      return { type: 'error', error: 'invalid JSON', code: 'BAD_REQUEST' };
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
       this.#metrics!.observe('invalid', 0, true);
-      return { type: 'error', error: 'a request must be a JSON object' };
+      return { type: 'error', error: 'a request must be a JSON object', code: 'BAD_REQUEST' };
     }
     return this.handleMessage(msg as JsonObject, remoteIp);
   }
@@ -401,11 +403,14 @@ export class RegistryServer {
       response = dispatch(core, type, msg, this.#context(msg['admin_token'], remoteIp));
     } catch (err) {
       failed = true;
-      response = { type: 'error', error: this.#errorText(err, type) };
+      const { message, code } = this.#refusal(err, type);
+      // `code` is additive: clients that know only `error` (the Go client) ignore it.
+      response = { type: 'error', error: message, code };
       this.#logger.debug('request refused', {
         type: label,
         remote: remoteIp,
-        error: response['error'],
+        error: message,
+        code,
       });
     }
     this.#metrics!.observe(label, (performance.now() - start) / 1000, failed);
@@ -466,7 +471,9 @@ export class RegistryServer {
       }
     } catch (err) {
       this.#metrics!.observe(label, (performance.now() - start) / 1000, true);
-      return encodeFrame(MsgType.ERROR, encodeError(this.#errorText(err, label)));
+      // A binary error frame is `[2B len][message]` only: no room for the code, so it stays
+      // byte-compatible and clients classify the message.
+      return encodeFrame(MsgType.ERROR, encodeError(this.#refusal(err, label).message));
     }
   }
 
@@ -483,14 +490,17 @@ export class RegistryServer {
     };
   }
 
-  #errorText(err: unknown, type: string): string {
-    if (err instanceof RegistryRequestError) return err.message;
-    if (err instanceof Error && err.name === 'WireError') return err.message;
+  /** The text and code a refused request is answered with; unexpected failures are logged. */
+  #refusal(err: unknown, type: string): { message: string; code: RegistryRequestErrorCode } {
+    if (err instanceof RegistryRequestError) return { message: err.message, code: err.code };
+    // A payload that does not decode is the client's fault.
+    if (err instanceof Error && err.name === 'WireError')
+      return { message: err.message, code: 'BAD_REQUEST' };
     this.#logger.error('request failed', {
       type,
       error: err instanceof Error ? err.message : String(err),
     });
-    return 'internal error';
+    return { message: 'internal error', code: 'INTERNAL' };
   }
 }
 
@@ -533,13 +543,13 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** Splits `host:port` (`:port` means all interfaces are NOT used: it binds 127.0.0.1). */
-function splitHostPort(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  const host = i <= 0 ? '127.0.0.1' : addr.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RegistryServerError('BAD_OPTION', `invalid address "${addr}": expected host:port`);
+/** The metrics listener's `host:port`; `:port` binds 127.0.0.1, not every interface. */
+function metricsListenAddress(addr: string): { host: string; port: number } {
+  try {
+    return parseHostPort(addr, { defaultHost: '127.0.0.1' });
+  } catch (err) {
+    throw new RegistryServerError('BAD_OPTION', `metricsAddr: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  return { host, port };
 }

@@ -129,7 +129,7 @@ export class RegistryCore {
       );
     if (!this.verifier.verify(node.publicKey, challenge, signature)) {
       throw new RegistryRequestError(
-        'UNAUTHORIZED',
+        'INVALID_SIGNATURE',
         `signature verification failed for ${challenge.split(':')[0]}`,
       );
     }

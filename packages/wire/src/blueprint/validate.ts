@@ -1,7 +1,7 @@
 import { WireError } from '../errors/wire-error.js';
 import { decodeBlueprint } from './decode.js';
 import type { NetworkBlueprint } from './types.js';
-import { urlProblem } from './url.js';
+import { screenUrl } from './url.js';
 
 const JOIN_RULES: readonly string[] = ['', 'open', 'token', 'invite'];
 const ROLES: readonly string[] = ['owner', 'admin', 'member'];
@@ -15,7 +15,7 @@ function fail(message: string): never {
 
 /** Throws INVALID naming `field` if `url` fails screening. */
 function checkUrl(url: string, field: string): void {
-  const problem = urlProblem(url);
+  const problem = screenUrl(url);
   if (problem !== undefined) fail(`${field}: ${problem}`);
 }
 
@@ -31,8 +31,9 @@ function checkExprPolicy(doc: unknown): void {
   const { version, rules } = doc as Record<string, unknown>;
   if (version !== 1)
     fail(`expr_policy: unsupported version ${JSON.stringify(version) ?? 0} (want 1)`);
-  if (!Array.isArray(rules) || rules.length === 0)
-    fail('expr_policy: at least one rule is required');
+  // Go's ValidateBlueprint (common/registry/wire/blueprint.go) keeps `rules` as raw JSON and only
+  // refuses it when absent or `null`; `[]` passes there, so it passes here too.
+  if (rules === undefined || rules === null) fail('expr_policy: at least one rule is required');
 }
 
 /**
@@ -41,7 +42,8 @@ function checkExprPolicy(doc: unknown): void {
  * role of owner/admin/member; `identity_provider` type oidc/saml/webhook/entra_id/ldap with a required,
  * SSRF-screened `url`; `webhooks` URLs screened when set; `audit_export` format json/splunk_hec/syslog_cef,
  * `endpoint` required and URL-screened for json/splunk_hec (raw host:port allowed for syslog_cef);
- * `expr_policy` a JSON object with `version` 1 and a non-empty `rules` array.
+ * `expr_policy` a JSON object with `version` 1 and a `rules` field that is present and not `null`
+ * (as in Go, `rules: []` passes).
  * Throws INVALID; the message names the offending field.
  *
  * @example

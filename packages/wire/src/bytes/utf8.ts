@@ -4,7 +4,9 @@
 
 const encoder = new TextEncoder();
 // Not fatal: like Go's string(bytes), invalid UTF-8 never fails a decode (it becomes U+FFFD).
-const decoder = new TextDecoder('utf-8');
+// ignoreBOM: Go's decoders (wire.DecodeLookupResp, DecodeResolveResp, DecodeError: `string(payload[a:b])`)
+// keep a leading EF BB BF as U+FEFF; a default TextDecoder would silently drop it.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const FAST_LIMIT = 4096;
 const APPLY_CHUNK = 1024;

@@ -26,6 +26,10 @@ export type WireErrorCode =
   | 'READ_FAILED';
 
 const WIRE_ERROR_BRAND: unique symbol = Symbol.for('@mesh/wire/WireError') as never;
+/** The brand every mesh error carries (`@mesh/daemonapi`'s `isMeshError`), set without importing it. */
+const MESH_ERROR: unique symbol = Symbol.for('@mesh/error') as never;
+/** Codes where the input was fine but the I/O failed, so the same call may succeed later. */
+const RETRYABLE: ReadonlySet<WireErrorCode> = new Set(['TIMEOUT', 'WRITE_FAILED', 'READ_FAILED']);
 
 /**
  * The one error class of `@mesh/wire`. Every decoder, encoder and validator throws only this.
@@ -40,8 +44,15 @@ export class WireError extends Error {
   static override readonly name: string = 'WireError';
   /** Stable reason code; match on this, not on the message. */
   readonly code: WireErrorCode;
+  /**
+   * Whether the same call may succeed later: `true` for `TIMEOUT`, `WRITE_FAILED` and `READ_FAILED`
+   * (the I/O failed), `false` for malformed input, which stays malformed.
+   */
+  readonly retryable: boolean;
   /** Brand checked by {@link isWireError}, so two installed copies still recognise each other. */
   readonly [WIRE_ERROR_BRAND] = true as const;
+  /** The mesh-wide error brand (`Symbol.for('@mesh/error')`), read by `isMeshError`. */
+  readonly [MESH_ERROR] = true as const;
 
   /**
    * @param code - stable reason code
@@ -52,6 +63,7 @@ export class WireError extends Error {
     super(message, options);
     this.name = 'WireError';
     this.code = code;
+    this.retryable = RETRYABLE.has(code);
   }
 }
 

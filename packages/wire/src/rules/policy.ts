@@ -5,7 +5,7 @@ import type { NetworkRules } from './rules.js';
 
 /** One action of a policy rule. */
 export interface PolicyAction {
-  /** Action type (`allow`, `deny`, `score`, `prune`, `fill`, …). */
+  /** Action type (`allow`, `deny`, `prune`, `fill`, …). */
   type: string;
   /** Action parameters, when the action takes any. */
   params?: Record<string, unknown>;
@@ -42,11 +42,10 @@ function int(value: number, field: string): number {
 
 /**
  * Converts managed-network rules into a policy document (JSON text, byte-identical to the reference's
- * Go output: its key order and its escaping, e.g. `>` as `\u003e`). Returns `null` for no rules.
- * The document: version 1; config `{cycle, grace?, max_peers}`; rule `score-activity` on `datagram`,
- * match `size > 0`, action `score` {delta: 1, topic: "activity"}; rule `cycle-prune-fill` on `cycle`,
- * match `true`, actions `prune` {by, count} then `fill` {count, how}. Like the reference it does not
- * validate; call {@link validateRules} first.
+ * Go output: its key order and its escaping). Returns `null` for no rules.
+ * The document: version 1; config `{cycle, grace?, max_peers}`; one rule, `cycle-prune-fill` on
+ * `cycle`, match `true`, actions `prune` {by, count} then `fill` {count, how}. Like the reference it
+ * does not validate; call {@link validateRules} first.
  *
  * @example
  * ```ts
@@ -62,13 +61,10 @@ export function rulesToPolicy(rules: NetworkRules | null | undefined): string | 
   const doc: PolicyDocument = {
     version: 1,
     config,
+    // Only `cycle-prune-fill`, as Go's `wire.RulesToPolicy` (common/registry/wire/rules.go) emits
+    // today; an older release also emitted `score-activity`, whose `score` action current policy
+    // validators no longer know.
     rules: [
-      {
-        name: 'score-activity',
-        on: 'datagram',
-        match: 'size > 0',
-        actions: [{ type: 'score', params: { delta: 1, topic: 'activity' } }],
-      },
       {
         name: 'cycle-prune-fill',
         on: 'cycle',

@@ -1,11 +1,19 @@
 /**
- * The exact challenge strings a node signs (Ed25519 over UTF-8) for each registry operation.
- * They must match the registry byte for byte, so they live in one place.
+ * The exact challenge strings a node signs (Ed25519 over their UTF-8 bytes, base64 in the
+ * `signature` field) for each signed registry operation, reference §C.7. The registry verifies
+ * the same strings, so both sides build them here and nowhere else.
+ *
+ * @example
+ * ```ts
+ * import { challenges } from '@mesh/wire';
+ * const text = challenges.setHostname(42); // 'set_hostname:42'
+ * const signature = ed25519.sign(new TextEncoder().encode(text), secretKey);
+ * ```
  */
 export const challenges = {
-  /** `heartbeat:<node>` */
+  /** `heartbeat:<node>` (JSON `heartbeat` and the binary heartbeat frame) */
   heartbeat: (node: number): string => `heartbeat:${node}`,
-  /** `resolve:<requester>:<target>` */
+  /** `resolve:<requester>:<target>` (JSON `resolve` and the binary resolve frame) */
   resolve: (requester: number, target: number): string => `resolve:${requester}:${target}`,
   /** `report_trust:<node>:<peer>` */
   reportTrust: (node: number, peer: number): string => `report_trust:${node}:${peer}`,
@@ -25,17 +33,17 @@ export const challenges = {
   pollHandshakes: (node: number): string => `poll_handshakes:${node}`,
   /** `punch:<node_a>:<node_b>` */
   punch: (a: number, b: number): string => `punch:${a}:${b}`,
-  /** `handshake:<from>:<to>` (request_handshake) */
+  /** `handshake:<from>:<to>` (`request_handshake`) */
   handshake: (from: number, to: number): string => `handshake:${from}:${to}`,
-  /** `respond:<responder>:<requester>` (respond_handshake) */
+  /** `respond:<responder>:<requester>` (`respond_handshake`) */
   respond: (responder: number, requester: number): string => `respond:${responder}:${requester}`,
-  /** `rotate:<node>` */
+  /** `rotate:<node>` (`rotate_key`, signed by the current key) */
   rotate: (node: number): string => `rotate:${node}`,
   /** `join_network:<node>:<net>` */
   joinNetwork: (node: number, net: number): string => `join_network:${node}:${net}`,
   /** `leave_network:<node>:<net>` */
   leaveNetwork: (node: number, net: number): string => `leave_network:${node}:${net}`,
-  /** `invite:<inviter>:<net>:<target>` (invite_to_network) */
+  /** `invite:<inviter>:<net>:<target>` (`invite_to_network`) */
   invite: (inviter: number, net: number, target: number): string =>
     `invite:${inviter}:${net}:${target}`,
   /** `poll_invites:<node>` */
@@ -45,3 +53,6 @@ export const challenges = {
   /** `set_key_expiry:<node>` */
   setKeyExpiry: (node: number): string => `set_key_expiry:${node}`,
 } as const;
+
+/** The names of the {@link challenges} builders, one per signed operation. */
+export type ChallengeName = keyof typeof challenges;
