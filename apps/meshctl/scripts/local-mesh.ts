@@ -34,7 +34,9 @@ export interface RendezvousProcess {
 }
 
 /** Starts mesh-rendezvous on OS-assigned loopback ports with an in-memory store; resolves once it is ready. */
-export async function startRendezvous(options: { cwd?: string } = {}): Promise<RendezvousProcess> {
+export async function startRendezvous(
+  options: { cwd?: string; adminToken?: string } = {},
+): Promise<RendezvousProcess> {
   assertBuilt({ 'mesh-rendezvous': BINARIES['mesh-rendezvous'] });
   const proc = spawn(
     process.execPath,
@@ -48,6 +50,7 @@ export async function startRendezvous(options: { cwd?: string } = {}): Promise<R
       '',
       '--store',
       ':memory:',
+      ...(options.adminToken === undefined ? [] : ['--admin-token', options.adminToken]),
     ],
     {
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

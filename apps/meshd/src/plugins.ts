@@ -2,7 +2,4 @@
 // with @mesh/daemonapi's registerPlugin() when imported; the engine loads them at start.
 // Runtime-loaded plugins come from --plugins / the "plugins" config key instead.
 //
-// import '@mesh/plugin-handshake';
-//
-// (No plugin packages exist in the workspace yet; add the line and the dependency together.)
-export {};
+import '@mesh/plugin-policy';

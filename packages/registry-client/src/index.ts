@@ -15,6 +15,14 @@
 export { RegistryClient } from './client/registry-client.js';
 export { formatAddress } from './client/address.js';
 export { challenges } from '@mesh/wire';
+export { networkChallenges } from './network-challenges.js';
+export type {
+  AdminCallOptions,
+  AuditLogEntry,
+  ExprPolicyResult,
+  NetworkPolicy,
+  ProvisionResult,
+} from './network-types.js';
 export {
   RegistryClientError,
   RegistryRemoteError,

@@ -14,10 +14,13 @@ import { disconnect } from './disconnect.js';
 import { find } from './find.js';
 import { handshake } from './handshake.js';
 import { info } from './info.js';
+import { memberTags } from './member-tags.js';
+import { NETWORK_COMMANDS } from './network.js';
 import { peers } from './peers.js';
 import { pending } from './pending.js';
 import { ping } from './ping.js';
 import { plugins } from './plugins.js';
+import { POLICY_COMMANDS } from './policy.js';
 import { publish } from './publish.js';
 import { recv } from './recv.js';
 import { reject } from './reject.js';
@@ -66,6 +69,9 @@ export const COMMANDS: readonly Command[] = [
   pending,
   trust,
   untrust,
+  ...NETWORK_COMMANDS,
+  ...POLICY_COMMANDS,
+  memberTags,
   plugins,
   call,
   diag,

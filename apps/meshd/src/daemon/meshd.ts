@@ -8,6 +8,7 @@ import type { MeshdConfig } from '../config/config.js';
 import type { MeshdFlags } from '../config/flags.js';
 import type { HandshakeEngine, NodeEngine, PluginEngine, StreamEngine } from '../ipc/engine.js';
 import { registerHandshakeHandlers } from '../ipc/handlers/handshake.js';
+import { registerNetworkHandlers, syncNetworkPolicies } from '../ipc/handlers/networks.js';
 import { registerNodeHandlers } from '../ipc/handlers/node.js';
 import type { NodeSettings } from '../ipc/handlers/node.js';
 import {
@@ -132,6 +133,7 @@ export class Meshd {
         registryState: () => this.links.state('registry'),
       });
       registerHandshakeHandlers(registry, engine);
+      registerNetworkHandlers(registry, engine);
       registerPluginHandlers(registry, engine);
       registerDiagHandler(registry, this.events, this.links);
       bridgePluginMethods(registry, engine);
@@ -153,6 +155,10 @@ export class Meshd {
       });
       this.#wake.start();
       this.#started = true;
+      // Managed networks: run each network's registry policy in the policy plugin (if loaded).
+      void syncNetworkPolicies(engine).catch((err: unknown) =>
+        this.#log.warn('network policy sync failed', { error: String(err) }),
+      );
       this.#log.info('ready', {
         socket: config.socket,
         address: engine.info().address,

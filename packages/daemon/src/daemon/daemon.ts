@@ -790,14 +790,12 @@ export class Daemon {
    * @param tags the tags
    */
   async setMemberTags(networkId: number, tags: readonly string[]): Promise<void> {
-    await this.#requireRegistry().request({
-      type: 'set_member_tags',
-      network_id: networkId,
-      node_id: this.#nodeId,
-      target_node_id: this.#nodeId,
-      tags: [...tags],
-      ...(this.#opts.adminToken === undefined ? {} : { admin_token: this.#opts.adminToken }),
-    });
+    // Signed by this node, or authorised by the admin token when one is configured.
+    await this.#requireRegistry().setMemberTags(
+      networkId,
+      tags,
+      this.#opts.adminToken === undefined ? {} : { adminToken: this.#opts.adminToken },
+    );
   }
 
   #requireRegistry(): RegistryClient {

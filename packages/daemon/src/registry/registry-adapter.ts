@@ -178,11 +178,8 @@ export class PluginRegistryClient {
     tags: readonly string[],
     options: RegistryCallOptions = {},
   ): Promise<void> {
-    const nodeId = this.#client.nodeId ?? 0;
-    await this.#client.request(
-      { type: 'set_member_tags', network_id: networkId, node_id: nodeId, tags: [...tags] },
-      options,
-    );
+    // Signed `set_member_tags:<node>:<net>:<node>` (the registry refuses unsigned writes).
+    await this.#client.setMemberTags(networkId, tags, options);
   }
 
   /**

@@ -12,6 +12,14 @@ import {
   encodeResolveReq,
 } from '@mesh/wire';
 import { formatHostPort } from '@mesh/protocol';
+import { networkChallenges } from '../network-challenges.js';
+import type {
+  AdminCallOptions,
+  AuditLogEntry,
+  ExprPolicyResult,
+  NetworkPolicy,
+  ProvisionResult,
+} from '../network-types.js';
 import { RegistryClientError, RegistryRemoteError } from '../errors.js';
 import { RegistryConnection } from '../transport/connection.js';
 import { resendAfterConnectionLoss } from './retry-policy.js';
@@ -638,6 +646,251 @@ export class RegistryClient {
     return typeof r['address'] === 'string' ? r['address'] : undefined;
   }
 
+  // ---------------------------------------------------------------- network administration
+
+  /**
+   * Builds an administrative request: with `adminToken` it carries the token, otherwise this node
+   * signs `<type>:<node>:<net>` (the registry then checks its RBAC role).
+   */
+  async #adminMsg(
+    type: string,
+    networkId: number,
+    fields: JsonObject,
+    adminToken: string | undefined,
+  ): Promise<JsonObject> {
+    const msg: JsonObject = { type, network_id: networkId, ...fields };
+    if (adminToken !== undefined && adminToken !== '') {
+      msg['admin_token'] = adminToken;
+      if (this.#nodeId !== undefined) msg['node_id'] = this.#nodeId;
+      return msg;
+    }
+    const node = this.#requireNode();
+    msg['node_id'] = node;
+    return await this.#sign(msg, networkChallenges.admin(type, node, networkId));
+  }
+
+  /** `delete_network` (owner, or admin token): every member leaves and the network is removed. */
+  async deleteNetwork(networkId: number, options: AdminCallOptions = {}): Promise<void> {
+    await this.request(
+      await this.#adminMsg('delete_network', networkId, {}, options.adminToken),
+      options,
+    );
+  }
+
+  /** `rename_network` (owner/admin, or admin token). */
+  async renameNetwork(
+    networkId: number,
+    name: string,
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    await this.request(
+      await this.#adminMsg('rename_network', networkId, { name }, options.adminToken),
+      options,
+    );
+  }
+
+  /** `set_network_enterprise` (owner, or admin token). */
+  async setNetworkEnterprise(
+    networkId: number,
+    enterprise: boolean,
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    await this.request(
+      await this.#adminMsg('set_network_enterprise', networkId, { enterprise }, options.adminToken),
+      options,
+    );
+  }
+
+  /**
+   * `promote_member` / `demote_member` / `kick_member` (owner; kick also admin) on `target`.
+   * @returns the target's role afterwards (`admin`, `member`), or `removed` for a kick.
+   */
+  async changeMember(
+    action: 'promote' | 'demote' | 'kick',
+    networkId: number,
+    target: number,
+    options: AdminCallOptions = {},
+  ): Promise<string> {
+    const type = `${action}_member`;
+    const r = await this.request(
+      await this.#adminMsg(type, networkId, { target_node_id: target }, options.adminToken),
+      options,
+    );
+    return typeof r['role'] === 'string' ? r['role'] : 'removed';
+  }
+
+  /** `transfer_ownership` (owner, or admin token): `newOwner` must be a member. */
+  async transferOwnership(
+    networkId: number,
+    newOwner: number,
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    await this.request(
+      await this.#adminMsg(
+        'transfer_ownership',
+        networkId,
+        { new_owner_id: newOwner },
+        options.adminToken,
+      ),
+      options,
+    );
+  }
+
+  /** `get_member_role`: `owner`, `admin` or `member`. */
+  async getMemberRole(
+    networkId: number,
+    target: number,
+    options: CallOptions = {},
+  ): Promise<string> {
+    const r = await this.request(
+      { type: 'get_member_role', network_id: networkId, target_node_id: target },
+      options,
+    );
+    return str(r, 'role');
+  }
+
+  /**
+   * `set_member_tags`: tags of `target` (default: this node) in a network. Without an admin token
+   * this node signs `set_member_tags:<node>:<net>:<target>`.
+   * @returns the normalised tags.
+   */
+  async setMemberTags(
+    networkId: number,
+    tags: readonly string[],
+    options: AdminCallOptions & { readonly target?: number } = {},
+  ): Promise<string[]> {
+    const msg: JsonObject = { type: 'set_member_tags', network_id: networkId, tags: [...tags] };
+    let signed = msg;
+    if (options.adminToken !== undefined && options.adminToken !== '') {
+      msg['admin_token'] = options.adminToken;
+      if (this.#nodeId !== undefined) msg['node_id'] = this.#nodeId;
+      msg['target_node_id'] = options.target ?? this.#requireNode();
+    } else {
+      const node = this.#requireNode();
+      const target = options.target ?? node;
+      msg['node_id'] = node;
+      msg['target_node_id'] = target;
+      signed = await this.#sign(msg, networkChallenges.memberTags(node, networkId, target));
+    }
+    return strings(await this.request(signed, options), 'tags');
+  }
+
+  /** `get_member_tags` of one node. */
+  async getMemberTags(
+    networkId: number,
+    target: number,
+    options: CallOptions = {},
+  ): Promise<string[]> {
+    const r = await this.request(
+      { type: 'get_member_tags', network_id: networkId, target_node_id: target },
+      options,
+    );
+    return strings(r, 'tags');
+  }
+
+  /** `get_member_tags` with target 0: every member's tags, by node id. */
+  async getAllMemberTags(
+    networkId: number,
+    options: CallOptions = {},
+  ): Promise<Record<number, string[]>> {
+    const r = await this.request(
+      { type: 'get_member_tags', network_id: networkId, target_node_id: 0 },
+      options,
+    );
+    const out: Record<number, string[]> = {};
+    const members = r['members'];
+    if (members !== null && typeof members === 'object' && !Array.isArray(members)) {
+      for (const [id, tags] of Object.entries(members as Record<string, unknown>))
+        if (Array.isArray(tags)) out[Number(id)] = tags.filter((t) => typeof t === 'string');
+    }
+    return out;
+  }
+
+  /** `set_network_policy` (owner/admin, or admin token): the legacy policy fields. */
+  async setNetworkPolicy(
+    networkId: number,
+    policy: NetworkPolicy,
+    options: AdminCallOptions = {},
+  ): Promise<NetworkPolicy> {
+    const fields: JsonObject = {};
+    if (policy.maxMembers !== undefined) fields['max_members'] = policy.maxMembers;
+    if (policy.allowedPorts !== undefined) fields['allowed_ports'] = [...policy.allowedPorts];
+    if (policy.description !== undefined) fields['description'] = policy.description;
+    const r = await this.request(
+      await this.#adminMsg('set_network_policy', networkId, fields, options.adminToken),
+      options,
+    );
+    return networkPolicyOf(r);
+  }
+
+  /** `get_network_policy`. */
+  async getNetworkPolicy(networkId: number, options: CallOptions = {}): Promise<NetworkPolicy> {
+    return networkPolicyOf(
+      await this.request({ type: 'get_network_policy', network_id: networkId }, options),
+    );
+  }
+
+  /** `set_expr_policy` (owner/admin, or admin token): the policy document as JSON text; '' clears. */
+  async setExprPolicy(
+    networkId: number,
+    policyJson: string,
+    options: AdminCallOptions = {},
+  ): Promise<void> {
+    await this.request(
+      await this.#adminMsg(
+        'set_expr_policy',
+        networkId,
+        { expr_policy: policyJson },
+        options.adminToken,
+      ),
+      options,
+    );
+  }
+
+  /**
+   * `get_expr_policy`: the policy a daemon runs for the network (`source` says whether it is the
+   * expression policy, converted managed-network rules or allowed ports; '' and `none` for none).
+   */
+  async getExprPolicy(networkId: number, options: CallOptions = {}): Promise<ExprPolicyResult> {
+    const r = await this.request({ type: 'get_expr_policy', network_id: networkId }, options);
+    return { policyJson: str(r, 'expr_policy'), source: str(r, 'source') || 'expr' };
+  }
+
+  /** `get_audit_log` (admin token): newest first. */
+  async getAuditLog(
+    adminToken: string,
+    options: CallOptions & { readonly networkId?: number; readonly limit?: number } = {},
+  ): Promise<AuditLogEntry[]> {
+    const msg: JsonObject = { type: 'get_audit_log', admin_token: adminToken };
+    if (options.networkId !== undefined) msg['network_id'] = options.networkId;
+    if (options.limit !== undefined) msg['limit'] = options.limit;
+    return objects(await this.request(msg, options), 'entries').map((e) => ({
+      timestamp: str(e, 'timestamp'),
+      action: str(e, 'action'),
+      ...(typeof e['network_id'] === 'number' ? { networkId: e['network_id'] } : {}),
+      ...(typeof e['node_id'] === 'number' ? { nodeId: e['node_id'] } : {}),
+      ...(typeof e['details'] === 'string' ? { details: e['details'] } : {}),
+    }));
+  }
+
+  /** `provision_network` (admin token): creates or updates a network from a blueprint. */
+  async provisionNetwork(
+    blueprint: Readonly<Record<string, unknown>>,
+    adminToken: string,
+    options: CallOptions = {},
+  ): Promise<ProvisionResult> {
+    const r = await this.request(
+      { type: 'provision_network', blueprint: { ...blueprint }, admin_token: adminToken },
+      options,
+    );
+    return {
+      networkId: num(r, 'network_id'),
+      name: str(r, 'name'),
+      created: r['created'] === true,
+      unmatchedRoles: Array.isArray(r['unmatched_roles']) ? strings(r, 'unmatched_roles') : [],
+    };
+  }
+
   // ---------------------------------------------------------------- beacons
 
   /** `beacon_register` (admin token): announce a beacon; entries expire after 60 s. */
@@ -860,4 +1113,15 @@ function sleep(ms: number, signal: AbortSignal | undefined, closed: AbortSignal)
     signal?.addEventListener('abort', onAbort, { once: true });
     closed.addEventListener('abort', onClose, { once: true });
   });
+}
+
+/** The legacy policy fields of a `*_network_policy_ok` reply. */
+function networkPolicyOf(r: JsonObject): NetworkPolicy {
+  return {
+    maxMembers: typeof r['max_members'] === 'number' ? r['max_members'] : 0,
+    allowedPorts: Array.isArray(r['allowed_ports'])
+      ? r['allowed_ports'].filter((p): p is number => typeof p === 'number')
+      : [],
+    description: typeof r['description'] === 'string' ? r['description'] : '',
+  };
 }

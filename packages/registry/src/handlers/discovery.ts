@@ -168,7 +168,10 @@ export function listNodes(core: RegistryCore, msg: JsonObject, ctx: RequestConte
     if (!n) continue;
     const e: JsonObject = { node_id: n.id, address: formatAddress(net, n.id) };
     if (n.hostname !== '') e['hostname'] = n.hostname;
-    if (n.tags.length > 0) e['tags'] = n.tags;
+    // In a custom network the listing carries node tags ∪ that network's member tags.
+    const memberTags = net === 0 ? undefined : core.networks.get(net)?.memberTags?.[String(n.id)];
+    const tags = memberTags ? [...new Set([...n.tags, ...memberTags])] : n.tags;
+    if (tags.length > 0) e['tags'] = tags;
     if (n.taskExec) e['task_exec'] = true;
     if (n.public && endpoint(n) !== '') e['real_addr'] = endpoint(n);
     nodes.push(e);

@@ -2,6 +2,26 @@ import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
 import type { JsonObject } from '../util/fields.js';
 import { beaconList, beaconRegister } from './beacons.js';
+import {
+  deleteNetwork,
+  demoteMember,
+  getAuditLog,
+  getMemberRole,
+  kickMember,
+  promoteMember,
+  renameNetwork,
+  setNetworkEnterprise,
+  transferOwnership,
+} from './network-admin.js';
+import {
+  getExprPolicy,
+  getMemberTags,
+  getNetworkPolicy,
+  setExprPolicy,
+  setMemberTags,
+  setNetworkPolicy,
+} from './network-policy.js';
+import { provisionNetwork } from './provision.js';
 import { listNodes, lookup, punch, resolve, resolveHostname } from './discovery.js';
 import {
   createNetwork,
@@ -66,6 +86,22 @@ export const handlers: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['rotate_key', rotateKey],
   ['set_key_expiry', setKeyExpiry],
   ['get_key_info', getKeyInfo],
+  ['delete_network', deleteNetwork],
+  ['rename_network', renameNetwork],
+  ['set_network_enterprise', setNetworkEnterprise],
+  ['promote_member', promoteMember],
+  ['demote_member', demoteMember],
+  ['kick_member', kickMember],
+  ['transfer_ownership', transferOwnership],
+  ['get_member_role', getMemberRole],
+  ['get_audit_log', getAuditLog],
+  ['set_member_tags', setMemberTags],
+  ['get_member_tags', getMemberTags],
+  ['set_network_policy', setNetworkPolicy],
+  ['get_network_policy', getNetworkPolicy],
+  ['set_expr_policy', setExprPolicy],
+  ['get_expr_policy', getExprPolicy],
+  ['provision_network', provisionNetwork],
   ['beacon_register', beaconRegister],
   ['beacon_list', beaconList],
 ]);

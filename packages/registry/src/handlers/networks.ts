@@ -4,6 +4,7 @@ import { constantTimeEquals } from '../auth/admin-token.js';
 import { decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
+import { auditEntry, recordAudit } from '../state/audit.js';
 import type { Inbox, NetworkRecord } from '../state/records.js';
 import type { StoreWrite } from '../store/store.js';
 import { formatAddress } from '../util/address.js';
@@ -46,7 +47,8 @@ export function createNetwork(
     throw new RegistryRequestError('UNAUTHORIZED', 'create_network requires a valid admin_token');
   const name = reqString(msg, 'name');
   validateNetworkName(name);
-  const joinRule = optString(msg, 'join_rule') ?? 'open';
+  // An empty join_rule means open, as the Go client sends it.
+  const joinRule = optString(msg, 'join_rule') || 'open';
   if (!JOIN_RULES.has(joinRule))
     throw new RegistryRequestError(
       'BAD_REQUEST',
@@ -60,8 +62,21 @@ export function createNetwork(
       throw new RegistryRequestError('CONFLICT', `network name "${name}" already exists`);
   }
   let rules: unknown;
-  if (msg['rules'] !== undefined && msg['rules'] !== null) {
+  if (msg['rules'] !== undefined && msg['rules'] !== null && msg['rules'] !== '') {
     rules = msg['rules'];
+    // The Go client sends rules as a JSON string (registry/client CreateNetworkWithRules).
+    if (typeof rules === 'string') {
+      try {
+        rules = JSON.parse(rules);
+      } catch (err) {
+        throw new RegistryRequestError(
+          'BAD_REQUEST',
+          `invalid rules: not valid JSON (${(err as Error).message})`,
+        );
+      }
+    }
+    if (rules === null || typeof rules !== 'object' || Array.isArray(rules))
+      throw new RegistryRequestError('BAD_REQUEST', 'invalid rules: must be a JSON object');
     try {
       validateRules(rules as NetworkRules);
     } catch (err) {
@@ -80,9 +95,21 @@ export function createNetwork(
   };
   if (token !== '') net.token = token;
   if (rules !== undefined) net.rules = rules;
+  if (msg['enterprise'] === true) net.enterprise = true;
+  const netAdminToken = optString(msg, 'network_admin_token');
+  if (netAdminToken !== undefined && netAdminToken !== '') net.networkAdminToken = netAdminToken;
+  // The creator owns the network (RBAC, handlers/network-admin.ts).
+  if (creatorNode) net.roles = { [String(creatorNode.id)]: 'owner' };
+  const audit = auditEntry(core, ctx.now, {
+    action: 'create_network',
+    networkId: id,
+    ...(creatorNode ? { nodeId: creatorNode.id } : {}),
+    details: name,
+  });
   const writes: StoreWrite[] = [
     { kind: 'network', network: net },
     { kind: 'meta', key: 'next_net', value: id + 1 },
+    audit.write,
   ];
   if (creatorNode)
     core.putNode({ ...creatorNode, networks: [...creatorNode.networks, id] }, writes);
@@ -90,6 +117,7 @@ export function createNetwork(
   core.nextNet = id + 1;
   core.networks.set(id, net);
   core.membersOf(id);
+  recordAudit(core, audit.entry);
   core.logger.info('network created', { network_id: id, name });
   const resp: JsonObject = { type: 'create_network_ok', network_id: id, name, join_rule: joinRule };
   if (rules !== undefined) resp['rules'] = rules;
@@ -116,6 +144,9 @@ export function joinNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCon
       'CONFLICT',
       `node ${nodeId} is already a member of network ${netId}`,
     );
+  const cap = net.policy?.maxMembers ?? 0;
+  if (cap > 0 && core.membersOf(netId).size >= cap)
+    throw new RegistryRequestError('LIMIT', `network ${netId} is full (max_members ${cap})`);
   if (!ctx.isAdmin) {
     if (net.joinRule === 'token') {
       const token = optString(msg, 'token') ?? '';

@@ -48,6 +48,44 @@ export interface NetworkRecord {
   rules?: unknown;
   /** Creation time. */
   created: number;
+  /** Enterprise network (RBAC features on). */
+  enterprise?: boolean;
+  /** RBAC roles by node id (`owner`, `admin`; members are implicit). */
+  roles?: Record<string, 'owner' | 'admin'>;
+  /** Admin-assigned member tags by node id. */
+  memberTags?: Record<string, string[]>;
+  /** Legacy network policy (`max_members`, `allowed_ports`, `description`). */
+  policy?: NetworkPolicyRecord;
+  /** Expression policy document, as JSON text. */
+  exprPolicy?: string;
+  /** Per-network admin token (blueprints). */
+  networkAdminToken?: string;
+}
+
+/** The legacy per-network policy of `set_network_policy`. */
+export interface NetworkPolicyRecord {
+  /** Member cap (0 = none). */
+  maxMembers: number;
+  /** Allowed virtual ports (empty = all). */
+  allowedPorts: number[];
+  /** Free text. */
+  description: string;
+}
+
+/** One audit log entry of a network administration change. Times are unix ms. */
+export interface AuditEntry {
+  /** Monotonic sequence number. */
+  seq: number;
+  /** When it happened. */
+  timestamp: number;
+  /** The message type that made the change, e.g. `kick_member`. */
+  action: string;
+  /** Network concerned, if any. */
+  networkId?: number;
+  /** Acting or affected node, if any. */
+  nodeId?: number;
+  /** Short free text. */
+  details?: string;
 }
 
 /** A relayed handshake request waiting in the target's inbox. */

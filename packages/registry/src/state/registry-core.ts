@@ -4,7 +4,7 @@ import type { SignatureVerifier } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryLogger } from '../logger.js';
 import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
-import type { Inbox, NetworkRecord, NodeRecord } from './records.js';
+import type { AuditEntry, Inbox, NetworkRecord, NodeRecord } from './records.js';
 
 /** Tunables of the registry logic. */
 export interface CoreConfig {
@@ -49,6 +49,8 @@ export class RegistryCore {
   readonly members = new Map<number, Set<number>>();
   readonly inboxes = new Map<number, Inbox>();
   readonly beacons = new Map<number, { addr: string; expiresAt: number }>();
+  /** Newest audit entries, oldest first (see `state/audit.ts`). */
+  readonly audit: AuditEntry[] = [];
   readonly counters: CoreCounters = {
     registrations: 0,
     deregistrations: 0,
@@ -92,6 +94,7 @@ export class RegistryCore {
     for (const [id, inbox] of s.inboxes) this.inboxes.set(id, inbox);
     this.nextNode = Math.max(s.meta['next_node'] ?? 1, 1);
     this.nextNet = Math.max(s.meta['next_net'] ?? 1, 1);
+    if (s.audit) this.audit.push(...s.audit);
   }
 
   /** Persists a batch; the request fails (and nothing is acknowledged) if the store fails. */

@@ -1,5 +1,8 @@
-import type { Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
+import type { AuditEntry, Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
 import type { RegistryStore, StoreWrite, StoredState } from './store.js';
+
+/** Audit entries a store keeps (older ones are dropped). */
+export const AUDIT_KEEP = 10_000;
 
 /**
  * A non-durable store kept in memory: for tests and throwaway registries. State survives a
@@ -13,6 +16,7 @@ export class MemoryStore implements RegistryStore {
   readonly #trust = new Set<string>();
   readonly #inboxes = new Map<number, Inbox>();
   readonly #meta = new Map<string, number>();
+  readonly #audit: AuditEntry[] = [];
 
   /** Returns deep copies, so the server never shares objects with the store. */
   load(): StoredState {
@@ -25,6 +29,7 @@ export class MemoryStore implements RegistryStore {
       trustPairs: [...this.#trust],
       inboxes: [...this.#inboxes].map(([id, inbox]) => [id, copy(inbox)]),
       meta: Object.fromEntries(this.#meta),
+      audit: this.#audit.map(copy),
     };
   }
 
@@ -68,6 +73,11 @@ export class MemoryStore implements RegistryStore {
           break;
         case 'meta':
           this.#meta.set(w.key, w.value);
+          break;
+        case 'audit':
+          this.#audit.push(structuredClone(w.entry));
+          if (this.#audit.length > AUDIT_KEEP)
+            this.#audit.splice(0, this.#audit.length - AUDIT_KEEP);
           break;
       }
     }

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { RegistryServerError } from '../errors.js';
-import type { Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
+import type { AuditEntry, Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
+import { AUDIT_KEEP } from './memory-store.js';
 import type { RegistryStore, StoreWrite, StoredState } from './store.js';
 
 /** Options of {@link openSqliteStore}. */
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS owner_index (owner TEXT PRIMARY KEY, node_id INTEGER 
 CREATE TABLE IF NOT EXISTS trust_pairs (pair TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS inboxes (node_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_log (seq INTEGER PRIMARY KEY, data TEXT NOT NULL);
 `;
 
 type Statement = BetterSqlite3.Statement;
@@ -87,6 +89,8 @@ class SqliteStore implements RegistryStore {
       putInbox: p('INSERT OR REPLACE INTO inboxes (node_id, data) VALUES (?, ?)'),
       delInbox: p('DELETE FROM inboxes WHERE node_id = ?'),
       putMeta: p('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      putAudit: p('INSERT OR REPLACE INTO audit_log (seq, data) VALUES (?, ?)'),
+      trimAudit: p('DELETE FROM audit_log WHERE seq <= ?'),
     };
     this.#applyTx = db.transaction((writes: readonly StoreWrite[]) => {
       for (const w of writes) this.#one(w);
@@ -129,7 +133,15 @@ class SqliteStore implements RegistryStore {
       number,
     ][])
       meta[k] = v;
-    return { nodes, networks, keyIndex, ownerIndex, trustPairs, inboxes, meta };
+    const audit = (
+      this.#db
+        .prepare('SELECT data FROM audit_log ORDER BY seq DESC LIMIT ?')
+        .raw()
+        .all(AUDIT_KEEP) as [string][]
+    )
+      .map(([data]) => JSON.parse(data) as AuditEntry)
+      .reverse();
+    return { nodes, networks, keyIndex, ownerIndex, trustPairs, inboxes, meta, audit };
   }
 
   apply(writes: readonly StoreWrite[]): void {
@@ -179,6 +191,10 @@ class SqliteStore implements RegistryStore {
         break;
       case 'meta':
         s['putMeta'].run(w.key, w.value);
+        break;
+      case 'audit':
+        s['putAudit'].run(w.entry.seq, JSON.stringify(w.entry));
+        s['trimAudit'].run(w.entry.seq - AUDIT_KEEP);
         break;
     }
   }

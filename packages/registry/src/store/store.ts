@@ -1,4 +1,4 @@
-import type { Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
+import type { AuditEntry, Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
 
 /** Everything a store holds, as loaded at start-up. */
 export interface StoredState {
@@ -16,6 +16,8 @@ export interface StoredState {
   readonly inboxes: [number, Inbox][];
   /** Counters such as `next_node` and `next_net`. */
   readonly meta: Record<string, number>;
+  /** The newest audit entries, oldest first (absent in stores written before the audit log). */
+  readonly audit?: AuditEntry[];
 }
 
 /** One change; a batch of them is applied atomically. */
@@ -29,7 +31,8 @@ export type StoreWrite =
   | { readonly kind: 'network'; readonly network: NetworkRecord }
   | { readonly kind: 'deleteNetwork'; readonly id: number }
   | { readonly kind: 'inbox'; readonly nodeId: number; readonly inbox: Inbox | undefined }
-  | { readonly kind: 'meta'; readonly key: string; readonly value: number };
+  | { readonly kind: 'meta'; readonly key: string; readonly value: number }
+  | { readonly kind: 'audit'; readonly entry: AuditEntry };
 
 /**
  * Durable storage behind the registry. `apply` must be atomic and durable when it returns: the

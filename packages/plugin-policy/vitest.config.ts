@@ -1,0 +1,3 @@
+import { defineMeshProject } from '@mesh/tooling/vitest';
+
+export default defineMeshProject(import.meta.url);
