@@ -31,31 +31,32 @@ describe('error codes in replies', () => {
       adminToken: ADMIN,
       nodeId: b.nodeId,
     });
-    const cases: [Promise<unknown>, string][] = [
-      [raw.request({ type: 'frobnicate' }), 'UNKNOWN_TYPE'],
-      [raw.request({ type: 'lookup', node_id: -1 }), 'BAD_REQUEST'],
-      [raw.lookup(999), 'NOT_FOUND'],
-      [raw.resolveHostname('nobody-here'), 'NOT_FOUND'],
-      [a.client.resolve(b.nodeId), 'DENIED'],
-      [b.client.setHostname('taken'), 'CONFLICT'],
-      [raw.request({ type: 'heartbeat', node_id: a.nodeId }), 'UNAUTHORIZED'],
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => raw.request({ type: 'frobnicate' }), 'UNKNOWN_TYPE'],
+      [() => raw.request({ type: 'lookup', node_id: -1 }), 'BAD_REQUEST'],
+      [() => raw.lookup(999), 'NOT_FOUND'],
+      [() => raw.resolveHostname('nobody-here'), 'NOT_FOUND'],
+      [() => a.client.resolve(b.nodeId), 'DENIED'],
+      [() => b.client.setHostname('taken'), 'CONFLICT'],
+      [() => raw.request({ type: 'heartbeat', node_id: a.nodeId }), 'UNAUTHORIZED'],
       [
-        raw.request({
-          type: 'heartbeat',
-          node_id: a.nodeId,
-          signature: identity().signB64(`heartbeat:${a.nodeId}`),
-        }),
+        () =>
+          raw.request({
+            type: 'heartbeat',
+            node_id: a.nodeId,
+            signature: identity().signB64(`heartbeat:${a.nodeId}`),
+          }),
         'INVALID_SIGNATURE',
       ],
-      [raw.createNetwork({ name: 'x', adminToken: 'wrong' }), 'UNAUTHORIZED'],
-      [raw.createNetwork({ name: 'inv', adminToken: ADMIN }), 'CONFLICT'],
-      [a.client.joinNetwork({ networkId }), 'DENIED'],
-      [a.client.leaveNetwork(networkId), 'NOT_FOUND'],
-      [a.client.revokeTrust(b.nodeId), 'NOT_FOUND'],
-      [a.client.setHostname('UPPER CASE'), 'BAD_REQUEST'],
+      [() => raw.createNetwork({ name: 'x', adminToken: 'wrong' }), 'UNAUTHORIZED'],
+      [() => raw.createNetwork({ name: 'inv', adminToken: ADMIN }), 'CONFLICT'],
+      [() => a.client.joinNetwork({ networkId }), 'DENIED'],
+      [() => a.client.leaveNetwork(networkId), 'NOT_FOUND'],
+      [() => a.client.revokeTrust(b.nodeId), 'NOT_FOUND'],
+      [() => a.client.setHostname('UPPER CASE'), 'BAD_REQUEST'],
     ];
     for (const [call, code] of cases) {
-      const err = await refusal(call);
+      const err = await refusal(call());
       expect(err.code, err.message).toBe('REMOTE');
       expect(err.remoteCode, err.message).toBe(code);
       // Registries without `code` (Go, older mesh) are classified from the text: same answer.

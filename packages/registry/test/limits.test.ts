@@ -57,7 +57,7 @@ describe('reaping', () => {
     now += 30_000;
     await b.client.heartbeat();
     now += 45_000; // a: 75 s silent, b: 45 s
-    expect(server.reapNow()).toBe(1);
+    expect(await server.reapNow()).toBe(1);
     await expect(b.client.lookup(a.nodeId)).rejects.toMatchObject({ remoteMessage: /not found/ });
     await expect(b.client.resolveHostname('gone')).rejects.toMatchObject({ code: 'REMOTE' });
     expect(await b.client.checkTrust(a.nodeId)).toBe(true);
@@ -68,7 +68,7 @@ describe('reaping', () => {
     expect((await a.client.pollHandshakes()).requests).toEqual([
       expect.objectContaining({ justification: 'kept' }),
     ]);
-    expect(server.reapNow()).toBe(0);
+    expect(await server.reapNow()).toBe(0);
   });
 });
 

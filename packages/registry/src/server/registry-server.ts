@@ -32,7 +32,7 @@ import { RegistryCore } from '../state/registry-core.js';
 import type { RequestContext } from '../state/registry-core.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import type { RegistryStore } from '../store/store.js';
+import type { RegistryStore, StoreWrite } from '../store/store.js';
 import { normaliseIp } from '../util/address.js';
 import type { JsonObject } from '../util/fields.js';
 import { ClientConnection } from './connection.js';
@@ -151,7 +151,10 @@ export class RegistryServer {
       maxMessageSize: Math.min(options.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE),
       writeDeadlineMs: options.writeDeadlineMs ?? 5_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
-      handleJsonBody: (body, remoteIp) => encodeMessage(this.#handleJsonBody(body, remoteIp)),
+      handleJsonBody: (body, remoteIp) => {
+        const r = this.#handleJsonBody(body, remoteIp);
+        return r instanceof Promise ? r.then(encodeMessage) : encodeMessage(r);
+      },
       handleFrame: (type, payload, remoteIp) => this.#handleFrame(type, payload, remoteIp),
       connectionError: (remoteIp, reason) =>
         this.#logger.warn('connection closed', { remote: remoteIp, reason }),
@@ -163,7 +166,7 @@ export class RegistryServer {
   async listen(): Promise<ListenAddress> {
     if (this.#address) return this.#address;
     const o = this.#options;
-    const store =
+    const store: RegistryStore =
       o.store ??
       (o.storePath !== undefined ? await openSqliteStore(o.storePath) : new MemoryStore());
     const started = performance.now();
@@ -183,9 +186,10 @@ export class RegistryServer {
       this.#logger,
     );
     try {
-      core.load(store.load(), this.#now());
+      core.load(await store.load(), this.#now());
+      store.subscribe?.((change: StoreWrite) => core.applyRemote(change));
     } catch (err) {
-      store.close();
+      await store.close();
       throw new RegistryServerError(
         'STORE_FAILED',
         `could not load the registry store: ${(err as Error).message}`,
@@ -230,8 +234,8 @@ export class RegistryServer {
       await this.close();
       throw err;
     }
-    const reap = setInterval(() => this.reapNow(), o.reapIntervalMs ?? 60_000);
-    const flush = setInterval(() => this.#flush(), o.lastSeenFlushMs ?? 5_000);
+    const reap = setInterval(() => void this.reapNow(), o.reapIntervalMs ?? 60_000);
+    const flush = setInterval(() => void this.#flush(), o.lastSeenFlushMs ?? 5_000);
     reap.unref();
     flush.unref();
     this.#timers = [reap, flush];
@@ -268,9 +272,12 @@ export class RegistryServer {
       await Promise.all(closing);
       if (this.#core) {
         try {
-          this.#core.flushLastSeen();
+          await this.#core.pending;
+          await this.#core.flushLastSeen();
+        } catch (err) {
+          this.#logger.error('last-seen flush at close failed', { error: (err as Error).message });
         } finally {
-          this.#core.store.close();
+          await this.#core.store.close();
         }
       }
       this.#logger.info('registry closed');
@@ -285,12 +292,14 @@ export class RegistryServer {
   }
 
   /** Reaps stale nodes and expired beacons now; returns how many nodes were removed. */
-  reapNow(): number {
+  async reapNow(): Promise<number> {
     const core = this.#core;
     if (!core) return 0;
     try {
-      this.#flush();
-      const n = core.reap(this.#now());
+      await this.#flush();
+      const n = await core.hold(
+        (core.pending ?? Promise.resolve()).then(() => core.reap(this.#now())),
+      );
       if (n > 0) this.#logger.info('reaped stale nodes', { count: n });
       return n;
     } catch (err) {
@@ -330,9 +339,9 @@ export class RegistryServer {
     return this.#core;
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     try {
-      this.#core?.flushLastSeen();
+      await this.#core?.flushLastSeen();
     } catch (err) {
       this.#logger.error('last-seen flush failed', { error: (err as Error).message });
     }
@@ -372,7 +381,7 @@ export class RegistryServer {
     }
   }
 
-  #handleJsonBody(body: Uint8Array, remoteIp: string): JsonObject {
+  #handleJsonBody(body: Uint8Array, remoteIp: string): JsonObject | Promise<JsonObject> {
     let msg: unknown;
     try {
       msg = JSON.parse(utf8.decode(body));
@@ -391,38 +400,50 @@ export class RegistryServer {
    * Handles one decoded JSON request as if it came from `remoteIp` and returns the response
    * object (never throws). The TCP listener uses this; so can in-process callers.
    */
-  handleMessage(msg: JsonObject, remoteIp: string): JsonObject {
+  handleMessage(msg: JsonObject, remoteIp: string): JsonObject | Promise<JsonObject> {
     const core = this.#requireCore();
     const type = typeof msg['type'] === 'string' ? msg['type'] : '';
     const label = handlers.has(type) ? type : 'unknown';
     const start = performance.now();
-    let response: JsonObject;
-    let failed = false;
-    try {
-      if (type === '') throw new RegistryRequestError('BAD_REQUEST', 'missing "type" field');
-      response = dispatch(core, type, msg, this.#context(msg['admin_token'], remoteIp));
-    } catch (err) {
-      failed = true;
+    const refuse = (err: unknown): JsonObject => {
       const { message, code } = this.#refusal(err, type);
-      // `code` is additive: clients that know only `error` (the Go client) ignore it.
-      response = { type: 'error', error: message, code };
       this.#logger.debug('request refused', {
         type: label,
         remote: remoteIp,
         error: message,
         code,
       });
+      this.#metrics!.observe(label, (performance.now() - start) / 1000, true);
+      // `code` is additive: clients that know only `error` (the Go client) ignore it.
+      return { type: 'error', error: message, code };
+    };
+    let response: JsonObject | Promise<JsonObject>;
+    try {
+      if (type === '') throw new RegistryRequestError('BAD_REQUEST', 'missing "type" field');
+      response = dispatch(core, type, msg, this.#context(msg['admin_token'], remoteIp));
+    } catch (err) {
+      return refuse(err);
     }
-    this.#metrics!.observe(label, (performance.now() - start) / 1000, failed);
+    if (response instanceof Promise) {
+      return response.then((r) => {
+        this.#metrics!.observe(label, (performance.now() - start) / 1000, false);
+        return r;
+      }, refuse);
+    }
+    this.#metrics!.observe(label, (performance.now() - start) / 1000, false);
     return response;
   }
 
-  #handleFrame(type: number, payload: Uint8Array, remoteIp: string): Uint8Array {
+  #handleFrame(
+    type: number,
+    payload: Uint8Array,
+    remoteIp: string,
+  ): Uint8Array | Promise<Uint8Array> {
     if (type === MsgType.JSON) {
-      return encodeFrame(
-        MsgType.JSON,
-        utf8e.encode(JSON.stringify(this.#handleJsonBody(payload, remoteIp))),
-      );
+      const r = this.#handleJsonBody(payload, remoteIp);
+      const frame = (o: JsonObject): Uint8Array =>
+        encodeFrame(MsgType.JSON, utf8e.encode(JSON.stringify(o)));
+      return r instanceof Promise ? r.then(frame) : frame(r);
     }
     const core = this.#requireCore();
     const ctx = this.#context(undefined, remoteIp);
