@@ -67,7 +67,7 @@ export async function register(
   const relayOnly = msg['relay_only'] === true;
 
   const known = core.keyIndex.get(publicKey);
-  if (known === undefined && core.rateLimiter && !core.rateLimiter.allow(ctx.remoteIp, ctx.now)) {
+  if (known === undefined && !(await core.allowRegistration(ctx.remoteIp, ctx.now))) {
     throw new RegistryRequestError(
       'RATE_LIMITED',
       'registration rate limit exceeded for this address; try again later',

@@ -32,7 +32,8 @@ import { RegistryCore } from '../state/registry-core.js';
 import type { RequestContext } from '../state/registry-core.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import type { RegistryStore, StoreWrite } from '../store/store.js';
+import { openPostgresStore } from '../store/postgres-store.js';
+import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
 import { normaliseIp } from '../util/address.js';
 import type { JsonObject } from '../util/fields.js';
 import { ClientConnection } from './connection.js';
@@ -44,7 +45,11 @@ export interface RegistryServerOptions {
   readonly host?: string;
   /** TCP port (0 = OS-assigned). @default 9000 */
   readonly port?: number;
-  /** SQLite file for the default durable store; without it (and without `store`) state is kept in memory. */
+  /**
+   * SQLite file for the default durable store, or a `postgres://…` URL for a PostgreSQL store
+   * that several registry instances can share; without it (and without `store`) state is kept in
+   * memory.
+   */
   readonly storePath?: string;
   /** A store to use instead of opening `storePath`; the server closes it on `close()`. */
   readonly store?: RegistryStore;
@@ -168,7 +173,11 @@ export class RegistryServer {
     const o = this.#options;
     const store: RegistryStore =
       o.store ??
-      (o.storePath !== undefined ? await openSqliteStore(o.storePath) : new MemoryStore());
+      (o.storePath === undefined
+        ? new MemoryStore()
+        : /^postgres(ql)?:\/\//.test(o.storePath)
+          ? await openPostgresStore(o.storePath, { logger: this.#logger })
+          : await openSqliteStore(o.storePath));
     const started = performance.now();
     const core = new RegistryCore(
       store,
@@ -187,7 +196,10 @@ export class RegistryServer {
     );
     try {
       core.load(await store.load(), this.#now());
-      store.subscribe?.((change: StoreWrite) => core.applyRemote(change));
+      store.subscribe?.(
+        (change: StoreWrite) => core.applyRemote(change),
+        (state: StoredState) => core.reset(state, this.#now()),
+      );
     } catch (err) {
       await store.close();
       throw new RegistryServerError(

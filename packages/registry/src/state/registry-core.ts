@@ -112,6 +112,44 @@ export class RegistryCore {
     if (s.audit) this.audit.push(...s.audit);
   }
 
+  /**
+   * Replaces the cache with a freshly loaded state (a shared store lost its change feed).
+   * Last-seen times only move forward.
+   */
+  reset(s: StoredState, now: number): void {
+    const seen = new Map<number, number>();
+    for (const n of this.nodes.values()) seen.set(n.id, n.lastSeen);
+    this.nodes.clear();
+    this.keyIndex.clear();
+    this.ownerIndex.clear();
+    this.hostnames.clear();
+    this.trust.clear();
+    this.networks.clear();
+    this.members.clear();
+    this.inboxes.clear();
+    this.audit.length = 0;
+    this.load(s, 0);
+    for (const n of this.nodes.values()) n.lastSeen = Math.max(n.lastSeen, seen.get(n.id) ?? now);
+  }
+
+  /** Takes a registration token for `ip`: shared across instances when the store offers it. */
+  async allowRegistration(ip: string, now: number): Promise<boolean> {
+    const limiter = this.rateLimiter;
+    if (!limiter) return true;
+    if (this.store.takeToken) {
+      try {
+        return await this.store.takeToken(ip, now, limiter.limit, limiter.windowMs);
+      } catch (err) {
+        throw new RegistryRequestError(
+          'STORE',
+          `registry store unavailable (nothing was saved; retry later): ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    return limiter.allow(ip, now);
+  }
+
   /** Persists a batch; the request fails (and nothing is acknowledged) if the store fails. */
   async commit(writes: readonly StoreWrite[]): Promise<void> {
     try {

@@ -51,10 +51,15 @@ export interface RegistryStore {
   apply(writes: readonly StoreWrite[]): Promise<void>;
   /** Flushes and closes. */
   close(): void | Promise<void>;
-  /** Shared stores: calls `listener` with other instances' writes, rows as now stored. */
-  subscribe?(listener: (change: StoreWrite) => void): void;
+  /**
+   * Shared stores: calls `listener` with other instances' writes, rows as now stored, and
+   * `reset` with the whole state after changes may have been missed (connection lost).
+   */
+  subscribe?(listener: (change: StoreWrite) => void, reset: (state: StoredState) => void): void;
   /** Shared stores: resolves once every write committed so far was reported to the listener. */
   caughtUp?(): Promise<void>;
   /** Shared stores: the stored last-seen times of these nodes (missing ones are left out). */
   lastSeen?(ids: readonly number[]): Promise<[number, number][]>;
+  /** Shared stores: takes a registration token from the bucket every instance shares. */
+  takeToken?(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
 }
