@@ -14,8 +14,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe.each(['sqlite', 'postgres'] as const)('durable %s store', (kind) => {
   it('a restart keeps nodes, keys, hostnames, trust, networks and inboxes', async () => {
-    const { storePath } = await storeOptions(kind, () => h.tempDir());
-    const first = await h.server({ storePath, adminToken: ADMIN });
+    const store = await storeOptions(kind, () => h.tempDir());
+    const first = await h.server({ ...store, adminToken: ADMIN });
     const a = await h.node(first, { hostname: 'alpha' });
     const b = await h.node(first);
     await a.client.setTags(['gpu']);
@@ -35,7 +35,7 @@ describe.each(['sqlite', 'postgres'] as const)('durable %s store', (kind) => {
     await b.client.close();
     await first.close();
 
-    const second = await h.server({ storePath, adminToken: ADMIN });
+    const second = await h.server({ ...store, adminToken: ADMIN });
     const c = h.client(second);
     const info = await c.lookup(a.nodeId);
     expect(info).toMatchObject({

@@ -152,7 +152,12 @@ async function retryStale(
     } catch (err) {
       if (!isStale(err) || i >= STALE_RETRIES || !core.store.caughtUp) throw err;
       await core.store.caughtUp();
-      attempt = handler(core, msg, ctx);
+      try {
+        attempt = handler(core, msg, { ...ctx, rerun: true });
+      } catch (e) {
+        attempt = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      attempt = Promise.resolve(attempt).finally(() => core.store.release?.());
     }
   }
 }

@@ -67,7 +67,11 @@ export async function register(
   const relayOnly = msg['relay_only'] === true;
 
   const known = core.keyIndex.get(publicKey);
-  if (known === undefined && !(await core.allowRegistration(ctx.remoteIp, ctx.now))) {
+  if (
+    known === undefined &&
+    ctx.rerun !== true &&
+    !(await core.allowRegistration(ctx.remoteIp, ctx.now))
+  ) {
     throw new RegistryRequestError(
       'RATE_LIMITED',
       'registration rate limit exceeded for this address; try again later',

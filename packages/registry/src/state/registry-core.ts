@@ -36,6 +36,8 @@ export interface RequestContext {
   readonly now: number;
   /** The request carried a valid admin token. */
   readonly isAdmin: boolean;
+  /** A re-run after a stale-cache refusal: its registration token was already taken. */
+  readonly rerun?: boolean;
 }
 
 /** The in-memory registry state, mirrored durably in a {@link RegistryStore}. */

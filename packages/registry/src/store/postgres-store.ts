@@ -131,6 +131,8 @@ class PostgresStore implements RegistryStore {
   #waiters: { seq: number; resolve: () => void }[] = [];
   #retry: NodeJS.Timeout | undefined;
   #retryMs = 100;
+  /** A transaction holding the clock lock for a re-run request (see `caughtUp`). */
+  #held: PoolClient | undefined;
 
   constructor(pg: typeof PG, pool: Pool, config: ClientConfig, logger?: RegistryLogger) {
     this.#pg = pg;
@@ -295,16 +297,21 @@ class PostgresStore implements RegistryStore {
   async apply(writes: readonly StoreWrite[]): Promise<void> {
     if (writes.length === 0) return;
     if (this.#closed) throw new Error('the PostgreSQL store is closed');
+    // The cache state the writes were computed from: notifications applied while this
+    // transaction waits must not make it look current.
+    const basis = this.#seen;
     const onlySeen = writes.every((w) => w.kind === 'lastSeen');
+    const held = onlySeen ? undefined : this.#held;
+    this.#held = undefined;
     let c: PoolClient;
     try {
-      c = await this.#pool.connect();
+      c = held ?? (await this.#pool.connect());
     } catch (err) {
       throw unavailable(err);
     }
     let broken = false;
     try {
-      await c.query('BEGIN');
+      if (!held) await c.query('BEGIN');
       if (onlySeen) {
         // Heartbeat times do not move the clock: no other instance's cache depends on them.
         for (const w of writes) if (w.kind === 'lastSeen') await lastSeenSql(c, w.entries);
@@ -318,7 +325,7 @@ class PostgresStore implements RegistryStore {
           )
         ).rows[0].seq,
       );
-      if (seq - 1 !== this.#seen) {
+      if (seq - 1 !== basis) {
         await c.query('ROLLBACK');
         throw new StaleCacheError();
       }
@@ -342,14 +349,45 @@ class PostgresStore implements RegistryStore {
     }
   }
 
-  caughtUp(): Promise<void> {
+  /**
+   * Locks the shared clock (other instances' writes wait), then waits until this cache holds
+   * every committed change. The next `apply` commits in that locked transaction, so a re-run
+   * request cannot be overtaken again; {@link release} ends it when the re-run wrote nothing.
+   */
+  async caughtUp(): Promise<void> {
     if (!this.#listening)
-      return Promise.reject(
-        new Error('the registry store is unavailable (no PostgreSQL connection); retry later'),
+      throw new Error('the registry store is unavailable (no PostgreSQL connection); retry later');
+    this.release();
+    let c: PoolClient;
+    try {
+      c = await this.#pool.connect();
+    } catch (err) {
+      throw unavailable(err);
+    }
+    try {
+      await c.query('BEGIN');
+      const seq = Number(
+        (await c.query<{ seq: string }>('SELECT seq FROM registry_clock WHERE id = 1 FOR UPDATE'))
+          .rows[0]!.seq,
       );
-    return this.#pool
-      .query<{ seq: string }>('SELECT seq FROM registry_clock WHERE id = 1')
-      .then((r) => this.#until(Number(r.rows[0].seq)));
+      await this.#until(seq, 5000);
+      this.#held = c;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      c.release();
+      throw err;
+    }
+  }
+
+  /** Ends a transaction {@link caughtUp} left open and no write used. */
+  release(): void {
+    const c = this.#held;
+    if (!c) return;
+    this.#held = undefined;
+    void c
+      .query('ROLLBACK')
+      .catch(() => undefined)
+      .finally(() => c.release());
   }
 
   async lastSeen(ids: readonly number[]): Promise<[number, number][]> {
@@ -385,6 +423,7 @@ class PostgresStore implements RegistryStore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
+    this.release();
     const l = this.#listener;
     this.#listener = undefined;
     this.#listening = false;
@@ -426,9 +465,19 @@ class PostgresStore implements RegistryStore {
     for (const w of ready) w.resolve();
   }
 
-  #until(seq: number): Promise<void> {
+  #until(seq: number, timeoutMs: number): Promise<void> {
     if (seq <= this.#seen) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
+        reject(new Error('the registry cache did not catch up with the shared store in time'));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#waiters.push({ seq, resolve: done });
+    });
   }
 
   /** Reads the changed rows as they are now stored, as writes for the cache. */

@@ -56,8 +56,13 @@ export interface RegistryStore {
    * `reset` with the whole state after changes may have been missed (connection lost).
    */
   subscribe?(listener: (change: StoreWrite) => void, reset: (state: StoredState) => void): void;
-  /** Shared stores: resolves once every write committed so far was reported to the listener. */
+  /**
+   * Shared stores: resolves once every write committed so far was reported to the listener,
+   * holding other writers back until the next `apply` (or `release`).
+   */
   caughtUp?(): Promise<void>;
+  /** Shared stores: lets other writers go when the re-run after `caughtUp` wrote nothing. */
+  release?(): void;
   /** Shared stores: the stored last-seen times of these nodes (missing ones are left out). */
   lastSeen?(ids: readonly number[]): Promise<[number, number][]>;
   /** Shared stores: takes a registration token from the bucket every instance shares. */

@@ -83,7 +83,7 @@ export async function startCluster(): Promise<TestCluster> {
     ].join('\n') + '\n',
   );
   execFileSync('chown', [`${USER}:`, path.join(dataDir, 'postgresql.auto.conf')]);
-  pgCtl({ dataDir } as TestCluster, 'start');
+  pgCtl({ dataDir }, 'start');
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dataDir, socketDir, port };
 }
 

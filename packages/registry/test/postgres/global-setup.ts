@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startCluster, stopCluster } from './cluster.js';
+import type { TestCluster } from './cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,9 +9,15 @@ declare module 'vitest' {
   }
 }
 
+let cluster: TestCluster | undefined;
+
 /** Starts one PostgreSQL cluster for the whole registry test run. */
-export default async function setup(project: TestProject): Promise<() => void> {
-  const cluster = await startCluster();
+export async function setup(project: TestProject): Promise<void> {
+  cluster = await startCluster();
   project.provide('pgCluster', { url: cluster.url, dataDir: cluster.dataDir, port: cluster.port });
-  return () => stopCluster(cluster);
+}
+
+/** Stops it and removes its directory. */
+export function teardown(): void {
+  if (cluster) stopCluster(cluster);
 }
