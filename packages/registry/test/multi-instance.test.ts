@@ -103,14 +103,14 @@ describe('two registry instances on one PostgreSQL database', () => {
     const clients: RegistryClient[] = [h.client(a), h.client(b)];
     const ids = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        clients[i % 2]!.register({ listenAddr: ':1', publicKey: identity().publicKey }).then(
+        clients[i % 2].register({ listenAddr: ':1', publicKey: identity().publicKey }).then(
           (r) => r.nodeId,
         ),
       ),
     );
     expect(new Set(ids).size).toBe(40);
     const rows = await query<{ n: string }>(storePath, 'SELECT count(*) AS n FROM nodes');
-    expect(Number(rows[0]!.n)).toBe(40);
+    expect(Number(rows[0].n)).toBe(40);
   });
 
   it('the registration rate limit is shared by the instances', async () => {

@@ -368,7 +368,7 @@ class PostgresStore implements RegistryStore {
       await c.query('BEGIN');
       const seq = Number(
         (await c.query<{ seq: string }>('SELECT seq FROM registry_clock WHERE id = 1 FOR UPDATE'))
-          .rows[0]!.seq,
+          .rows[0].seq,
       );
       await this.#until(seq, 5000);
       this.#held = c;
