@@ -25,6 +25,8 @@ export { createJsonLogger, noopLogger } from './logger.js';
 export type { JsonLoggerOptions, RegistryLogger } from './logger.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
+export { certificateFingerprint, generateSelfSignedCertificate } from './server/tls.js';
+export type { RegistryTlsOptions, SelfSignedCertificate } from './server/tls.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
 export { openPostgresStore, StaleCacheError } from './store/postgres-store.js';
 export type { PostgresStoreOptions } from './store/postgres-store.js';

@@ -42,12 +42,18 @@ export class ClientConnection {
   #blocked = false;
   /** A response is being computed (a write waits for the store). */
   #awaiting = false;
+  readonly #refusal: string | undefined;
   #closing = false;
   #writeTimer: NodeJS.Timeout | undefined;
   /** Buffer size last reported to the host. */
   #reported = 0;
 
-  constructor(socket: Socket, host: ConnectionHost, remoteIp: string) {
+  /**
+   * @param refusal - when set, the first request is answered with this error and the
+   *   connection closed (a plaintext client on a TLS port)
+   */
+  constructor(socket: Socket, host: ConnectionHost, remoteIp: string, refusal?: string) {
+    this.#refusal = refusal;
     this.#socket = socket;
     this.#host = host;
     this.#remoteIp = remoteIp;
@@ -117,6 +123,10 @@ export class ClientConnection {
           }
         } else {
           this.#mode = 'json';
+        }
+        if (this.#refusal !== undefined) {
+          this.#fail(this.#refusal, 'BAD_REQUEST');
+          return;
         }
         continue;
       }

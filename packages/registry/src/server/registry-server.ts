@@ -3,6 +3,8 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { TLSSocket, createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import {
   MAX_MESSAGE_SIZE,
   MsgType,
@@ -37,6 +39,7 @@ import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
 import { normaliseIp } from '../util/address.js';
 import type { JsonObject } from '../util/fields.js';
 import { ClientConnection } from './connection.js';
+import type { RegistryTlsOptions } from './tls.js';
 import type { ConnectionHost } from './connection.js';
 
 /** Options of {@link RegistryServer}. Every field is optional. */
@@ -67,6 +70,11 @@ export interface RegistryServerOptions {
   readonly writeDeadlineMs?: number;
   /** Idle read deadline per connection, ms. @default 300000 */
   readonly idleTimeoutMs?: number;
+  /**
+   * Serve TLS on the registry port with this certificate and key (see
+   * `generateSelfSignedCertificate`). Plaintext clients get an error telling them to use TLS.
+   */
+  readonly tls?: RegistryTlsOptions;
   /** Max concurrent client connections. @default 65536 */
   readonly maxConnections?: number;
   /** Max concurrent client connections from one source IP. @default 4096 */
@@ -144,6 +152,7 @@ export class RegistryServer {
   #address: ListenAddress | undefined;
   #metricsAddress: ListenAddress | undefined;
   #closed: Promise<void> | undefined;
+  readonly #secureContext: SecureContext | undefined;
   readonly #host: ConnectionHost;
 
   /** @param options - see {@link RegistryServerOptions} */
@@ -152,6 +161,17 @@ export class RegistryServer {
     this.#logger = options.logger ?? noopLogger;
     this.#now = options.now ?? Date.now;
     this.#admin = new AdminTokenCheck(options.adminToken ?? '');
+    try {
+      this.#secureContext = options.tls
+        ? createSecureContext({ cert: options.tls.cert, key: options.tls.key })
+        : undefined;
+    } catch (err) {
+      throw new RegistryServerError(
+        'BAD_OPTION',
+        `the TLS certificate or key is not usable: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     this.#host = {
       maxMessageSize: Math.min(options.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE),
       writeDeadlineMs: options.writeDeadlineMs ?? 5_000,
@@ -371,13 +391,44 @@ export class RegistryServer {
       return;
     }
     this.#perIp.set(remoteIp, count + 1);
-    const conn = new ClientConnection(socket, this.#host, remoteIp);
-    this.#connections.add(conn);
+    let conn: ClientConnection | undefined;
     socket.on('close', () => {
-      this.#connections.delete(conn);
+      if (conn) this.#connections.delete(conn);
       const left = (this.#perIp.get(remoteIp) ?? 1) - 1;
       if (left > 0) this.#perIp.set(remoteIp, left);
       else this.#perIp.delete(remoteIp);
+    });
+    const secure = this.#secureContext;
+    if (!secure) {
+      conn = new ClientConnection(socket, this.#host, remoteIp);
+      this.#connections.add(conn);
+      return;
+    }
+    // TLS listener: a TLS record starts with 0x16 (handshake). Anything else is a plaintext
+    // client, answered in its own framing with an error that says what to change.
+    socket.setTimeout(this.#host.idleTimeoutMs, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] === 0x16) {
+        const t = new TLSSocket(socket, { isServer: true, secureContext: secure });
+        t.on('error', (err: Error) => {
+          this.#logger.debug('TLS handshake failed', { remote: remoteIp, error: err.message });
+          t.destroy();
+        });
+        conn = new ClientConnection(t, this.#host, remoteIp);
+      } else {
+        conn = new ClientConnection(
+          socket,
+          this.#host,
+          remoteIp,
+          'this registry port requires TLS: connect with TLS (meshd --registry-tls, optionally --registry-fingerprint)',
+        );
+        socket.resume();
+      }
+      this.#connections.add(conn);
     });
   }
 
