@@ -103,9 +103,9 @@ describe('two registry instances on one PostgreSQL database', () => {
     const clients: RegistryClient[] = [h.client(a), h.client(b)];
     const ids = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        clients[i % 2].register({ listenAddr: ':1', publicKey: identity().publicKey }).then(
-          (r) => r.nodeId,
-        ),
+        clients[i % 2]
+          .register({ listenAddr: ':1', publicKey: identity().publicKey })
+          .then((r) => r.nodeId),
       ),
     );
     expect(new Set(ids).size).toBe(40);
