@@ -22,6 +22,12 @@ const STOP_DEADLINE_MS = 10_000;
 export function createEngine(config: MeshdConfig, logger: MeshdLogger): MeshdEngine {
   return new Daemon({
     registry: config.registry,
+    ...(config.registryTls
+      ? {
+          registryTls:
+            config.registryFingerprint !== '' ? { fingerprint: config.registryFingerprint } : {},
+        }
+      : {}),
     ...(config.beacon !== undefined ? { beacon: config.beacon } : {}),
     listen: config.listen,
     identityPath: config.identity,

@@ -16,8 +16,12 @@ export interface MeshdConfig {
   readonly home: string;
   /** Config file path, when one was given (SIGHUP re-reads it). */
   readonly configPath: string | undefined;
-  /** Registry `host:port`. */
+  /** Registry `host:port`, or several separated by commas (instances sharing one store). */
   readonly registry: string;
+  /** Talk TLS to the registry. */
+  readonly registryTls: boolean;
+  /** Pinned SHA-256 of the registry certificate (hex), `''` for system roots. */
+  readonly registryFingerprint: string;
   /** Beacon `host:port`, when any. */
   readonly beacon: string | undefined;
   /** UDP tunnel bind. */
@@ -74,6 +78,7 @@ export async function loadConfigFile(file: string): Promise<MeshdFlags> {
   const out: Record<string, unknown> = {};
   const strings = [
     'registry',
+    'registryFingerprint',
     'beacon',
     'listen',
     'socket',
@@ -89,9 +94,9 @@ export async function loadConfigFile(file: string): Promise<MeshdFlags> {
       if (typeof value !== 'string')
         throw new UsageError(`config ${file}: "${k}" must be a string`);
       out[key] = value;
-    } else if (key === 'public') {
+    } else if (key === 'public' || key === 'registryTls') {
       if (typeof value !== 'boolean')
-        throw new UsageError(`config ${file}: "public" must be true or false`);
+        throw new UsageError(`config ${file}: "${k}" must be true or false`);
       out[key] = value;
     } else if (key === 'plugins') {
       if (!Array.isArray(value) || !value.every((p) => typeof p === 'string')) {
@@ -138,6 +143,8 @@ export function resolveConfig(
     home,
     configPath: flags.config === undefined ? undefined : path.resolve(flags.config),
     registry: pick('registry', 'MESH_REGISTRY') ?? DEFAULT_REGISTRY,
+    registryTls: (pick('registryTls') ?? false) || (pick('registryFingerprint') ?? '') !== '',
+    registryFingerprint: pick('registryFingerprint') ?? '',
     beacon: pick('beacon', 'MESH_BEACON'),
     listen: pick('listen') ?? '0.0.0.0:0',
     socket: resolveSocketPath(socketSetting, env),

@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 export interface MeshdFlags {
   readonly config?: string;
   readonly registry?: string;
+  readonly registryTls?: boolean;
+  readonly registryFingerprint?: string;
   readonly beacon?: string;
   readonly listen?: string;
   readonly socket?: string;
@@ -34,7 +36,10 @@ export class UsageError extends Error {
 export const USAGE = `usage: meshd [flags]
 
   --config <file>       JSON config file (keys as below, hyphen or underscore form; flags win)
-  --registry <host:port> rendezvous registry (env MESH_REGISTRY)
+  --registry <host:port> rendezvous registry (env MESH_REGISTRY); repeat it or separate
+                         with commas for several instances sharing one store (failover)
+  --registry-tls        talk TLS to the registry (system roots unless a fingerprint is pinned)
+  --registry-fingerprint <sha256>  pin the registry certificate's SHA-256 (implies TLS)
   --beacon <host:port>  beacon for discovery, punch and relay (env MESH_BEACON)
   --listen <host:port>  UDP tunnel bind address (default 0.0.0.0:0)
   --socket <path>       IPC socket (env MESH_SOCKET, default $MESH_HOME/mesh.sock)
@@ -65,7 +70,9 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
       allowPositionals: false,
       options: {
         config: { type: 'string' },
-        registry: { type: 'string' },
+        registry: { type: 'string', multiple: true },
+        'registry-tls': { type: 'boolean' },
+        'registry-fingerprint': { type: 'string' },
         beacon: { type: 'string' },
         listen: { type: 'string' },
         socket: { type: 'string' },
@@ -87,7 +94,6 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
   const flags: Record<string, unknown> = {};
   for (const key of [
     'config',
-    'registry',
     'beacon',
     'listen',
     'socket',
@@ -98,6 +104,10 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
     if (v[key] !== undefined) flags[key] = v[key];
   }
   if (v.public !== undefined) flags['public'] = v.public;
+  if (v.registry !== undefined) flags['registry'] = v.registry.join(',');
+  if (v['registry-tls'] !== undefined) flags['registryTls'] = v['registry-tls'];
+  if (v['registry-fingerprint'] !== undefined)
+    flags['registryFingerprint'] = v['registry-fingerprint'];
   if (v.plugins !== undefined)
     flags['plugins'] = v.plugins
       .flatMap((p) => p.split(','))
