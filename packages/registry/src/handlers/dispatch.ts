@@ -151,7 +151,15 @@ async function retryStale(
       return await attempt;
     } catch (err) {
       if (!isStale(err) || i >= STALE_RETRIES || !core.store.caughtUp) throw err;
-      await core.store.caughtUp();
+      try {
+        await core.store.caughtUp();
+      } catch (e) {
+        throw new RegistryRequestError(
+          'STORE',
+          `registry store unavailable (nothing was saved; retry later): ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
       try {
         attempt = handler(core, msg, { ...ctx, rerun: true });
       } catch (e) {

@@ -123,6 +123,8 @@ class PostgresStore implements RegistryStore {
   /** Clock value up to which this instance's cache holds every committed change. */
   #seen = 0;
   #loaded = false;
+  /** A reconnect must reload the whole state before the cache is current again. */
+  #reloadPending = false;
   #onChange: ((w: StoreWrite) => void) | undefined;
   #onReset: ((s: StoredState) => void) | undefined;
   /** Notifications are applied one after another, in commit order. */
@@ -176,6 +178,11 @@ class PostgresStore implements RegistryStore {
 
   /** Opens the LISTEN connection; reconnects by itself (with backoff) when it is lost. */
   async listen(): Promise<void> {
+    const old = this.#listener;
+    if (old) {
+      this.#listener = undefined;
+      void old.end().catch(() => undefined);
+    }
     const client = new this.#pg.Client(this.#config);
     client.on('notification', (n) => {
       if (n.channel !== CHANNEL || n.payload === undefined) return;
@@ -214,11 +221,16 @@ class PostgresStore implements RegistryStore {
 
   async #reconnect(): Promise<void> {
     try {
+      const reload = this.#loaded || this.#reloadPending;
+      // Notifications from now on wait until the fresh snapshot replaced the cache.
+      this.#loaded = false;
+      this.#reloadPending = reload;
       await this.listen();
       // Notifications sent while we were away are gone: reload everything once.
-      if (this.#loaded) {
+      if (reload) {
         const state = await this.load();
         this.#onReset?.(state);
+        this.#reloadPending = false;
       }
       this.#retryMs = 100;
       this.#logger?.info('registry store available again', { seq: this.#seen });
