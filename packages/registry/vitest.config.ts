@@ -1,3 +1,6 @@
 import { defineMeshProject } from '@mesh/tooling/vitest';
 
-export default defineMeshProject(import.meta.url);
+// One throwaway PostgreSQL cluster per run, shared by the PostgreSQL store tests.
+export default defineMeshProject(import.meta.url, {
+  test: { globalSetup: ['./test/postgres/global-setup.ts'] },
+});

@@ -45,6 +45,12 @@ export function createEngine(config: MeshdConfig, logger: MeshdLogger): MeshdEng
       pluginShutdownTimeoutMs: t.pluginShutdown,
     }),
     transport: config.transport,
+    ...(config.registryTls
+      ? {
+          registryTls:
+            config.registryFingerprint !== '' ? { fingerprint: config.registryFingerprint } : {},
+        }
+      : {}),
     listen: config.listen,
     identityPath: config.identity,
     stateDir: config.home,

@@ -129,3 +129,24 @@ describe('config resolution', () => {
     );
   });
 });
+
+describe('registry failover and TLS flags', () => {
+  it('takes several --registry addresses (repeated or comma-separated) and the TLS pin', () => {
+    const flags = parseMeshdArgs([
+      '--registry',
+      '10.0.0.1:9000',
+      '--registry=10.0.0.2:9000,10.0.0.3:9000',
+      '--registry-fingerprint',
+      'ab'.repeat(32),
+    ]);
+    const config = resolveConfig(flags, {}, { MESH_HOME: dir });
+    expect(config.registry).toBe('10.0.0.1:9000,10.0.0.2:9000,10.0.0.3:9000');
+    expect(config.registryTls).toBe(true);
+    expect(config.registryFingerprint).toBe('ab'.repeat(32));
+    const plain = resolveConfig(parseMeshdArgs([]), {}, { MESH_HOME: dir });
+    expect(plain.registryTls).toBe(false);
+    expect(
+      resolveConfig(parseMeshdArgs(['--registry-tls']), {}, { MESH_HOME: dir }).registryTls,
+    ).toBe(true);
+  });
+});

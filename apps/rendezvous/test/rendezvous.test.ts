@@ -1,13 +1,14 @@
 // Spawns the built mesh-rendezvous binary and talks to it over real sockets.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseHostPort } from '@mesh/protocol';
@@ -309,5 +310,29 @@ describe('mesh-rendezvous binary', () => {
     expect(await run.exit).toBe(0);
     // The file asked for level error; the flag (debug) won, so info lines appear.
     expect(run.stderr()).toContain('"level":"info"');
+  });
+});
+
+describe('mesh-rendezvous TLS', () => {
+  it('--tls generates a self-signed certificate whose SHA-256 the ready line and log carry', async () => {
+    const r = await start(loopbackArgs(':memory:', ['--tls']));
+    expect(r.ready.tlsFingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.stderr()).toContain(r.ready.tlsFingerprint);
+    const { host, port } = parseHostPort(r.ready.registry);
+    const served = await new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host, port, rejectUnauthorized: false }, () => {
+        const raw = s.getPeerCertificate().raw;
+        s.destroy();
+        resolve(createHash('sha256').update(raw).digest('hex'));
+      });
+      s.once('error', reject);
+    });
+    expect(served).toBe(r.ready.tlsFingerprint);
+  });
+
+  it('--tls-cert without --tls-key is a usage error', async () => {
+    const { code, stderr } = await runToExit(loopbackArgs(':memory:', ['--tls-cert=x.pem']));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--tls-cert and --tls-key go together');
   });
 });

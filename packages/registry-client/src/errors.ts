@@ -19,6 +19,7 @@ const MESH_ERROR: unique symbol = Symbol.for('@mesh/error') as never;
  * - `PROTOCOL`: the registry sent something this client cannot understand.
  * - `NO_IDENTITY`: a signed call was made before the client knew its node id.
  * - `CLOSED`: the client was closed.
+ * - `TLS`: the registry's certificate did not match the pinned fingerprint or was not trusted.
  */
 export type RegistryClientErrorCode =
   | 'REMOTE'
@@ -28,7 +29,8 @@ export type RegistryClientErrorCode =
   | 'ABORTED'
   | 'PROTOCOL'
   | 'NO_IDENTITY'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'TLS';
 
 const RETRYABLE: ReadonlySet<RegistryClientErrorCode> = new Set([
   'TRANSPORT',

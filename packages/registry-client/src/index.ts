@@ -56,6 +56,7 @@ export type {
   RegisterResult,
   RegistryClientLogger,
   RegistryClientOptions,
+  RegistryTlsClientOptions,
   RegistrySigner,
   ResolveResult,
   RotateKeyResult,

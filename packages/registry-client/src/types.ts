@@ -24,8 +24,16 @@ export interface RegistryClientLogger {
 export interface RegistryClientOptions {
   /** Registry host. @default '127.0.0.1' */
   readonly host?: string;
-  /** Registry TCP port. */
+  /** Registry TCP port (ignored when `addresses` is given). */
   readonly port: number;
+  /**
+   * Several registry instances serving one registry (shared PostgreSQL store): connects to the
+   * first that answers and, when a connection fails, moves on to the next one. Overrides
+   * `host`/`port`.
+   */
+  readonly addresses?: readonly { readonly host: string; readonly port: number }[];
+  /** Talk TLS to the registry (system roots unless a fingerprint is pinned). */
+  readonly tls?: RegistryTlsClientOptions;
   /**
    * `binary`: PILT preamble, native heartbeat/lookup/resolve frames, JSON passthrough for the rest.
    * `json`: plain `[4B length][JSON]` messages for everything (older registries).
@@ -47,6 +55,18 @@ export interface RegistryClientOptions {
   readonly reconnect?: ReconnectOptions;
   /** Log sink. @default no-op */
   readonly logger?: RegistryClientLogger;
+}
+
+/** TLS settings of {@link RegistryClientOptions}. */
+export interface RegistryTlsClientOptions {
+  /**
+   * SHA-256 of the registry's leaf certificate (DER), hex with or without colons. When set, the
+   * certificate chain is not checked against the system roots; only the pin counts, as with the
+   * existing network's clients.
+   */
+  readonly fingerprint?: string;
+  /** Name to verify the certificate against (system-roots mode). @default the host */
+  readonly servername?: string;
 }
 
 /** Reconnect with exponential backoff. */

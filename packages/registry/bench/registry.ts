@@ -45,10 +45,10 @@ try {
       };
       writes.push({ kind: 'node', node }, { kind: 'keyIndex', publicKey, nodeId: id });
     }
-    store.apply(writes);
+    await store.apply(writes);
   }
-  store.apply([{ kind: 'meta', key: 'next_node', value: NODES + 1 }]);
-  store.close();
+  await store.apply([{ kind: 'meta', key: 'next_node', value: NODES + 1 }]);
+  await store.close();
   const seedMs = performance.now() - seedStart;
 
   // 2. Restart time and RSS: a fresh server process loads the whole store.

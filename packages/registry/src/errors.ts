@@ -2,7 +2,7 @@ import { isRetryableRegistryCode } from '@mesh/wire';
 import type { RegistryErrorCode } from '@mesh/wire';
 
 /** The brand every mesh error carries (`isMeshError` in `@mesh/daemonapi`). */
-const MESH_ERROR: unique symbol = Symbol.for('@mesh/error') as never;
+export const MESH_ERROR: unique symbol = Symbol.for('@mesh/error') as never;
 
 /**
  * Stable codes of {@link RegistryRequestError}: why a request was refused. The same code goes to

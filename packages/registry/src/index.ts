@@ -25,7 +25,13 @@ export { createJsonLogger, noopLogger } from './logger.js';
 export type { JsonLoggerOptions, RegistryLogger } from './logger.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openSqliteStore } from './store/sqlite-store.js';
+export { certificateFingerprint, generateSelfSignedCertificate } from './server/tls.js';
+export type { RegistryTlsOptions, SelfSignedCertificate } from './server/tls.js';
 export type { SqliteStoreOptions } from './store/sqlite-store.js';
+export { openPostgresStore, StaleCacheError } from './store/postgres-store.js';
+export type { PostgresStoreOptions } from './store/postgres-store.js';
+export { MIGRATIONS } from './store/postgres-schema.js';
+export type { Migration } from './store/postgres-schema.js';
 export type { RegistryStore, StoreWrite, StoredState } from './store/store.js';
 export type {
   Inbox,

@@ -74,7 +74,7 @@ describe('handshake relay', () => {
     });
     now += 61_000;
     await a.client.heartbeat();
-    expect(server.reapNow()).toBe(1); // b is gone, its id stays assigned
+    expect(await server.reapNow()).toBe(1); // b is gone, its id stays assigned
     await a.client.reportTrust(b.nodeId);
     expect(await a.client.checkTrust(b.nodeId)).toBe(true);
   });

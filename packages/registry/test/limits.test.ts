@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../src/index.js';
 import { Harness, identity } from './helpers.js';
+import { storeOptions } from './postgres/database.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -42,10 +43,11 @@ describe('RateLimiter', () => {
   });
 });
 
-describe('reaping', () => {
+describe.each(['memory', 'sqlite', 'postgres'] as const)('reaping, %s store', (kind) => {
   it('removes silent nodes but keeps the key index, trust pairs and inboxes', async () => {
     let now = 1_700_000_000_000;
     const server = await h.server({
+      ...(await storeOptions(kind, () => h.tempDir())),
       now: () => now,
       staleThresholdMs: 60_000,
       reapIntervalMs: 3_600_000,
@@ -57,7 +59,7 @@ describe('reaping', () => {
     now += 30_000;
     await b.client.heartbeat();
     now += 45_000; // a: 75 s silent, b: 45 s
-    expect(server.reapNow()).toBe(1);
+    expect(await server.reapNow()).toBe(1);
     await expect(b.client.lookup(a.nodeId)).rejects.toMatchObject({ remoteMessage: /not found/ });
     await expect(b.client.resolveHostname('gone')).rejects.toMatchObject({ code: 'REMOTE' });
     expect(await b.client.checkTrust(a.nodeId)).toBe(true);
@@ -68,7 +70,7 @@ describe('reaping', () => {
     expect((await a.client.pollHandshakes()).requests).toEqual([
       expect.objectContaining({ justification: 'kept' }),
     ]);
-    expect(server.reapNow()).toBe(0);
+    expect(await server.reapNow()).toBe(0);
   });
 });
 

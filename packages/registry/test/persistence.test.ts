@@ -5,17 +5,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '@mesh/registry-client';
 import { RegistryServer } from '../src/index.js';
 import { Harness, identity } from './helpers.js';
+import { storeOptions } from './postgres/database.js';
 
 const h = new Harness();
 afterEach(() => h.close());
 const ADMIN = 'test-admin-secret';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-describe('durable SQLite store', () => {
+describe.each(['sqlite', 'postgres'] as const)('durable %s store', (kind) => {
   it('a restart keeps nodes, keys, hostnames, trust, networks and inboxes', async () => {
-    const dir = h.tempDir();
-    const storePath = path.join(dir, 'registry.db');
-    const first = await h.server({ storePath, adminToken: ADMIN });
+    const store = await storeOptions(kind, () => h.tempDir());
+    const first = await h.server({ ...store, adminToken: ADMIN });
     const a = await h.node(first, { hostname: 'alpha' });
     const b = await h.node(first);
     await a.client.setTags(['gpu']);
@@ -35,7 +35,7 @@ describe('durable SQLite store', () => {
     await b.client.close();
     await first.close();
 
-    const second = await h.server({ storePath, adminToken: ADMIN });
+    const second = await h.server({ ...store, adminToken: ADMIN });
     const c = h.client(second);
     const info = await c.lookup(a.nodeId);
     expect(info).toMatchObject({
@@ -70,7 +70,9 @@ describe('durable SQLite store', () => {
       (await h.client(second).createNetwork({ name: 'next', adminToken: ADMIN })).networkId,
     ).toBe(networkId + 1);
   });
+});
 
+describe('durable SQLite store, crash', () => {
   it('kill -9 during a burst of registrations loses no acknowledged one', async () => {
     const dir = h.tempDir();
     const storePath = path.join(dir, 'crash.db');

@@ -21,10 +21,14 @@ export interface MeshdConfig {
   readonly home: string;
   /** Config file path, when one was given or the default one exists (SIGHUP re-reads it). */
   readonly configPath: string | undefined;
-  /** Registry `host:port`. */
+  /** Registry `host:port`, or several separated by commas (instances sharing one store). */
   readonly registry: string;
   /** Registry wire mode. */
   readonly registryMode: 'binary' | 'json';
+  /** Talk TLS to the registry. */
+  readonly registryTls: boolean;
+  /** Pinned SHA-256 of the registry certificate (hex), `''` for system roots. */
+  readonly registryFingerprint: string;
   /** Beacon `host:port`, when any. */
   readonly beacon: string | undefined;
   /** Beacon WebSocket relay URL, when any. */
@@ -284,6 +288,8 @@ export function resolveConfig(
     home,
     configPath: configFileOf(flags, env),
     registry: pick('registry') ?? DEFAULT_REGISTRY,
+    registryTls: (pick('registryTls') ?? false) || (pick('registryFingerprint') ?? '') !== '',
+    registryFingerprint: pick('registryFingerprint') ?? '',
     registryMode: oneOf<'binary' | 'json'>('registryMode', ['binary', 'json'], 'binary'),
     beacon: pick('beacon'),
     beaconWs,

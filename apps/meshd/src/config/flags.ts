@@ -59,7 +59,9 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
   for (const o of OPTIONS)
     options[flagName(o.key)] = {
       type: o.type === 'boolean' ? 'boolean' : 'string',
-      ...(o.type === 'list' || o.type === 'entries' ? { multiple: true } : {}),
+      ...(o.type === 'list' || o.type === 'entries' || o.type === 'addresses'
+        ? { multiple: true }
+        : {}),
     };
   let parsed;
   try {
@@ -75,6 +77,10 @@ export function parseMeshdArgs(argv: readonly string[]): MeshdFlags {
   for (const o of OPTIONS) {
     const value = v[flagName(o.key)];
     if (value === undefined) continue;
+    if (o.type === 'addresses' && Array.isArray(value)) {
+      flags[o.key] = value.join(',');
+      continue;
+    }
     flags[o.key] =
       Array.isArray(value) && o.type === 'list'
         ? value

@@ -2,9 +2,11 @@
 
 /**
  * How a setting's value is written. `list` is repeatable and comma-separated; `entries` is
- * repeatable but keeps commas (each value carries its own comma-separated fields).
+ * repeatable but keeps commas (each value carries its own comma-separated fields); `addresses`
+ * is a comma-separated string that the flag may also repeat.
  */
-export type OptionType = 'string' | 'boolean' | 'list' | 'entries' | 'duration' | 'bytes' | 'count';
+export type OptionType =
+  'string' | 'addresses' | 'boolean' | 'list' | 'entries' | 'duration' | 'bytes' | 'count';
 
 /** One setting. */
 export interface OptionSpec {
@@ -25,6 +27,8 @@ export interface MeshdFlags {
   readonly config?: string;
   readonly registry?: string;
   readonly registryMode?: string;
+  readonly registryTls?: boolean;
+  readonly registryFingerprint?: string;
   readonly beacon?: string;
   readonly beaconWs?: string;
   readonly transport?: string;
@@ -69,10 +73,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     key: 'registry',
-    type: 'string',
+    type: 'addresses',
     value: 'host:port',
     env: 'MESH_REGISTRY',
-    description: 'rendezvous registry (default 127.0.0.1:9000)',
+    description:
+      'rendezvous registry (default 127.0.0.1:9000); separate several with commas (failover)',
+  },
+  {
+    key: 'registryTls',
+    type: 'boolean',
+    description: 'talk TLS to the registry (system roots unless a fingerprint is pinned)',
+  },
+  {
+    key: 'registryFingerprint',
+    type: 'string',
+    value: 'sha256',
+    description: "pin the registry certificate's SHA-256 in hex (implies --registry-tls)",
   },
   {
     key: 'registryMode',

@@ -26,7 +26,7 @@ export type CliRequest =
   { readonly kind: 'help' } | { readonly kind: 'run'; readonly config: RendezvousConfig };
 
 /** Source of a setting value. */
-type Settings = Partial<Record<keyof RendezvousConfig, string>>;
+type Settings = Partial<Record<keyof RendezvousConfig, string | boolean>>;
 
 const flagByName = new Map(FLAGS.map((f) => [f.name, f]));
 
@@ -77,6 +77,12 @@ export function readConfigFile(path: string): Settings {
     if (flag?.key === undefined) {
       throw new UsageError(`config file ${path}: unknown key ${JSON.stringify(rawKey)}`);
     }
+    if (flag.type === 'boolean') {
+      if (typeof value !== 'boolean')
+        throw new UsageError(`config file ${path}: ${rawKey} must be true or false`);
+      out[flag.key] = value;
+      continue;
+    }
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new UsageError(`config file ${path}: ${rawKey} must be a string`);
     }
@@ -113,17 +119,24 @@ export function parseCommandLine(
 
   const configPath = values['config'];
   const fromFile = typeof configPath === 'string' ? readConfigFile(configPath) : {};
-  const merged: Record<string, string> = { ...DEFAULTS, ...fromFile };
+  const merged: Record<string, string | boolean> = { ...DEFAULTS, ...fromFile };
   for (const flag of FLAGS) {
     if (flag.key === undefined) continue;
+    if (flag.type === 'boolean') {
+      const v = values[flag.name] ?? merged[flag.key];
+      if (typeof v !== 'boolean')
+        throw new UsageError(`${flag.name} must be true or false, got ${JSON.stringify(v)}`);
+      merged[flag.key] = v;
+      continue;
+    }
     const envValue = flag.env === undefined ? undefined : env[flag.env];
     if (envValue !== undefined && envValue !== '') merged[flag.key] = envValue;
     const value = values[flag.name];
     if (typeof value === 'string') merged[flag.key] = checked(flag, value, `--${flag.name}`);
-    else merged[flag.key] = checked(flag, merged[flag.key] ?? '', flag.name);
+    else merged[flag.key] = checked(flag, String(merged[flag.key] ?? ''), flag.name);
   }
-  parseDuration(merged['staleAfter'] ?? '', 'stale-after');
-  if (merged['beaconId'] !== '') parseBeaconId(merged['beaconId'] ?? '');
+  parseDuration(String(merged['staleAfter'] ?? ''), 'stale-after');
+  if (merged['beaconId'] !== '') parseBeaconId(String(merged['beaconId'] ?? ''));
   return { kind: 'run', config: merged as unknown as RendezvousConfig };
 }
 

@@ -8,8 +8,17 @@ export interface RendezvousConfig {
   readonly beaconAddr: string;
   /** Beacon WebSocket relay listen address, `host:port`; empty disables it. */
   readonly wsAddr: string;
-  /** Registry store: SQLite file path, or `:memory:` for a store that is not persisted. */
+  /**
+   * Registry store: SQLite file path, `postgres://…` URL (a database several instances can
+   * share), or `:memory:` for a store that is not persisted.
+   */
   readonly store: string;
+  /** Serve TLS on the registry port (a generated self-signed certificate unless files are given). */
+  readonly tls: boolean;
+  /** PEM certificate file for TLS (implies `tls`). */
+  readonly tlsCert: string;
+  /** PEM private key file for TLS (implies `tls`). */
+  readonly tlsKey: string;
   /** Comma-separated peer beacons (`host:port`) to gossip with, besides the registry's list. */
   readonly beaconPeers: string;
   /** Registry nodes silent for longer than this duration (`90s`, `30m`, `1h`) are reaped. */
@@ -54,6 +63,9 @@ export const DEFAULTS: RendezvousConfig = Object.freeze({
   beaconAddr: ':9001',
   wsAddr: ':9002',
   store: 'rendezvous.db',
+  tls: false,
+  tlsCert: '',
+  tlsKey: '',
   beaconPeers: '',
   staleAfter: '30m',
   adminToken: '',
@@ -112,8 +124,30 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'store',
     key: 'store',
     type: 'string',
-    value: 'path',
-    description: 'registry SQLite store file; ":memory:" keeps state in memory only',
+    value: 'path|url',
+    description:
+      'registry store: SQLite file, or postgres://… shared by several instances; ":memory:" keeps state in memory only',
+  },
+  {
+    name: 'tls',
+    key: 'tls',
+    type: 'boolean',
+    description:
+      'serve TLS on the registry port; without --tls-cert/--tls-key a self-signed certificate is generated and its SHA-256 printed',
+  },
+  {
+    name: 'tls-cert',
+    key: 'tlsCert',
+    type: 'string',
+    value: 'file',
+    description: 'PEM certificate for the registry TLS listener (implies --tls)',
+  },
+  {
+    name: 'tls-key',
+    key: 'tlsKey',
+    type: 'string',
+    value: 'file',
+    description: 'PEM private key for the registry TLS listener (implies --tls)',
   },
   {
     name: 'stale-after',

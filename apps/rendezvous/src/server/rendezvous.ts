@@ -1,8 +1,13 @@
 // Starts the registry and the beacon from a RendezvousConfig and stops them in order.
-import type { BeaconAddress } from '@mesh/beacon';
+import { readFileSync } from 'node:fs';
+import type { BeaconAddress, BeaconListing, BeaconRegistrar } from '@mesh/beacon';
 import { Beacon } from '@mesh/beacon';
 import type { RegistryServer } from '@mesh/registry';
-import { startRegistry } from '@mesh/registry';
+import {
+  certificateFingerprint,
+  generateSelfSignedCertificate,
+  startRegistry,
+} from '@mesh/registry';
 import type { HostPort } from '@mesh/protocol';
 import { formatHostPort, parseHostPort } from '@mesh/protocol';
 import type { RendezvousConfig } from '../cli/flags.js';
@@ -27,6 +32,8 @@ export interface ReadyLine {
   readonly beaconId: number | null;
   /** Store path (`:memory:` when not persisted). */
   readonly store: string;
+  /** SHA-256 (hex) of the registry's TLS certificate, which clients pin; null without TLS. */
+  readonly tlsFingerprint: string | null;
 }
 
 /** A running registry + beacon. */
@@ -77,7 +84,9 @@ export async function startRendezvous(
   const persisted = config.store !== ':memory:' && config.store !== '';
   if (!persisted) logger.warn('registry state is kept in memory only (--store :memory:)');
 
+  const tls = loadTls(config, logger);
   const registry: RegistryServer = await startRegistry({
+    ...(tls ? { tls } : {}),
     host: reg.host,
     port: reg.port,
     adminToken: config.adminToken,
@@ -102,10 +111,13 @@ export async function startRendezvous(
       ...(config.beaconAdvertise !== '' ? { advertiseAddr: config.beaconAdvertise } : {}),
       ...(config.adminToken !== ''
         ? {
-            registry: {
-              addr: formatHostPort(dialable(regAddr.host), regAddr.port),
-              adminToken: config.adminToken,
-            },
+            registry: tls
+              ? // The beacon lives in this process: announce it directly, no TLS client needed.
+                inProcessRegistrar(registry, config.adminToken)
+              : {
+                  addr: formatHostPort(dialable(regAddr.host), regAddr.port),
+                  adminToken: config.adminToken,
+                },
           }
         : {}),
     });
@@ -131,7 +143,8 @@ export async function startRendezvous(
     ws: bAddr?.ws?.url ?? null,
     metrics: metrics ? formatHostPort(metrics.host, metrics.port) : null,
     beaconId: beacon?.beaconId ?? null,
-    store: persisted ? config.store : ':memory:',
+    store: persisted ? config.store.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@') : ':memory:',
+    tlsFingerprint: tls ? tls.fingerprint : null,
   };
 
   let closing: Promise<void> | undefined;
@@ -144,6 +157,63 @@ export async function startRendezvous(
         await registry.close();
       })();
       return closing;
+    },
+  };
+}
+
+/** The TLS certificate to serve, from files or generated; undefined without TLS. */
+function loadTls(
+  config: RendezvousConfig,
+  logger: Logger,
+): { cert: string; key: string; fingerprint: string } | undefined {
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
+    throw new UsageError('--tls-cert and --tls-key go together: give both, or neither');
+  }
+  if (config.tlsCert !== '') {
+    let cert: string;
+    let key: string;
+    try {
+      cert = readFileSync(config.tlsCert, 'utf8');
+      key = readFileSync(config.tlsKey, 'utf8');
+    } catch (cause) {
+      throw new UsageError(`cannot read the TLS files: ${(cause as Error).message}`, { cause });
+    }
+    let fingerprint: string;
+    try {
+      fingerprint = certificateFingerprint(cert);
+    } catch (cause) {
+      throw new UsageError(`--tls-cert ${config.tlsCert} is not a PEM certificate`, { cause });
+    }
+    logger.info('registry TLS certificate loaded', { fingerprint });
+    return { cert, key, fingerprint };
+  }
+  if (!config.tls) return undefined;
+  const generated = generateSelfSignedCertificate();
+  logger.info('registry TLS: generated a self-signed certificate; clients pin its SHA-256', {
+    fingerprint: generated.fingerprint,
+  });
+  return generated;
+}
+
+/** Announces the co-located beacon through the registry object itself. */
+function inProcessRegistrar(registry: RegistryServer, adminToken: string): BeaconRegistrar {
+  return {
+    beaconRegister(beaconId: number, addr: string): Promise<void> {
+      registry.registerBeacon(beaconId, addr);
+      return Promise.resolve();
+    },
+    async beaconList(): Promise<readonly BeaconListing[]> {
+      const r = await registry.handleMessage(
+        { type: 'beacon_list', admin_token: adminToken },
+        '127.0.0.1',
+      );
+      const list = Array.isArray(r['beacons']) ? (r['beacons'] as unknown[]) : [];
+      return list.flatMap((b) => {
+        const o = b as { id?: unknown; addr?: unknown };
+        return typeof o.id === 'number' && typeof o.addr === 'string'
+          ? [{ id: o.id, addr: o.addr }]
+          : [];
+      });
     },
   };
 }

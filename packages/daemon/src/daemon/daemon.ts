@@ -195,9 +195,13 @@ export class Daemon {
     }
     const identity = this.#identity;
 
-    const registryAddr = parseEndpoint(opts.registry);
-    if (registryAddr === undefined)
-      throw new DaemonError('CONFIG', `registry address "${opts.registry}" is not host:port`);
+    const registryAddrs = opts.registry.split(',').map((a) => {
+      const e = parseEndpoint(a.trim());
+      if (e === undefined)
+        throw new DaemonError('CONFIG', `registry address "${a.trim()}" is not host:port`);
+      return e;
+    });
+    const registryAddr = registryAddrs[0];
     const beacon = opts.beacon === undefined ? undefined : parseEndpoint(opts.beacon);
     if (opts.beacon !== undefined && beacon === undefined) {
       throw new DaemonError('CONFIG', `beacon address "${opts.beacon}" is not host:port`);
@@ -210,6 +214,10 @@ export class Daemon {
       registry: opts.registry,
       host: registryAddr.address,
       port: registryAddr.port,
+      ...(registryAddrs.length > 1
+        ? { addresses: registryAddrs.map((e) => ({ host: e.address, port: e.port })) }
+        : {}),
+      ...(opts.registryTls ? { tls: opts.registryTls } : {}),
       mode: opts.registryMode ?? 'binary',
       timeoutMs: opts.registryTimeoutMs ?? 10_000,
       identity,

@@ -17,8 +17,10 @@ export interface BuiltinServices {
 
 /** Options of {@link Daemon}. Only `registry` is required. */
 export interface DaemonOptions {
-  /** Registry address `host:port`. */
+  /** Registry address `host:port`, or several separated by commas (instances sharing one store; the client fails over). */
   readonly registry: string;
+  /** Talk TLS to the registry: system roots, or a pinned SHA-256 of its certificate. */
+  readonly registryTls?: { readonly fingerprint?: string };
   /**
    * Registry wire mode.
    * @default 'binary'

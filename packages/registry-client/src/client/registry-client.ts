@@ -24,6 +24,7 @@ import { RegistryClientError, RegistryRemoteError } from '../errors.js';
 import { RegistryConnection } from '../transport/connection.js';
 import { resendAfterConnectionLoss } from './retry-policy.js';
 import type {
+  RegistryTlsClientOptions,
   BeaconInfo,
   CallOptions,
   CreateNetworkParams,
@@ -74,8 +75,10 @@ const utf8 = new TextDecoder();
  * ```
  */
 export class RegistryClient {
-  readonly #host: string;
-  readonly #port: number;
+  readonly #addresses: { host: string; port: number }[];
+  /** Index of the address in use (or tried next). */
+  #current = 0;
+  readonly #tls: RegistryTlsClientOptions | undefined;
   readonly #binary: boolean;
   readonly #timeoutMs: number;
   readonly #connectTimeoutMs: number;
@@ -93,8 +96,11 @@ export class RegistryClient {
 
   /** @param options - where the registry is and how to talk to it */
   constructor(options: RegistryClientOptions) {
-    this.#host = options.host ?? '127.0.0.1';
-    this.#port = options.port;
+    this.#addresses =
+      options.addresses && options.addresses.length > 0
+        ? options.addresses.map((a) => ({ host: a.host, port: a.port }))
+        : [{ host: options.host ?? '127.0.0.1', port: options.port }];
+    this.#tls = options.tls;
     this.#binary = (options.mode ?? 'binary') === 'binary';
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
@@ -971,50 +977,59 @@ export class RegistryClient {
     return next;
   }
 
+  /**
+   * Connects on demand. Each attempt tries every registry address once, starting with the one
+   * last used; attempts are separated by the backoff delay.
+   */
   async #ensure(options: CallOptions): Promise<RegistryConnection> {
     if (this.#conn && !this.#conn.closed) return this.#conn;
     this.#conn = undefined;
     let delay = this.#initialDelayMs;
     let lastErr: Error | undefined;
     for (let attempt = 0; attempt < this.#attempts; attempt++) {
-      if (options.signal?.aborted)
-        throw new RegistryClientError('ABORTED', 'registry call aborted', {
-          cause: options.signal.reason,
-        });
-      if (this.#closed) throw new RegistryClientError('CLOSED', 'registry client closed');
-      try {
-        const conn = await RegistryConnection.open(
-          this.#host,
-          this.#port,
-          this.#binary,
-          this.#connectTimeoutMs,
-        );
-        // close() ran while connecting: do not keep a socket nobody will close.
-        if (this.#closed) {
-          conn.destroy();
-          throw new RegistryClientError('CLOSED', 'registry client closed');
+      for (let tried = 0; tried < this.#addresses.length; tried++) {
+        if (options.signal?.aborted)
+          throw new RegistryClientError('ABORTED', 'registry call aborted', {
+            cause: options.signal.reason,
+          });
+        if (this.#closed) throw new RegistryClientError('CLOSED', 'registry client closed');
+        const { host, port } = this.#addresses[this.#current];
+        try {
+          const conn = await RegistryConnection.open(
+            host,
+            port,
+            this.#binary,
+            this.#connectTimeoutMs,
+            this.#tls,
+          );
+          // close() ran while connecting: do not keep a socket nobody will close.
+          if (this.#closed) {
+            conn.destroy();
+            throw new RegistryClientError('CLOSED', 'registry client closed');
+          }
+          this.#conn = conn;
+          return conn;
+        } catch (err) {
+          if (err instanceof RegistryClientError && (err.code === 'CLOSED' || err.code === 'TLS'))
+            throw err;
+          lastErr = err as Error;
+          this.#logger.debug('registry connect failed', {
+            attempt: attempt + 1,
+            address: formatHostPort(host, port),
+            error: lastErr.message,
+          });
+          this.#current = (this.#current + 1) % this.#addresses.length;
         }
-        this.#conn = conn;
-        return conn;
-      } catch (err) {
-        if (err instanceof RegistryClientError && err.code === 'CLOSED') throw err;
-        lastErr = err as Error;
-        this.#logger.debug('registry connect failed', {
-          attempt: attempt + 1,
-          error: lastErr.message,
-        });
-        if (attempt + 1 < this.#attempts) {
-          await sleep(delay, options.signal, this.#closeController.signal);
-          delay = Math.min(delay * 2, this.#maxDelayMs);
-        }
+      }
+      if (attempt + 1 < this.#attempts) {
+        await sleep(delay, options.signal, this.#closeController.signal);
+        delay = Math.min(delay * 2, this.#maxDelayMs);
       }
     }
     throw new RegistryClientError(
       'TRANSPORT',
-      `could not reach the registry at ${formatHostPort(this.#host, this.#port)} after ${this.#attempts} attempts`,
-      {
-        cause: lastErr,
-      },
+      `could not reach the registry at ${this.#addresses.map((a) => formatHostPort(a.host, a.port)).join(', ')} after ${this.#attempts} attempts`,
+      { cause: lastErr },
     );
   }
 

@@ -1,4 +1,8 @@
-import { connect as netConnect } from 'node:net';
+import { createHash } from 'node:crypto';
+import { isIP, connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import type { RegistryTlsClientOptions } from '../types.js';
 import type { Socket } from 'node:net';
 import { formatHostPort } from '@mesh/protocol';
 import { PREAMBLE } from '@mesh/wire';
@@ -42,9 +46,20 @@ export class RegistryConnection {
     port: number,
     binary: boolean,
     timeoutMs: number,
+    tlsOptions?: RegistryTlsClientOptions,
   ): Promise<RegistryConnection> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host, port });
+      const pin = tlsOptions?.fingerprint?.replace(/:/g, '').toLowerCase();
+      const socket: Socket = tlsOptions
+        ? tlsConnect({
+            host,
+            port,
+            servername: tlsOptions.servername ?? (isIP(host) ? undefined : host),
+            // Pinned: the fingerprint is the trust decision (self-signed registries).
+            rejectUnauthorized: pin === undefined,
+          })
+        : netConnect({ host, port });
+      const ready = tlsOptions ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => {
         socket.destroy();
         reject(
@@ -54,21 +69,38 @@ export class RegistryConnection {
           ),
         );
       }, timeoutMs);
-      const onError = (err: Error): void => {
+      const onError = (err: Error & { code?: string }): void => {
         clearTimeout(timer);
         socket.destroy();
+        const untrusted =
+          typeof err.code === 'string' &&
+          /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(err.code);
         reject(
           new RegistryClientError(
-            'TRANSPORT',
+            untrusted ? 'TLS' : 'TRANSPORT',
             `connect to ${formatHostPort(host, port)} failed: ${err.message}`,
             { cause: err },
           ),
         );
       };
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         clearTimeout(timer);
         socket.off('error', onError);
+        if (pin !== undefined) {
+          const der = (socket as TLSSocket).getPeerCertificate().raw;
+          const got = der ? createHash('sha256').update(der).digest('hex') : '';
+          if (got !== pin) {
+            socket.destroy();
+            reject(
+              new RegistryClientError(
+                'TLS',
+                `registry at ${formatHostPort(host, port)} presented a certificate with SHA-256 ${got || '(none)'}, not the pinned ${pin}: refusing to talk to it`,
+              ),
+            );
+            return;
+          }
+        }
         const conn = new RegistryConnection(socket);
         if (binary) socket.write(PREAMBLE);
         resolve(conn);

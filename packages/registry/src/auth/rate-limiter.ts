@@ -25,6 +25,16 @@ export class RateLimiter {
     this.#windowMs = options.windowMs ?? 60_000;
   }
 
+  /** Tokens per window (also the bucket size). */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Window length, ms. */
+  get windowMs(): number {
+    return this.#windowMs;
+  }
+
   /** Takes one token for `key` at time `now` (ms); false when the bucket is empty. */
   allow(key: string, now: number): boolean {
     let b = this.#buckets.get(key);

@@ -53,8 +53,12 @@ import {
   revokeTrust,
 } from './trust.js';
 
-/** A JSON message handler. */
-export type Handler = (core: RegistryCore, msg: JsonObject, ctx: RequestContext) => JsonObject;
+/** A JSON message handler; handlers that write return a promise that settles after the commit. */
+export type Handler = (
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+) => JsonObject | Promise<JsonObject>;
 
 /** Every JSON message type the registry serves. */
 export const handlers: ReadonlyMap<string, Handler> = new Map<string, Handler>([
@@ -106,14 +110,71 @@ export const handlers: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['beacon_list', beaconList],
 ]);
 
-/** Runs one JSON request; throws {@link RegistryRequestError} for refusals. */
+/** How often a request whose write met a newer shared state is re-run against the refreshed cache. */
+const STALE_RETRIES = 8;
+
+/**
+ * Runs one JSON request; throws (or rejects) with {@link RegistryRequestError} for refusals.
+ * Requests of one registry run one at a time: a request that writes holds the others back until
+ * its write is durable, so no request sees (or builds on) state that is not committed yet. Reads
+ * with nothing pending answer synchronously.
+ */
 export function dispatch(
   core: RegistryCore,
   type: string,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): JsonObject | Promise<JsonObject> {
   const handler = handlers.get(type);
   if (!handler) throw new RegistryRequestError('UNKNOWN_TYPE', `unknown message type "${type}"`);
-  return handler(core, msg, ctx);
+  if (core.pending === undefined) {
+    const result = handler(core, msg, ctx);
+    if (!(result instanceof Promise)) return result;
+    return core.hold(retryStale(core, handler, msg, ctx, result));
+  }
+  return core.hold(
+    core.pending.then(() => retryStale(core, handler, msg, ctx, handler(core, msg, ctx))),
+  );
+}
+
+/** Re-runs a request whose commit was refused because this instance's cache was behind. */
+async function retryStale(
+  core: RegistryCore,
+  handler: Handler,
+  msg: JsonObject,
+  ctx: RequestContext,
+  first: JsonObject | Promise<JsonObject>,
+): Promise<JsonObject> {
+  let attempt: JsonObject | Promise<JsonObject> = first;
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt;
+    } catch (err) {
+      if (!isStale(err) || i >= STALE_RETRIES || !core.store.caughtUp) throw err;
+      try {
+        await core.store.caughtUp();
+      } catch (e) {
+        throw new RegistryRequestError(
+          'STORE',
+          `registry store unavailable (nothing was saved; retry later): ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      try {
+        attempt = handler(core, msg, { ...ctx, rerun: true });
+      } catch (e) {
+        attempt = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      attempt = Promise.resolve(attempt).finally(() => core.store.release?.());
+    }
+  }
+}
+
+/** A commit refused because the shared store moved on (see `RegistryStore.caughtUp`). */
+function isStale(err: unknown): boolean {
+  return (
+    err instanceof RegistryRequestError &&
+    err.cause instanceof Error &&
+    (err.cause as { code?: unknown }).code === 'STALE_CACHE'
+  );
 }

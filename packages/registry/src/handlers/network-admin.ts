@@ -18,14 +18,14 @@ import { validateNetworkName } from '../util/names.js';
  * Commits a new network record, optional node records and the audit entry as one batch, then
  * applies them in memory. `nodes` only change memberships (not hostnames).
  */
-export function commitNetworkChange(
+export async function commitNetworkChange(
   core: RegistryCore,
   ctx: RequestContext,
   net: NetworkRecord | { deleteId: number },
   audit: AuditFields,
   nodes: readonly NodeRecord[] = [],
   extra: readonly StoreWrite[] = [],
-): void {
+): Promise<void> {
   const { entry, write } = auditEntry(core, ctx.now, audit);
   const writes: StoreWrite[] = [
     'deleteId' in net
@@ -35,7 +35,7 @@ export function commitNetworkChange(
     ...extra,
     write,
   ];
-  core.commit(writes);
+  await core.commit(writes);
   for (const node of nodes) {
     const old = core.nodes.get(node.id);
     for (const n of old?.networks ?? []) if (n !== 0) core.members.get(n)?.delete(node.id);
@@ -64,18 +64,18 @@ function withoutMember(net: NetworkRecord, nodeId: number): NetworkRecord {
 }
 
 /** `delete_network` (owner or admin token): every member leaves, the network is removed. */
-export function deleteNetwork(
+export async function deleteNetwork(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, 'delete_network', 'owner');
   const nodes = [...core.membersOf(net.id)].flatMap((id) => {
     const n = core.nodes.get(id);
     return n ? [{ ...n, networks: n.networks.filter((x) => x !== net.id) }] : [];
   });
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { deleteId: net.id },
@@ -92,11 +92,11 @@ export function deleteNetwork(
 }
 
 /** `rename_network` (owner/admin or admin token): a valid, unused name. */
-export function renameNetwork(
+export async function renameNetwork(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const name = reqString(msg, 'name');
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, 'rename_network', 'admin');
@@ -104,7 +104,7 @@ export function renameNetwork(
   for (const n of core.networks.values())
     if (n.name === name && n.id !== net.id)
       throw new RegistryRequestError('CONFLICT', `network name "${name}" already exists`);
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { ...net, name },
@@ -119,15 +119,15 @@ export function renameNetwork(
 }
 
 /** `set_network_enterprise` (owner or admin token). */
-export function setNetworkEnterprise(
+export async function setNetworkEnterprise(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const enterprise = reqBool(msg, 'enterprise');
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, 'set_network_enterprise', 'owner');
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { ...net, enterprise },
@@ -158,12 +158,12 @@ function requireMember(
 }
 
 /** Promotes or demotes `target_node_id` (owner only). */
-function setRole(
+async function setRole(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
   type: 'promote_member' | 'demote_member',
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, type, 'owner');
   const target = requireMember(core, net, msg, 'target_node_id');
@@ -177,7 +177,7 @@ function setRole(
   if (type === 'promote_member') roles[String(target)] = 'admin';
   else delete roles[String(target)];
   const role = type === 'promote_member' ? 'admin' : 'member';
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { ...net, roles },
@@ -196,17 +196,25 @@ export function promoteMember(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   return setRole(core, msg, ctx, 'promote_member');
 }
 
 /** `demote_member` (owner or admin token): admin → member. */
-export function demoteMember(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export function demoteMember(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   return setRole(core, msg, ctx, 'demote_member');
 }
 
 /** `kick_member` (owner/admin or admin token): removes a member; an admin cannot kick an admin. */
-export function kickMember(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function kickMember(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, 'kick_member', 'admin');
   const target = requireMember(core, net, msg, 'target_node_id');
@@ -224,7 +232,7 @@ export function kickMember(core: RegistryCore, msg: JsonObject, ctx: RequestCont
   )
     throw new RegistryRequestError('DENIED', `only the owner can kick admin ${target}`);
   const node = core.requireNode(target);
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     withoutMember(net, target),
@@ -240,11 +248,11 @@ export function kickMember(core: RegistryCore, msg: JsonObject, ctx: RequestCont
 }
 
 /** `transfer_ownership` (owner or admin token): the new owner must be a member; the old one becomes admin. */
-export function transferOwnership(
+export async function transferOwnership(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, 'transfer_ownership', 'owner');
   const next = requireMember(core, net, msg, 'new_owner_id');
@@ -252,7 +260,7 @@ export function transferOwnership(
   for (const [id, role] of Object.entries(net.roles ?? {}))
     roles[id] = role === 'owner' ? 'admin' : role;
   roles[String(next)] = 'owner';
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { ...net, roles },

@@ -22,11 +22,11 @@ export function memberTagsChallenge(node: number, net: number, target: number): 
 }
 
 /** `set_member_tags`: `target_node_id` (default `node_id`) gets `tags` in the network. */
-export function setMemberTags(
+export async function setMemberTags(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const actor = optId(msg, 'node_id');
   const target = optId(msg, 'target_node_id') ?? actor;
@@ -71,7 +71,7 @@ export function setMemberTags(
   const memberTags = { ...(net.memberTags ?? {}) };
   if (tags.length === 0) delete memberTags[String(target)];
   else memberTags[String(target)] = tags;
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { ...net, memberTags },
@@ -148,15 +148,15 @@ export function readNetworkPolicy(
 }
 
 /** `set_network_policy` (owner/admin or admin token): `max_members`, `allowed_ports`, `description`. */
-export function setNetworkPolicy(
+export async function setNetworkPolicy(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const policy = readNetworkPolicy(msg, net.policy);
   const actor = authorizeNetworkAdmin(core, msg, ctx, net, 'set_network_policy', 'admin');
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     { ...net, policy },
@@ -189,11 +189,11 @@ export function getNetworkPolicy(
 }
 
 /** `set_expr_policy` (owner/admin or admin token): `expr_policy` as JSON text; "" clears it. */
-export function setExprPolicy(
+export async function setExprPolicy(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const net = requireNetwork(core, msg);
   const raw = msg['expr_policy'];
   const text = raw === '' || raw === null ? '' : checkExprPolicy(raw);
@@ -201,7 +201,7 @@ export function setExprPolicy(
   const next = { ...net };
   if (text === '') delete next.exprPolicy;
   else next.exprPolicy = text;
-  commitNetworkChange(core, ctx, next, {
+  await commitNetworkChange(core, ctx, next, {
     action: 'set_expr_policy',
     networkId: net.id,
     ...(actor ? { nodeId: actor } : {}),

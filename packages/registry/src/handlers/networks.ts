@@ -33,11 +33,11 @@ export function listNetworks(
 }
 
 /** `create_network` (admin token): validated name, join rule and rules; the creator joins. */
-export function createNetwork(
+export async function createNetwork(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   if (!core.admin.enabled)
     throw new RegistryRequestError(
       'UNAUTHORIZED',
@@ -112,8 +112,8 @@ export function createNetwork(
     audit.write,
   ];
   if (creatorNode)
-    core.putNode({ ...creatorNode, networks: [...creatorNode.networks, id] }, writes);
-  else core.commit(writes);
+    await core.putNode({ ...creatorNode, networks: [...creatorNode.networks, id] }, writes);
+  else await core.commit(writes);
   core.nextNet = id + 1;
   core.networks.set(id, net);
   core.membersOf(id);
@@ -125,7 +125,11 @@ export function createNetwork(
 }
 
 /** `join_network`: open, token (must match) or invite (inviter must be a member); admin token bypasses. */
-export function joinNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function joinNetwork(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const nodeId = reqId(msg, 'node_id');
   const netId = reqNetId(msg, 'network_id');
   const node = core.requireNode(nodeId);
@@ -163,12 +167,16 @@ export function joinNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCon
       }
     }
   }
-  core.putNode({ ...node, networks: [...node.networks, netId] });
+  await core.putNode({ ...node, networks: [...node.networks, netId] });
   return { type: 'join_network_ok', network_id: netId, address: formatAddress(netId, nodeId) };
 }
 
 /** `leave_network`: the backbone cannot be left. */
-export function leaveNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function leaveNetwork(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const nodeId = reqId(msg, 'node_id');
   const netId = reqNetId(msg, 'network_id');
   const node = core.requireNode(nodeId);
@@ -184,7 +192,7 @@ export function leaveNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCo
       'NOT_FOUND',
       `node ${nodeId} is not a member of network ${netId}`,
     );
-  core.putNode({ ...node, networks: node.networks.filter((n) => n !== netId) });
+  await core.putNode({ ...node, networks: node.networks.filter((n) => n !== netId) });
   return { type: 'leave_network_ok', network_id: netId };
 }
 
@@ -192,11 +200,11 @@ export function leaveNetwork(core: RegistryCore, msg: JsonObject, ctx: RequestCo
  * `invite_to_network`: a member (signing `invite:<inviter>:<net>:<target>`) invites a registered
  * node; the invitation waits in the target's inbox (one per network, capped like handshakes).
  */
-export function inviteToNetwork(
+export async function inviteToNetwork(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const netId = reqNetId(msg, 'network_id');
   const inviterId = reqId(msg, 'inviter_id');
   const targetId = reqId(msg, 'target_node_id');
@@ -228,7 +236,7 @@ export function inviteToNetwork(
     throw new RegistryRequestError('LIMIT', `invitation inbox of node ${targetId} is full`);
   invites.push({ networkId: netId, inviterId, timestamp: Math.floor(ctx.now / 1000) });
   const inbox: Inbox = { ...old, invites };
-  core.commit([core.inboxWrite(targetId, inbox)]);
+  await core.commit([core.inboxWrite(targetId, inbox)]);
   core.setInbox(targetId, inbox);
   return { type: 'invite_to_network_ok', network_id: netId, target_node_id: targetId };
 }
@@ -260,11 +268,11 @@ export function pollInvites(core: RegistryCore, msg: JsonObject, ctx: RequestCon
  * `respond_invite` (signed `respond_invite:<node>:<net>`): answers a pending invitation; accepting
  * joins the network whatever its join rule.
  */
-export function respondInvite(
+export async function respondInvite(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const nodeId = reqId(msg, 'node_id');
   const netId = reqNetId(msg, 'network_id');
   const accept = reqBool(msg, 'accept');
@@ -290,10 +298,10 @@ export function respondInvite(
     if (!core.networks.has(netId))
       throw new RegistryRequestError('NOT_FOUND', `network ${netId} not found`);
     if (!node.networks.includes(netId)) {
-      core.putNode({ ...node, networks: [...node.networks, netId] }, writes);
-    } else core.commit(writes);
+      await core.putNode({ ...node, networks: [...node.networks, netId] }, writes);
+    } else await core.commit(writes);
     resp['address'] = formatAddress(netId, nodeId);
-  } else core.commit(writes);
+  } else await core.commit(writes);
   core.setInbox(nodeId, inbox);
   return resp;
 }

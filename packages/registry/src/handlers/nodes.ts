@@ -45,7 +45,11 @@ function lanAddrs(value: unknown): string[] {
 }
 
 /** `register`: same key → same id; a known owner reclaims its id; endpoint = source IP + listen port. */
-export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function register(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const publicKey = reqString(msg, 'public_key');
   if (!decodePublicKey(publicKey)) {
     throw new RegistryRequestError(
@@ -63,7 +67,11 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
   const relayOnly = msg['relay_only'] === true;
 
   const known = core.keyIndex.get(publicKey);
-  if (known === undefined && core.rateLimiter && !core.rateLimiter.allow(ctx.remoteIp, ctx.now)) {
+  if (
+    known === undefined &&
+    ctx.rerun !== true &&
+    !(await core.allowRegistration(ctx.remoteIp, ctx.now))
+  ) {
     throw new RegistryRequestError(
       'RATE_LIMITED',
       'registration rate limit exceeded for this address; try again later',
@@ -154,7 +162,7 @@ export function register(core: RegistryCore, msg: JsonObject, ctx: RequestContex
   ) {
     resp['hostname'] = node.hostname;
   }
-  core.putNode(node, writes);
+  await core.putNode(node, writes);
   if (known === undefined) core.keyIndex.set(publicKey, id);
   if (oldKey !== undefined && oldKey !== publicKey && core.keyIndex.get(oldKey) === id)
     core.keyIndex.delete(oldKey);
@@ -194,12 +202,16 @@ export function heartbeat(core: RegistryCore, msg: JsonObject, ctx: RequestConte
 }
 
 /** `deregister`: ok also for unknown nodes; keeps key/owner index, trust and inboxes. */
-export function deregister(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function deregister(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const id = reqId(msg, 'node_id');
   const node = core.nodes.get(id);
   core.authorize(node, challenges.deregister(id), challengeSig(msg), ctx);
   if (node) {
-    core.removeNodes([id]);
+    await core.removeNodes([id]);
     core.counters.deregistrations++;
   }
   return { type: 'deregister_ok' };
@@ -219,7 +231,11 @@ function update(
 }
 
 /** `set_hostname`: unique, validated; `''` clears. */
-export function setHostname(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function setHostname(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const hostname = reqString(msg, 'hostname');
   const node = update(core, msg, ctx, challenges.setHostname);
   if (hostname !== '') {
@@ -228,19 +244,19 @@ export function setHostname(core: RegistryCore, msg: JsonObject, ctx: RequestCon
     if (holder !== undefined && holder !== node.id)
       throw new RegistryRequestError('CONFLICT', `hostname "${hostname}" already in use`);
   }
-  core.putNode({ ...node, hostname });
+  await core.putNode({ ...node, hostname });
   return { type: 'set_hostname_ok', node_id: node.id, hostname };
 }
 
 /** `set_visibility`. */
-export function setVisibility(
+export async function setVisibility(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const isPublic = reqBool(msg, 'public');
   const node = update(core, msg, ctx, challenges.setVisibility);
-  core.putNode({ ...node, public: isPublic });
+  await core.putNode({ ...node, public: isPublic });
   return {
     type: 'set_visibility_ok',
     node_id: node.id,
@@ -249,23 +265,35 @@ export function setVisibility(
 }
 
 /** `set_tags`: leading `#` stripped, at most 10, each 1–32 chars. */
-export function setTags(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function setTags(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const tags = normaliseTags(msg['tags']);
   const node = update(core, msg, ctx, challenges.setTags);
-  core.putNode({ ...node, tags });
+  await core.putNode({ ...node, tags });
   return { type: 'set_tags_ok', node_id: node.id, tags };
 }
 
 /** `set_task_exec`. */
-export function setTaskExec(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function setTaskExec(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const enabled = reqBool(msg, 'enabled');
   const node = update(core, msg, ctx, challenges.setTaskExec);
-  core.putNode({ ...node, taskExec: enabled });
+  await core.putNode({ ...node, taskExec: enabled });
   return { type: 'set_task_exec_ok', node_id: node.id, task_exec: enabled };
 }
 
 /** `rotate_key`: signed by the current key over `rotate:<node>`. */
-export function rotateKey(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function rotateKey(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const newKey = reqString(msg, 'new_public_key');
   if (!decodePublicKey(newKey))
     throw new RegistryRequestError(
@@ -283,7 +311,7 @@ export function rotateKey(core: RegistryCore, msg: JsonObject, ctx: RequestConte
   const writes: StoreWrite[] = [{ kind: 'keyIndex', publicKey: newKey, nodeId: id }];
   if (node.publicKey !== '' && node.publicKey !== newKey)
     writes.push({ kind: 'keyIndex', publicKey: node.publicKey, nodeId: undefined });
-  core.putNode(next, writes);
+  await core.putNode(next, writes);
   if (node.publicKey !== newKey) core.keyIndex.delete(node.publicKey);
   core.keyIndex.set(newKey, id);
   core.logger.info('key rotated', { node_id: id });
@@ -291,7 +319,11 @@ export function rotateKey(core: RegistryCore, msg: JsonObject, ctx: RequestConte
 }
 
 /** `set_key_expiry`: `expires_at` as RFC 3339 or `never`. */
-export function setKeyExpiry(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function setKeyExpiry(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const value = reqString(msg, 'expires_at');
   const node = update(core, msg, ctx, challenges.setKeyExpiry);
   const next: NodeRecord = { ...node };
@@ -306,7 +338,7 @@ export function setKeyExpiry(core: RegistryCore, msg: JsonObject, ctx: RequestCo
     }
     next.keyExpiresAt = t;
   }
-  core.putNode(next);
+  await core.putNode(next);
   return {
     type: 'set_key_expiry_ok',
     node_id: node.id,

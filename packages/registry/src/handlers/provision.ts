@@ -47,11 +47,11 @@ export function readBlueprint(value: unknown): NetworkBlueprint {
 }
 
 /** `provision_network` (admin token): creates or updates the network named by the blueprint. */
-export function provisionNetwork(
+export async function provisionNetwork(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   if (!ctx.isAdmin)
     throw new RegistryRequestError(
       'UNAUTHORIZED',
@@ -98,7 +98,7 @@ export function provisionNetwork(
     else roles[String(node.id)] = r.role as 'owner' | 'admin';
   }
   net.roles = roles;
-  commitNetworkChange(
+  await commitNetworkChange(
     core,
     ctx,
     net,

@@ -31,11 +31,15 @@ function pairArgs(
 }
 
 /** `report_trust`: stores the symmetric pair. */
-export function reportTrust(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function reportTrust(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const { node, peer } = pairArgs(core, msg, ctx, 'report_trust');
   const pair = pairKey(node, peer);
   if (!core.trust.has(pair)) {
-    core.commit([{ kind: 'trust', pair, present: true }]);
+    await core.commit([{ kind: 'trust', pair, present: true }]);
     core.trust.add(pair);
   }
   core.counters.trustReports++;
@@ -43,12 +47,16 @@ export function reportTrust(core: RegistryCore, msg: JsonObject, ctx: RequestCon
 }
 
 /** `revoke_trust`: error when there is no pair. */
-export function revokeTrust(core: RegistryCore, msg: JsonObject, ctx: RequestContext): JsonObject {
+export async function revokeTrust(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+): Promise<JsonObject> {
   const { node, peer } = pairArgs(core, msg, ctx, 'revoke_trust');
   const pair = pairKey(node, peer);
   if (!core.trust.has(pair))
     throw new RegistryRequestError('NOT_FOUND', `no trust pair between ${node} and ${peer}`);
-  core.commit([{ kind: 'trust', pair, present: false }]);
+  await core.commit([{ kind: 'trust', pair, present: false }]);
   core.trust.delete(pair);
   core.counters.trustRevocations++;
   return { type: 'revoke_trust_ok', node_id: node, peer_id: peer };
@@ -67,11 +75,11 @@ export function checkTrust(core: RegistryCore, msg: JsonObject): JsonObject {
 }
 
 /** `request_handshake`: queue in the target's inbox (one pending request per sender, inbox capped). */
-export function requestHandshake(
+export async function requestHandshake(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const from = reqId(msg, 'from_node_id');
   const to = reqId(msg, 'to_node_id');
   const justification = optString(msg, 'justification') ?? '';
@@ -96,18 +104,18 @@ export function requestHandshake(
   }
   requests.push({ fromNodeId: from, justification, timestamp: Math.floor(ctx.now / 1000) });
   const inbox: Inbox = { ...old, requests };
-  core.commit([core.inboxWrite(to, inbox)]);
+  await core.commit([core.inboxWrite(to, inbox)]);
   core.setInbox(to, inbox);
   core.counters.handshakeRequests++;
   return { type: 'request_handshake_ok', status: 'delivered' };
 }
 
 /** `poll_handshakes`: returns and clears both inboxes. */
-export function pollHandshakes(
+export async function pollHandshakes(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const id = reqId(msg, 'node_id');
   core.authorize(
     core.requireNode(id),
@@ -119,7 +127,7 @@ export function pollHandshakes(
   if (inbox.requests.length + inbox.responses.length > 0) {
     // Network invitations are answered separately; the poll only drains the handshake queues.
     const rest: Inbox = { ...inbox, requests: [], responses: [] };
-    core.commit([core.inboxWrite(id, rest)]);
+    await core.commit([core.inboxWrite(id, rest)]);
     core.setInbox(id, rest);
   }
   return {
@@ -138,11 +146,11 @@ export function pollHandshakes(
 }
 
 /** `respond_handshake`: accept creates the trust pair; the answer is queued for the requester. */
-export function respondHandshake(
+export async function respondHandshake(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
-): JsonObject {
+): Promise<JsonObject> {
   const node = reqId(msg, 'node_id');
   const peer = reqId(msg, 'peer_id');
   const accept = reqBool(msg, 'accept');
@@ -171,7 +179,7 @@ export function respondHandshake(
   const pair = pairKey(node, peer);
   const writes = [core.inboxWrite(node, myInbox), core.inboxWrite(peer, peerInbox)];
   if (accept) writes.push({ kind: 'trust', pair, present: true });
-  core.commit(writes);
+  await core.commit(writes);
   core.setInbox(node, myInbox);
   core.setInbox(peer, peerInbox);
   if (accept) core.trust.add(pair);

@@ -12,9 +12,13 @@ export interface ConnectionHost {
   /** Connections silent for this long are closed. */
   readonly idleTimeoutMs: number;
   /** Handles one JSON-mode message body; returns the response bytes (length-prefixed JSON). */
-  handleJsonBody(body: Uint8Array, remoteIp: string): Uint8Array;
+  handleJsonBody(body: Uint8Array, remoteIp: string): Uint8Array | Promise<Uint8Array>;
   /** Handles one binary frame; returns the complete response frame. */
-  handleFrame(type: number, payload: Uint8Array, remoteIp: string): Uint8Array;
+  handleFrame(
+    type: number,
+    payload: Uint8Array,
+    remoteIp: string,
+  ): Uint8Array | Promise<Uint8Array>;
   /** Logs a connection-level problem. */
   connectionError(remoteIp: string, reason: string): void;
   /** Reports a change in the bytes this connection holds in unfinished requests. */
@@ -36,12 +40,20 @@ export class ClientConnection {
   readonly #buf = new ByteBuffer();
   #mode: Mode = 'detect';
   #blocked = false;
+  /** A response is being computed (a write waits for the store). */
+  #awaiting = false;
+  readonly #refusal: string | undefined;
   #closing = false;
   #writeTimer: NodeJS.Timeout | undefined;
   /** Buffer size last reported to the host. */
   #reported = 0;
 
-  constructor(socket: Socket, host: ConnectionHost, remoteIp: string) {
+  /**
+   * @param refusal - when set, the first request is answered with this error and the
+   *   connection closed (a plaintext client on a TLS port)
+   */
+  constructor(socket: Socket, host: ConnectionHost, remoteIp: string, refusal?: string) {
+    this.#refusal = refusal;
     this.#socket = socket;
     this.#host = host;
     this.#remoteIp = remoteIp;
@@ -94,7 +106,7 @@ export class ClientConnection {
   }
 
   #pump(): void {
-    while (!this.#closing && !this.#blocked) {
+    while (!this.#closing && !this.#blocked && !this.#awaiting) {
       if (this.#mode === 'detect') {
         if (this.#buf.length < 4) return;
         if (this.#isMagic()) {
@@ -111,6 +123,10 @@ export class ClientConnection {
           }
         } else {
           this.#mode = 'json';
+        }
+        if (this.#refusal !== undefined) {
+          this.#fail(this.#refusal, 'BAD_REQUEST');
+          return;
         }
         continue;
       }
@@ -137,6 +153,18 @@ export class ClientConnection {
         this.#mode === 'binary'
           ? this.#host.handleFrame(body[0], body.subarray(1), this.#remoteIp)
           : this.#host.handleJsonBody(body, this.#remoteIp);
+      if (response instanceof Promise) {
+        // Requests on one connection strictly alternate: hold the next one until this answer.
+        this.#awaiting = true;
+        void response.then((bytes) => {
+          this.#awaiting = false;
+          if (this.#closing) return;
+          this.#write(bytes);
+          this.#pump();
+          this.#account();
+        });
+        return;
+      }
       this.#write(response);
     }
   }

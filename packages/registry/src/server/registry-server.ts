@@ -3,6 +3,8 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { TLSSocket, createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import {
   MAX_MESSAGE_SIZE,
   MsgType,
@@ -32,10 +34,12 @@ import { RegistryCore } from '../state/registry-core.js';
 import type { RequestContext } from '../state/registry-core.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import type { RegistryStore } from '../store/store.js';
+import { openPostgresStore } from '../store/postgres-store.js';
+import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
 import { normaliseIp } from '../util/address.js';
 import type { JsonObject } from '../util/fields.js';
 import { ClientConnection } from './connection.js';
+import type { RegistryTlsOptions } from './tls.js';
 import type { ConnectionHost } from './connection.js';
 
 /** Options of {@link RegistryServer}. Every field is optional. */
@@ -44,7 +48,11 @@ export interface RegistryServerOptions {
   readonly host?: string;
   /** TCP port (0 = OS-assigned). @default 9000 */
   readonly port?: number;
-  /** SQLite file for the default durable store; without it (and without `store`) state is kept in memory. */
+  /**
+   * SQLite file for the default durable store, or a `postgres://…` URL for a PostgreSQL store
+   * that several registry instances can share; without it (and without `store`) state is kept in
+   * memory.
+   */
   readonly storePath?: string;
   /** A store to use instead of opening `storePath`; the server closes it on `close()`. */
   readonly store?: RegistryStore;
@@ -62,6 +70,11 @@ export interface RegistryServerOptions {
   readonly writeDeadlineMs?: number;
   /** Idle read deadline per connection, ms. @default 300000 */
   readonly idleTimeoutMs?: number;
+  /**
+   * Serve TLS on the registry port with this certificate and key (see
+   * `generateSelfSignedCertificate`). Plaintext clients get an error telling them to use TLS.
+   */
+  readonly tls?: RegistryTlsOptions;
   /** Max concurrent client connections. @default 65536 */
   readonly maxConnections?: number;
   /** Max concurrent client connections from one source IP. @default 4096 */
@@ -139,6 +152,7 @@ export class RegistryServer {
   #address: ListenAddress | undefined;
   #metricsAddress: ListenAddress | undefined;
   #closed: Promise<void> | undefined;
+  readonly #secureContext: SecureContext | undefined;
   readonly #host: ConnectionHost;
 
   /** @param options - see {@link RegistryServerOptions} */
@@ -147,11 +161,25 @@ export class RegistryServer {
     this.#logger = options.logger ?? noopLogger;
     this.#now = options.now ?? Date.now;
     this.#admin = new AdminTokenCheck(options.adminToken ?? '');
+    try {
+      this.#secureContext = options.tls
+        ? createSecureContext({ cert: options.tls.cert, key: options.tls.key })
+        : undefined;
+    } catch (err) {
+      throw new RegistryServerError(
+        'BAD_OPTION',
+        `the TLS certificate or key is not usable: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     this.#host = {
       maxMessageSize: Math.min(options.maxMessageSize ?? MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE),
       writeDeadlineMs: options.writeDeadlineMs ?? 5_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
-      handleJsonBody: (body, remoteIp) => encodeMessage(this.#handleJsonBody(body, remoteIp)),
+      handleJsonBody: (body, remoteIp) => {
+        const r = this.#handleJsonBody(body, remoteIp);
+        return r instanceof Promise ? r.then(encodeMessage) : encodeMessage(r);
+      },
       handleFrame: (type, payload, remoteIp) => this.#handleFrame(type, payload, remoteIp),
       connectionError: (remoteIp, reason) =>
         this.#logger.warn('connection closed', { remote: remoteIp, reason }),
@@ -163,9 +191,13 @@ export class RegistryServer {
   async listen(): Promise<ListenAddress> {
     if (this.#address) return this.#address;
     const o = this.#options;
-    const store =
+    const store: RegistryStore =
       o.store ??
-      (o.storePath !== undefined ? await openSqliteStore(o.storePath) : new MemoryStore());
+      (o.storePath === undefined
+        ? new MemoryStore()
+        : /^postgres(ql)?:\/\//.test(o.storePath)
+          ? await openPostgresStore(o.storePath, { logger: this.#logger })
+          : await openSqliteStore(o.storePath));
     const started = performance.now();
     const core = new RegistryCore(
       store,
@@ -183,9 +215,13 @@ export class RegistryServer {
       this.#logger,
     );
     try {
-      core.load(store.load(), this.#now());
+      core.load(await store.load(), this.#now());
+      store.subscribe?.(
+        (change: StoreWrite) => core.applyRemote(change),
+        (state: StoredState) => core.reset(state, this.#now()),
+      );
     } catch (err) {
-      store.close();
+      await store.close();
       throw new RegistryServerError(
         'STORE_FAILED',
         `could not load the registry store: ${(err as Error).message}`,
@@ -230,8 +266,8 @@ export class RegistryServer {
       await this.close();
       throw err;
     }
-    const reap = setInterval(() => this.reapNow(), o.reapIntervalMs ?? 60_000);
-    const flush = setInterval(() => this.#flush(), o.lastSeenFlushMs ?? 5_000);
+    const reap = setInterval(() => void this.reapNow(), o.reapIntervalMs ?? 60_000);
+    const flush = setInterval(() => void this.#flush(), o.lastSeenFlushMs ?? 5_000);
     reap.unref();
     flush.unref();
     this.#timers = [reap, flush];
@@ -268,9 +304,12 @@ export class RegistryServer {
       await Promise.all(closing);
       if (this.#core) {
         try {
-          this.#core.flushLastSeen();
+          await this.#core.pending;
+          await this.#core.flushLastSeen();
+        } catch (err) {
+          this.#logger.error('last-seen flush at close failed', { error: (err as Error).message });
         } finally {
-          this.#core.store.close();
+          await this.#core.store.close();
         }
       }
       this.#logger.info('registry closed');
@@ -285,12 +324,14 @@ export class RegistryServer {
   }
 
   /** Reaps stale nodes and expired beacons now; returns how many nodes were removed. */
-  reapNow(): number {
+  async reapNow(): Promise<number> {
     const core = this.#core;
     if (!core) return 0;
     try {
-      this.#flush();
-      const n = core.reap(this.#now());
+      await this.#flush();
+      const n = await core.hold(
+        (core.pending ?? Promise.resolve()).then(() => core.reap(this.#now())),
+      );
       if (n > 0) this.#logger.info('reaped stale nodes', { count: n });
       return n;
     } catch (err) {
@@ -330,9 +371,9 @@ export class RegistryServer {
     return this.#core;
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     try {
-      this.#core?.flushLastSeen();
+      await this.#core?.flushLastSeen();
     } catch (err) {
       this.#logger.error('last-seen flush failed', { error: (err as Error).message });
     }
@@ -350,13 +391,44 @@ export class RegistryServer {
       return;
     }
     this.#perIp.set(remoteIp, count + 1);
-    const conn = new ClientConnection(socket, this.#host, remoteIp);
-    this.#connections.add(conn);
+    let conn: ClientConnection | undefined;
     socket.on('close', () => {
-      this.#connections.delete(conn);
+      if (conn) this.#connections.delete(conn);
       const left = (this.#perIp.get(remoteIp) ?? 1) - 1;
       if (left > 0) this.#perIp.set(remoteIp, left);
       else this.#perIp.delete(remoteIp);
+    });
+    const secure = this.#secureContext;
+    if (!secure) {
+      conn = new ClientConnection(socket, this.#host, remoteIp);
+      this.#connections.add(conn);
+      return;
+    }
+    // TLS listener: a TLS record starts with 0x16 (handshake). Anything else is a plaintext
+    // client, answered in its own framing with an error that says what to change.
+    socket.setTimeout(this.#host.idleTimeoutMs, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] === 0x16) {
+        const t = new TLSSocket(socket, { isServer: true, secureContext: secure });
+        t.on('error', (err: Error) => {
+          this.#logger.debug('TLS handshake failed', { remote: remoteIp, error: err.message });
+          t.destroy();
+        });
+        conn = new ClientConnection(t, this.#host, remoteIp);
+      } else {
+        conn = new ClientConnection(
+          socket,
+          this.#host,
+          remoteIp,
+          'this registry port requires TLS: connect with TLS (meshd --registry-tls, optionally --registry-fingerprint)',
+        );
+        socket.resume();
+      }
+      this.#connections.add(conn);
     });
   }
 
@@ -372,7 +444,7 @@ export class RegistryServer {
     }
   }
 
-  #handleJsonBody(body: Uint8Array, remoteIp: string): JsonObject {
+  #handleJsonBody(body: Uint8Array, remoteIp: string): JsonObject | Promise<JsonObject> {
     let msg: unknown;
     try {
       msg = JSON.parse(utf8.decode(body));
@@ -391,38 +463,50 @@ export class RegistryServer {
    * Handles one decoded JSON request as if it came from `remoteIp` and returns the response
    * object (never throws). The TCP listener uses this; so can in-process callers.
    */
-  handleMessage(msg: JsonObject, remoteIp: string): JsonObject {
+  handleMessage(msg: JsonObject, remoteIp: string): JsonObject | Promise<JsonObject> {
     const core = this.#requireCore();
     const type = typeof msg['type'] === 'string' ? msg['type'] : '';
     const label = handlers.has(type) ? type : 'unknown';
     const start = performance.now();
-    let response: JsonObject;
-    let failed = false;
-    try {
-      if (type === '') throw new RegistryRequestError('BAD_REQUEST', 'missing "type" field');
-      response = dispatch(core, type, msg, this.#context(msg['admin_token'], remoteIp));
-    } catch (err) {
-      failed = true;
+    const refuse = (err: unknown): JsonObject => {
       const { message, code } = this.#refusal(err, type);
-      // `code` is additive: clients that know only `error` (the Go client) ignore it.
-      response = { type: 'error', error: message, code };
       this.#logger.debug('request refused', {
         type: label,
         remote: remoteIp,
         error: message,
         code,
       });
+      this.#metrics!.observe(label, (performance.now() - start) / 1000, true);
+      // `code` is additive: clients that know only `error` (the Go client) ignore it.
+      return { type: 'error', error: message, code };
+    };
+    let response: JsonObject | Promise<JsonObject>;
+    try {
+      if (type === '') throw new RegistryRequestError('BAD_REQUEST', 'missing "type" field');
+      response = dispatch(core, type, msg, this.#context(msg['admin_token'], remoteIp));
+    } catch (err) {
+      return refuse(err);
     }
-    this.#metrics!.observe(label, (performance.now() - start) / 1000, failed);
+    if (response instanceof Promise) {
+      return response.then((r) => {
+        this.#metrics!.observe(label, (performance.now() - start) / 1000, false);
+        return r;
+      }, refuse);
+    }
+    this.#metrics!.observe(label, (performance.now() - start) / 1000, false);
     return response;
   }
 
-  #handleFrame(type: number, payload: Uint8Array, remoteIp: string): Uint8Array {
+  #handleFrame(
+    type: number,
+    payload: Uint8Array,
+    remoteIp: string,
+  ): Uint8Array | Promise<Uint8Array> {
     if (type === MsgType.JSON) {
-      return encodeFrame(
-        MsgType.JSON,
-        utf8e.encode(JSON.stringify(this.#handleJsonBody(payload, remoteIp))),
-      );
+      const r = this.#handleJsonBody(payload, remoteIp);
+      const frame = (o: JsonObject): Uint8Array =>
+        encodeFrame(MsgType.JSON, utf8e.encode(JSON.stringify(o)));
+      return r instanceof Promise ? r.then(frame) : frame(r);
     }
     const core = this.#requireCore();
     const ctx = this.#context(undefined, remoteIp);

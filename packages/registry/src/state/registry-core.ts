@@ -36,6 +36,8 @@ export interface RequestContext {
   readonly now: number;
   /** The request carried a valid admin token. */
   readonly isAdmin: boolean;
+  /** A re-run after a stale-cache refusal: its registration token was already taken. */
+  readonly rerun?: boolean;
 }
 
 /** The in-memory registry state, mirrored durably in a {@link RegistryStore}. */
@@ -61,7 +63,22 @@ export class RegistryCore {
   };
   nextNode = 1;
   nextNet = 1;
+  /** The request currently writing (requests run one at a time while one is pending). */
+  pending: Promise<unknown> | undefined;
   readonly #dirtySeen = new Set<number>();
+
+  /** Makes `work` the pending request until it settles; returns it. */
+  hold<T>(work: Promise<T>): Promise<T> {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending = done;
+    void done.then(() => {
+      if (this.pending === done) this.pending = undefined;
+    });
+    return work;
+  }
 
   constructor(
     readonly store: RegistryStore,
@@ -97,13 +114,116 @@ export class RegistryCore {
     if (s.audit) this.audit.push(...s.audit);
   }
 
+  /**
+   * Replaces the cache with a freshly loaded state (a shared store lost its change feed).
+   * Last-seen times only move forward.
+   */
+  reset(s: StoredState, now: number): void {
+    const seen = new Map<number, number>();
+    for (const n of this.nodes.values()) seen.set(n.id, n.lastSeen);
+    this.nodes.clear();
+    this.keyIndex.clear();
+    this.ownerIndex.clear();
+    this.hostnames.clear();
+    this.trust.clear();
+    this.networks.clear();
+    this.members.clear();
+    this.inboxes.clear();
+    this.audit.length = 0;
+    this.load(s, 0);
+    for (const n of this.nodes.values()) n.lastSeen = Math.max(n.lastSeen, seen.get(n.id) ?? now);
+  }
+
+  /** Takes a registration token for `ip`: shared across instances when the store offers it. */
+  async allowRegistration(ip: string, now: number): Promise<boolean> {
+    const limiter = this.rateLimiter;
+    if (!limiter) return true;
+    if (this.store.takeToken) {
+      try {
+        return await this.store.takeToken(ip, now, limiter.limit, limiter.windowMs);
+      } catch (err) {
+        throw new RegistryRequestError(
+          'STORE',
+          `registry store unavailable (nothing was saved; retry later): ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    return limiter.allow(ip, now);
+  }
+
   /** Persists a batch; the request fails (and nothing is acknowledged) if the store fails. */
-  commit(writes: readonly StoreWrite[]): void {
+  async commit(writes: readonly StoreWrite[]): Promise<void> {
     try {
-      this.store.apply(writes);
+      await this.store.apply(writes);
     } catch (err) {
+      if (err instanceof RegistryRequestError) throw err;
       this.logger.error('store write failed', { error: (err as Error).message });
-      throw new RegistryRequestError('STORE', 'registry store write failed', { cause: err });
+      throw new RegistryRequestError(
+        'STORE',
+        `registry store write failed (nothing was saved; retry later): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Applies a write another registry instance committed to the shared store (rows as stored
+   * now) to this instance's cache.
+   */
+  applyRemote(w: StoreWrite): void {
+    switch (w.kind) {
+      case 'node': {
+        const old = this.nodes.get(w.node.id);
+        w.node.lastSeen = Math.max(w.node.lastSeen, old?.lastSeen ?? 0);
+        this.#index(w.node);
+        break;
+      }
+      case 'deleteNode':
+        this.#unindex(w.id);
+        break;
+      case 'lastSeen':
+        for (const [id, t] of w.entries) {
+          const n = this.nodes.get(id);
+          if (n && t > n.lastSeen) n.lastSeen = t;
+        }
+        break;
+      case 'keyIndex':
+        if (w.nodeId === undefined) this.keyIndex.delete(w.publicKey);
+        else this.keyIndex.set(w.publicKey, w.nodeId);
+        break;
+      case 'ownerIndex':
+        if (w.nodeId === undefined) this.ownerIndex.delete(w.owner);
+        else this.ownerIndex.set(w.owner, w.nodeId);
+        break;
+      case 'trust':
+        if (w.present) this.trust.add(w.pair);
+        else this.trust.delete(w.pair);
+        break;
+      case 'network':
+        this.networks.set(w.network.id, w.network);
+        this.#members(w.network.id);
+        break;
+      case 'deleteNetwork':
+        this.networks.delete(w.id);
+        this.members.delete(w.id);
+        break;
+      case 'inbox':
+        if (w.inbox === undefined) this.inboxes.delete(w.nodeId);
+        else this.inboxes.set(w.nodeId, w.inbox);
+        break;
+      case 'meta':
+        if (w.key === 'next_node') this.nextNode = Math.max(this.nextNode, w.value);
+        if (w.key === 'next_net') this.nextNet = Math.max(this.nextNet, w.value);
+        break;
+      case 'audit': {
+        const last = this.audit[this.audit.length - 1];
+        if (!last || w.entry.seq > last.seq) {
+          this.audit.push(w.entry);
+          if (this.audit.length > 10_000) this.audit.splice(0, this.audit.length - 10_000);
+        }
+        break;
+      }
     }
   }
 
@@ -145,7 +265,7 @@ export class RegistryCore {
   }
 
   /** Writes pending last-seen times in one transaction. */
-  flushLastSeen(): void {
+  async flushLastSeen(): Promise<void> {
     if (this.#dirtySeen.size === 0) return;
     const entries: [number, number][] = [];
     for (const id of this.#dirtySeen) {
@@ -153,20 +273,26 @@ export class RegistryCore {
       if (n) entries.push([id, n.lastSeen]);
     }
     this.#dirtySeen.clear();
-    this.store.apply([{ kind: 'lastSeen', entries }]);
+    try {
+      await this.store.apply([{ kind: 'lastSeen', entries }]);
+    } catch (err) {
+      // Not lost: marked dirty again, written at the next flush.
+      for (const [id] of entries) if (this.nodes.has(id)) this.#dirtySeen.add(id);
+      throw err;
+    }
   }
 
   /** Stores a node record and indexes it (hostname, memberships). */
-  putNode(node: NodeRecord, extra: StoreWrite[] = []): void {
-    this.commit([{ kind: 'node', node }, ...extra]);
+  async putNode(node: NodeRecord, extra: StoreWrite[] = []): Promise<void> {
+    await this.commit([{ kind: 'node', node }, ...extra]);
     this.#index(node);
   }
 
   /** Removes a node (deregister/reap); key, owner, trust and inbox indices are kept. */
-  removeNodes(ids: readonly number[]): void {
+  async removeNodes(ids: readonly number[]): Promise<void> {
     const present = ids.filter((id) => this.nodes.has(id));
     if (present.length === 0) return;
-    this.commit(present.map((id) => ({ kind: 'deleteNode', id })));
+    await this.commit(present.map((id) => ({ kind: 'deleteNode', id })));
     for (const id of present) this.#unindex(id);
   }
 
@@ -222,12 +348,21 @@ export class RegistryCore {
   }
 
   /** Removes nodes silent for longer than the stale threshold; returns how many. */
-  reap(now: number): number {
+  async reap(now: number): Promise<number> {
     const cutoff = now - this.config.staleThresholdMs;
-    const stale: number[] = [];
+    let stale: number[] = [];
     for (const n of this.nodes.values()) if (n.lastSeen < cutoff) stale.push(n.id);
+    if (stale.length > 0 && this.store.lastSeen) {
+      // Shared stores: another instance may have heard from these nodes since.
+      const fresh = await this.store.lastSeen(stale);
+      for (const [id, t] of fresh) {
+        const n = this.nodes.get(id);
+        if (n && t > n.lastSeen) n.lastSeen = t;
+      }
+      stale = stale.filter((id) => (this.nodes.get(id)?.lastSeen ?? 0) < cutoff);
+    }
     // Chunked, so one huge reap does not build one giant transaction.
-    for (let i = 0; i < stale.length; i += 1000) this.removeNodes(stale.slice(i, i + 1000));
+    for (let i = 0; i < stale.length; i += 500) await this.removeNodes(stale.slice(i, i + 500));
     for (const [id, b] of this.beacons) if (b.expiresAt <= now) this.beacons.delete(id);
     this.rateLimiter?.cleanup(now);
     this.counters.reaped += stale.length;

@@ -34,7 +34,16 @@ export class MemoryStore implements RegistryStore {
   }
 
   /** Applies writes in order. */
-  apply(writes: readonly StoreWrite[]): void {
+  apply(writes: readonly StoreWrite[]): Promise<void> {
+    try {
+      this.#applySync(writes);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #applySync(writes: readonly StoreWrite[]): void {
     for (const w of writes) {
       switch (w.kind) {
         case 'node':

@@ -144,9 +144,15 @@ class SqliteStore implements RegistryStore {
     return { nodes, networks, keyIndex, ownerIndex, trustPairs, inboxes, meta, audit };
   }
 
-  apply(writes: readonly StoreWrite[]): void {
-    if (writes.length === 0) return;
-    this.#applyTx(writes);
+  /** Commits synchronously (durable before the promise exists), as before the API was async. */
+  apply(writes: readonly StoreWrite[]): Promise<void> {
+    if (writes.length === 0) return Promise.resolve();
+    try {
+      this.#applyTx(writes);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   close(): void {

@@ -35,15 +35,36 @@ export type StoreWrite =
   | { readonly kind: 'audit'; readonly entry: AuditEntry };
 
 /**
- * Durable storage behind the registry. `apply` must be atomic and durable when it returns: the
- * server acknowledges a request only after its writes were applied. Implementations are
- * synchronous so a request is handled start to finish without interleaving.
+ * Durable storage behind the registry. `apply` must be atomic and durable when its promise
+ * resolves: the server acknowledges a request only after its writes were applied. The server
+ * keeps the state in memory as a cache and runs one writing request at a time.
+ *
+ * A store shared by several registry instances (PostgreSQL) also reports the other instances'
+ * writes through `subscribe`, refuses a write made from a stale cache with an error whose `code`
+ * is `STALE_CACHE` (the request is then re-run once `caughtUp` resolves), and answers `lastSeen`
+ * so an instance does not reap a node that heartbeats through another one.
  */
 export interface RegistryStore {
   /** Reads the whole state (called once at start-up). */
-  load(): StoredState;
+  load(): StoredState | Promise<StoredState>;
   /** Applies a batch of writes atomically and durably. */
-  apply(writes: readonly StoreWrite[]): void;
+  apply(writes: readonly StoreWrite[]): Promise<void>;
   /** Flushes and closes. */
-  close(): void;
+  close(): void | Promise<void>;
+  /**
+   * Shared stores: calls `listener` with other instances' writes, rows as now stored, and
+   * `reset` with the whole state after changes may have been missed (connection lost).
+   */
+  subscribe?(listener: (change: StoreWrite) => void, reset: (state: StoredState) => void): void;
+  /**
+   * Shared stores: resolves once every write committed so far was reported to the listener,
+   * holding other writers back until the next `apply` (or `release`).
+   */
+  caughtUp?(): Promise<void>;
+  /** Shared stores: lets other writers go when the re-run after `caughtUp` wrote nothing. */
+  release?(): void;
+  /** Shared stores: the stored last-seen times of these nodes (missing ones are left out). */
+  lastSeen?(ids: readonly number[]): Promise<[number, number][]>;
+  /** Shared stores: takes a registration token from the bucket every instance shares. */
+  takeToken?(key: string, now: number, limit: number, windowMs: number): Promise<boolean>;
 }
