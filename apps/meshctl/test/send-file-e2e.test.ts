@@ -82,9 +82,22 @@ beforeAll(async () => {
     '127.0.0.1:0',
     '--json',
   ];
+  // The receiver caps its folders (meshd settings received_max_bytes / inbox_max_bytes).
+  const configB = path.join(root, 'receiver.json');
+  writeFileSync(configB, JSON.stringify({ received_max_bytes: '60MiB', inbox_max_bytes: '4KiB' }));
   const [a, b] = await Promise.all([
     meshctl(homes.a, 'daemon', 'start', '--hostname', 'sender', ...common),
-    meshctl(homes.b, 'daemon', 'start', '--hostname', 'receiver', '--public', ...common),
+    meshctl(
+      homes.b,
+      'daemon',
+      'start',
+      '--hostname',
+      'receiver',
+      '--public',
+      '--config',
+      configB,
+      ...common,
+    ),
   ]);
   expect(a.code, a.err).toBe(0);
   expect(b.code, b.err).toBe(0);
@@ -196,5 +209,27 @@ describe('send-file', () => {
     const saved = receivedFiles().filter((n) => n.startsWith('classic-'));
     expect(saved).toHaveLength(1);
     expect(sha(readFileSync(path.join(homes.b, 'received', saved[0])))).toBe(sha(data));
+  }, 60_000);
+
+  it('refuses files and messages past the folder caps with an error that says so', async () => {
+    const file = path.join(root, 'huge.bin');
+    writeFileSync(file, Buffer.alloc(61 * 1024 * 1024, 7));
+    const r = await meshctl(homes.a, 'send-file', 'receiver', file, '--json');
+    expect(r.code).toBe(6);
+    expect(r.json.message).toMatch(/received\/ is full: \d+ of 62914560 bytes used/);
+    expect(r.json.message).toContain('--received-max-bytes');
+    expect(receivedFiles().filter((n) => n.startsWith('huge-'))).toEqual([]);
+    const ok = await meshctl(homes.a, 'send-message', 'receiver', '--data', 'small');
+    expect(ok.code, ok.err).toBe(0);
+    const big = await meshctl(
+      homes.a,
+      'send-message',
+      'receiver',
+      '--data',
+      'x'.repeat(5000),
+      '--json',
+    );
+    expect(big.code).toBe(6);
+    expect(big.json.message).toMatch(/inbox\/ is full: \d+ of 4096 bytes used/);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import {
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { IncomingFile, parseOffer } from './file-stream.js';
+import { ensureRoom, NameCollision } from './folder-limits.js';
 import {
   serve,
   type RunningService,
@@ -119,6 +120,17 @@ async function handleStreamFrame(
       }
       s.file = await IncomingFile.open(receivedDir, offer);
       active.set(key, s);
+      try {
+        await ensureRoom(
+          receivedDir,
+          ctx.limits?.receivedMaxBytes,
+          offer.size - s.file.offset,
+          '--received-max-bytes',
+        );
+      } catch (error) {
+        await releaseStream(s, active);
+        throw error;
+      }
       reply = `RESUME ${s.file.offset}`;
     } else if (s.file === undefined) {
       fatal = true;
@@ -143,6 +155,11 @@ async function handleStreamFrame(
       reply = `ACK FILE ${file.offer.size} bytes`;
     }
   } catch (error) {
+    if (error instanceof NameCollision)
+      ctx.bus.publish('file.collision', {
+        filename: error.name,
+        from: formatAddr(s.conn.remoteAddr),
+      });
     if (frame.type === FileStreamType.CHUNK) fatal = true;
     reply = `ERR FILE_STREAM ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -174,8 +191,16 @@ async function handleFrame(
       throw new UnsupportedFrame();
     } else if (frame.type === DataType.FILE) {
       const file = decodeFilePayload(frame.payload);
-      const target = path.join(ctx.stateDir, 'received', receivedName(file.name));
-      await writeFileAtomic(target, file.data);
+      const dir = path.join(ctx.stateDir, 'received');
+      await ensureRoom(dir, ctx.limits?.receivedMaxBytes, file.data.length, '--received-max-bytes');
+      const target = path.join(dir, receivedName(file.name));
+      try {
+        await writeFileAtomic(target, file.data, { overwrite: false });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new NameCollision(path.basename(target));
+        throw error;
+      }
       ctx.bus.publish('file.received', {
         filename: path.basename(target),
         size: file.data.length,
@@ -197,7 +222,14 @@ async function handleFrame(
         bytes: frame.payload.length,
         received_at: new Date().toISOString(),
       };
-      await writeFileAtomic(target, `${JSON.stringify(record, null, 2)}\n`);
+      const json = `${JSON.stringify(record, null, 2)}\n`;
+      await ensureRoom(
+        path.dirname(target),
+        ctx.limits?.inboxMaxBytes,
+        Buffer.byteLength(json),
+        '--inbox-max-bytes',
+      );
+      await writeFileAtomic(target, json);
       ctx.bus.publish('message.received', {
         type: typeName,
         from,
@@ -207,6 +239,8 @@ async function handleFrame(
     }
     reply = `ACK ${typeName} ${frame.payload.length} bytes`;
   } catch (error) {
+    if (error instanceof NameCollision)
+      ctx.bus.publish('file.collision', { filename: error.name, from });
     reply =
       error instanceof UnsupportedFrame
         ? `ERR ${typeName} unsupported frame type`

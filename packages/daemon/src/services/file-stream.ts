@@ -1,9 +1,10 @@
 // Receiving side of the chunked, resumable file stream (mesh extension of data exchange).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, rmdir, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { open, rm, rmdir, stat, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ensurePrivateDir, writeFileAtomic } from '../util/atomic-file.js';
+import { linkNew } from './folder-limits.js';
 
 /** What an OFFER frame announces. */
 export interface FileOffer {
@@ -120,7 +121,7 @@ export class IncomingFile {
       throw new Error(`sha256 mismatch (got ${got}); the partial file was discarded, send again`);
     }
     await ensurePrivateDir(path.dirname(target));
-    await rename(this.partPath, target);
+    await linkNew(this.partPath, target);
     await syncDir(path.dirname(target));
     await rm(this.statePath, { force: true });
     // Leave received/ as it was when no other transfer is partial (fails harmlessly otherwise).
