@@ -157,7 +157,7 @@ async function handleStreamFrame(
   } catch (error) {
     if (error instanceof NameCollision)
       ctx.bus.publish('file.collision', {
-        filename: error.name,
+        filename: error.filename,
         from: formatAddr(s.conn.remoteAddr),
       });
     if (frame.type === FileStreamType.CHUNK) fatal = true;
@@ -240,7 +240,7 @@ async function handleFrame(
     reply = `ACK ${typeName} ${frame.payload.length} bytes`;
   } catch (error) {
     if (error instanceof NameCollision)
-      ctx.bus.publish('file.collision', { filename: error.name, from });
+      ctx.bus.publish('file.collision', { filename: error.filename, from });
     reply =
       error instanceof UnsupportedFrame
         ? `ERR ${typeName} unsupported frame type`

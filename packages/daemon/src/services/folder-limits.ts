@@ -46,11 +46,15 @@ export async function ensureRoom(
 
 /** A received file name that already exists: reported, never overwritten or renamed silently. */
 export class NameCollision extends Error {
+  /** The existing file name. */
+  readonly filename: string;
+
   /**
-   * @param name the existing file name
+   * @param filename the existing file name
    */
-  constructor(readonly name: string) {
-    super(`received/${name} already exists and was not overwritten; send again`);
+  constructor(filename: string) {
+    super(`received/${filename} already exists and was not overwritten; send again`);
+    this.filename = filename;
   }
 }
 
