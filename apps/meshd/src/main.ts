@@ -54,6 +54,10 @@ export function createEngine(config: MeshdConfig, logger: MeshdLogger): MeshdEng
     listen: config.listen,
     identityPath: config.identity,
     stateDir: config.home,
+    folderLimits: {
+      receivedMaxBytes: config.receivedMaxBytes,
+      inboxMaxBytes: config.inboxMaxBytes,
+    },
     public: config.public,
     trustAutoApprove: config.trustAutoApprove,
     services: config.services,

@@ -23,7 +23,12 @@
  */
 export { Daemon, DAEMON_VERSION, PLUGIN_PAYLOAD_PORT } from './daemon/daemon.js';
 export type { DaemonState } from './daemon/daemon.js';
-export type { BuiltinServices, DaemonOptions, RelayTransport } from './daemon/options.js';
+export type {
+  BuiltinServices,
+  DaemonOptions,
+  FolderLimits,
+  RelayTransport,
+} from './daemon/options.js';
 export type { NodeSettingsState } from './daemon/registry-session.js';
 export type {
   DaemonConnectionInfo,

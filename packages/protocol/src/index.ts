@@ -153,6 +153,9 @@ export type { DataFrame, FilePayload } from './service/data-exchange.js';
 export {
   DATA_FRAME_HEADER_SIZE,
   DataType,
+  FILE_STREAM_CHUNK_SIZE,
+  FILE_STREAM_WINDOW,
+  FileStreamType,
   dataTypeName,
   decodeDataFrame,
   decodeFilePayload,

@@ -37,6 +37,8 @@ const FORWARDED: Readonly<Record<string, string>> = {
   'log-format': 'text|json',
   'log-max-bytes': 'rotate meshd.log at this size (default 10MiB)',
   'log-keep': 'rotated logs kept (default 3)',
+  'received-max-bytes': 'byte cap on received/ (default 0: no cap)',
+  'inbox-max-bytes': 'byte cap on inbox/ (default 0: no cap)',
 };
 const FORWARDED_BOOLEANS: Readonly<Record<string, string>> = {
   public: 'make the node public',

@@ -84,6 +84,10 @@ export interface MeshdConfig {
   readonly logMaxBytes: number;
   /** Rotated files kept. */
   readonly logKeep: number;
+  /** Byte cap on `received/`; 0 none. */
+  readonly receivedMaxBytes: number;
+  /** Byte cap on `inbox/`; 0 none. */
+  readonly inboxMaxBytes: number;
 }
 
 /** The registry used when nothing names one: a rendezvous on this machine. */
@@ -321,5 +325,12 @@ export function resolveConfig(
     logMaxBytes:
       logMaxBytes === undefined ? 10 * 1024 * 1024 : parseBytes(logMaxBytes, 'log-max-bytes'),
     logKeep: logKeep === undefined ? 3 : parseBytes(logKeep, 'log-keep'),
+    receivedMaxBytes: capOf(pick('receivedMaxBytes'), 'received-max-bytes'),
+    inboxMaxBytes: capOf(pick('inboxMaxBytes'), 'inbox-max-bytes'),
   };
+}
+
+/** A folder byte cap: absent means none (0). */
+function capOf(value: string | number | undefined, flag: string): number {
+  return value === undefined ? 0 : parseBytes(value, flag);
 }

@@ -55,6 +55,8 @@ export interface MeshdFlags {
   readonly logFormat?: string;
   readonly logFile?: string;
   readonly logMaxBytes?: string | number;
+  readonly receivedMaxBytes?: string | number;
+  readonly inboxMaxBytes?: string | number;
   readonly logKeep?: string | number;
   readonly help?: boolean;
   readonly version?: boolean;
@@ -240,6 +242,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     type: 'bytes',
     value: 'size',
     description: 'rotate the log file at this size (default 10MiB; 0 never)',
+  },
+  {
+    key: 'receivedMaxBytes',
+    type: 'bytes',
+    value: 'size',
+    description:
+      'cap on received/ (files, partial transfers included); further files are refused (default 0: no cap)',
+  },
+  {
+    key: 'inboxMaxBytes',
+    type: 'bytes',
+    value: 'size',
+    description: 'cap on inbox/ (messages); further messages are refused (default 0: no cap)',
   },
   {
     key: 'logKeep',

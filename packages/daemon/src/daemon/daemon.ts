@@ -334,7 +334,12 @@ export class Daemon {
   #startServices(): void {
     const transport = this.#transport!;
     const wanted = this.#opts.services ?? {};
-    const ctx = { bus: this.#bus, logger: this.#log.child('services'), stateDir: this.#stateDir() };
+    const ctx = {
+      bus: this.#bus,
+      logger: this.#log.child('services'),
+      stateDir: this.#stateDir(),
+      limits: this.#opts.folderLimits ?? {},
+    };
     if (wanted.echo !== false) this.#services.push(startEcho(transport.listen(ECHO_PORT)));
     if (wanted.dataExchange !== false) {
       this.#services.push(startDataExchange(transport.listen(DATA_EXCHANGE_PORT), ctx));

@@ -5,6 +5,14 @@ import type { StreamTuning, TransportLimits } from '../transport/index.js';
 /** Which path relayed frames take to the beacon. */
 export type RelayTransport = 'udp' | 'ws' | 'auto';
 
+/** Byte caps on the data-exchange folders; data past a cap is refused with an `ERR` reply. */
+export interface FolderLimits {
+  /** Cap on `<stateDir>/received` (partial transfers count). 0: none. */
+  readonly receivedMaxBytes?: number;
+  /** Cap on `<stateDir>/inbox`. 0: none. */
+  readonly inboxMaxBytes?: number;
+}
+
 /** Built-in services to run. */
 export interface BuiltinServices {
   /** Echo on port 7. @default true */
@@ -53,6 +61,8 @@ export interface DaemonOptions {
   readonly identity?: Identity;
   /** State directory (received files, inbox, plugin data). @default the identity file's directory */
   readonly stateDir?: string;
+  /** Byte caps on `received/` and `inbox/` (0 or absent: none). */
+  readonly folderLimits?: FolderLimits;
   /**
    * Encrypt tunnel frames.
    * @default true

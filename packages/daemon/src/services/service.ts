@@ -27,6 +27,8 @@ export interface ServiceContext {
   readonly logger: Logger;
   /** State directory (data exchange saves under it). */
   readonly stateDir: string | undefined;
+  /** Byte caps on `received/` and `inbox/` (absent or 0: none). */
+  readonly limits?: { readonly receivedMaxBytes?: number; readonly inboxMaxBytes?: number };
 }
 
 /** A running service. */

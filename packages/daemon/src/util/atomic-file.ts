@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, chmod, stat } from 'node:fs/promises';
+import { mkdir, open, link, rename, rm, chmod, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -18,8 +18,13 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  * old or the new content, never a torn file.
  * @param file destination path
  * @param data the bytes or text to write
+ * @param options `overwrite: false` fails with an `EEXIST` error instead of replacing an existing file
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: { readonly overwrite?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   await ensurePrivateDir(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -34,7 +39,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
   await handle.close();
   try {
-    await rename(tmp, file);
+    if (options.overwrite === false) {
+      // A hard link never replaces an existing name (EEXIST), unlike rename.
+      await link(tmp, file);
+      await rm(tmp, { force: true });
+    } else await rename(tmp, file);
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;

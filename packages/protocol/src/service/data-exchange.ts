@@ -15,6 +15,29 @@ export const DataType = Object.freeze({
   FILE: 4,
 } as const);
 
+/**
+ * Mesh extension: chunked, resumable file streams (not in the Pilot reference, which names a
+ * `TypeFileStream` without a byte layout). Receivers that predate it answer these types with
+ * `ERR UNKNOWN(n) unsupported frame type`, and senders fall back to one FILE frame.
+ * OFFER payload: JSON `{"name","size","sha256"}` → reply TEXT `RESUME <offset>`;
+ * CHUNK payload: the next file bytes → reply TEXT `OK <offset after the chunk>`;
+ * END payload: empty → reply TEXT `ACK FILE <size> bytes` once the SHA-256 matched.
+ */
+export const FileStreamType = Object.freeze({
+  /** Starts or resumes a transfer. */
+  OFFER: 0x4d460001,
+  /** The next bytes of the file. */
+  CHUNK: 0x4d460002,
+  /** All bytes sent: verify and save. */
+  END: 0x4d460003,
+} as const);
+
+/** Bytes per CHUNK frame a sender uses. */
+export const FILE_STREAM_CHUNK_SIZE = 256 * 1024;
+
+/** CHUNK frames a sender keeps unacknowledged; with the chunk size this bounds memory in flight. */
+export const FILE_STREAM_WINDOW = 8;
+
 /** Size of a data-exchange frame header. */
 export const DATA_FRAME_HEADER_SIZE = 8;
 
@@ -49,6 +72,10 @@ export function dataTypeName(type: number): string {
       return 'JSON';
     case DataType.FILE:
       return 'FILE';
+    case FileStreamType.OFFER:
+    case FileStreamType.CHUNK:
+    case FileStreamType.END:
+      return 'FILE_STREAM';
     default:
       return `UNKNOWN(${type})`;
   }
