@@ -23,7 +23,7 @@ import {
   startRendezvous,
   type RendezvousProcess,
 } from '../scripts/local-mesh.js';
-import { buildGoExample } from './go-example.js';
+import { buildGoExample } from '@mesh/tooling/go-example';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');

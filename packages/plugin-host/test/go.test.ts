@@ -12,7 +12,7 @@ import {
   ProcessPlugin,
   describePlugin,
 } from '../src/index.js';
-import { buildGoExample } from './go-toolchain.js';
+import { buildGoExample } from '@mesh/tooling/go-example';
 
 let binary = '';
 beforeAll(() => {

@@ -1,4 +1,5 @@
-// (The same helper as packages/plugin-host/test/go-toolchain.ts: tests may not import across packages.)
+// @ts-check
+// Shared by the plugin-host and meshctl tests (tests may not import across packages).
 // Builds the Go example plugin (examples/go-echo) with Debian's go-plugin packages, installing
 // them first when they are missing. No skip: without a Go toolchain the tests fail and say why.
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,8 @@ export const GO_EXAMPLE = path.resolve(here, '../../../examples/go-echo');
 const PACKAGES = ['golang-go', 'golang-github-hashicorp-go-plugin-dev', 'golang-google-grpc-dev'];
 const GO_PLUGIN_SRC = '/usr/share/gocode/src/github.com/hashicorp/go-plugin';
 
-function haveToolchain(): boolean {
+/** @returns whether go and the go-plugin/gRPC sources are installed. */
+function haveToolchain() {
   try {
     execFileSync('go', ['version'], { stdio: 'ignore' });
   } catch {
@@ -24,10 +26,10 @@ function haveToolchain(): boolean {
 
 /**
  * Builds the Go example into a temp dir.
- * @returns the executable path.
+ * @returns {string} the executable path.
  * @throws Error naming the missing packages when they cannot be installed.
  */
-export function buildGoExample(): string {
+export function buildGoExample() {
   if (!haveToolchain()) {
     try {
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
