@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -6,6 +7,7 @@ import path from 'node:path';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { RegistryClient } from '@mesh/registry-client';
+import { ENVELOPE_FIELDS, REGISTRY_AUDIENCE, canonicalEnvelope, hashRequestBody } from '@mesh/wire';
 import type { RegistryClientOptions } from '@mesh/registry-client';
 import { RegistryServer } from '../src/index.js';
 import type { RegistryServerOptions } from '../src/index.js';
@@ -25,6 +27,31 @@ export function identity(): Identity {
   const publicKey = Buffer.from(ed.getPublicKey(secret)).toString('base64');
   const sign = (c: string): Uint8Array => ed.sign(new TextEncoder().encode(c), secret);
   return { secret, publicKey, sign, signB64: (c) => Buffer.from(sign(c)).toString('base64') };
+}
+
+/**
+ * `msg` with a request envelope (Go reqsig form) signed by `id` for node `node`; the timestamp,
+ * nonce and audience can be overridden to build stale, replayed or misdirected envelopes.
+ */
+export function withEnvelope(
+  msg: Record<string, unknown>,
+  id: Identity,
+  node: number,
+  opts: { timestamp?: number; nonce?: string; audience?: string } = {},
+): Record<string, unknown> {
+  const text = canonicalEnvelope({
+    network: 0,
+    node,
+    timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000),
+    nonce: opts.nonce ?? randomBytes(8).toString('hex'),
+    bodyHash: hashRequestBody(msg),
+    audience: opts.audience ?? REGISTRY_AUDIENCE,
+  });
+  return {
+    ...msg,
+    [ENVELOPE_FIELDS.envelope]: text,
+    [ENVELOPE_FIELDS.signature]: id.signB64(text),
+  };
 }
 
 /** Tracks everything a test opens so afterEach can close it. */
