@@ -48,6 +48,8 @@ export interface RegistryClientOptions {
    * the mesh registry refuses `set_visibility` and `rotate_key` without an envelope. @default true
    */
   readonly envelopes?: boolean;
+  /** Clock for envelope timestamps, unix ms (tests with a simulated registry clock). @default Date.now */
+  readonly clock?: () => number;
   /** This node's id, if already known; `register()` sets it. */
   readonly nodeId?: number;
   /** Deadline of each call in milliseconds. @default 30000 */

@@ -61,18 +61,24 @@ export class Harness {
   readonly sockets: Socket[] = [];
   readonly dirs: string[] = [];
 
+  /** The simulated clock of each server started with `now`: its clients sign envelopes by it. */
+  readonly #clocks = new WeakMap<RegistryServer, () => number>();
+
   async server(options: RegistryServerOptions = {}): Promise<RegistryServer> {
     const s = new RegistryServer({ port: 0, ...options });
     this.servers.push(s);
+    if (options.now) this.#clocks.set(s, options.now);
     await s.listen();
     return s;
   }
 
   client(server: RegistryServer, options: Partial<RegistryClientOptions> = {}): RegistryClient {
+    const clock = this.#clocks.get(server);
     const c = new RegistryClient({
       port: server.address().port,
       reconnect: { attempts: 1 },
       timeoutMs: 10_000,
+      ...(clock ? { clock } : {}),
       ...options,
     });
     this.clients.push(c);

@@ -99,6 +99,7 @@ export class RegistryClient {
   readonly #logger: RegistryClientLogger;
   #signer: RegistrySigner | undefined;
   readonly #envelopes: boolean;
+  readonly #clock: () => number;
   #nodeId: number | undefined;
   #conn: RegistryConnection | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -124,6 +125,7 @@ export class RegistryClient {
     this.#logger = options.logger ?? noopLogger;
     this.#signer = options.signer;
     this.#envelopes = options.envelopes ?? true;
+    this.#clock = options.clock ?? Date.now;
     this.#nodeId = options.nodeId;
   }
 
@@ -980,7 +982,7 @@ export class RegistryClient {
     const text = canonicalEnvelope({
       network: 0,
       node,
-      timestamp: Math.floor(Date.now() / 1000),
+      timestamp: Math.floor(this.#clock() / 1000),
       nonce: randomBytes(8).toString('hex'),
       bodyHash: hashRequestBody(message),
       audience: REGISTRY_AUDIENCE,
