@@ -41,14 +41,17 @@ export class NonceCache {
     let seen = this.#byKey.get(key);
     const prev = seen?.get(nonce);
     if (prev !== undefined && prev >= nowSeconds) return 'replay';
-    if (seen && seen.size >= this.#perKey) this.#sweepKey(key, seen, nowSeconds);
-    if (seen && seen.size >= this.#perKey) return 'full';
+    if (seen && seen.size >= this.#perKey) {
+      this.#sweepKey(key, seen, nowSeconds);
+      if (seen.size >= this.#perKey) return 'full';
+    }
     if (this.#total >= this.#limit) {
       // A full sweep costs O(total): at most once a second, however hard clients push.
       if (nowSeconds > this.#lastSweep) this.sweep(nowSeconds);
       if (this.#total >= this.#limit) return 'full';
-      seen = this.#byKey.get(key);
     }
+    // A sweep may have dropped this key's (emptied) map.
+    seen = this.#byKey.get(key);
     if (!seen) {
       seen = new Map();
       this.#byKey.set(key, seen);
