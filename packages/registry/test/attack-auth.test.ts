@@ -278,10 +278,19 @@ describe('trust without consent', () => {
     const server = await h.server();
     const victim = await h.node(server);
     const attacker = await h.node(server);
-    await expect(attacker.client.respondHandshake(victim.nodeId, true)).rejects.toMatchObject({
-      remoteCode: 'NOT_FOUND',
-      remoteMessage: /no pending handshake request/,
+    const answer = await attacker.client.request({
+      ...withEnvelope(
+        {
+          type: 'respond_handshake',
+          node_id: attacker.nodeId,
+          peer_id: victim.nodeId,
+          accept: true,
+        },
+        attacker.id,
+        attacker.nodeId,
+      ),
     });
+    expect(answer).toMatchObject({ type: 'respond_handshake_ok', pending: true });
     expect(await attacker.client.checkTrust(victim.nodeId)).toBe(false);
     await expect(attacker.client.resolve(victim.nodeId)).rejects.toMatchObject({
       remoteCode: 'DENIED',

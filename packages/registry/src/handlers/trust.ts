@@ -238,7 +238,10 @@ export async function pollHandshakes(
   };
 }
 
-/** `respond_handshake`: accept creates the trust pair; the answer is queued for the requester. */
+/**
+ * `respond_handshake`: the answer is queued for the requester; accepting makes the trust pair
+ * only when the requester consented (else `pending: true`, like a one-sided `report_trust`).
+ */
 export async function respondHandshake(
   core: RegistryCore,
   msg: JsonObject,
@@ -259,15 +262,11 @@ export async function respondHandshake(
     throw new RegistryRequestError('NOT_FOUND', `node ${peer} not registered`);
   }
   const work = new InboxWork(core);
-  // Accepting makes a pair only as an answer to the peer's consent (its request or report).
-  if (accept && !core.trust.has(pairKey(node, peer)) && !work.consented(peer, node)) {
-    throw new RegistryRequestError(
-      'NOT_FOUND',
-      `no pending handshake request from node ${peer}: it must ask first (request_handshake or report_trust)`,
-    );
-  }
-  if (accept) work.consent(node, peer, ctx.now);
-  else work.dropConsent(peer, node);
+  // Accepting is this node's consent: a pair only when the peer consented too (its request or
+  // report). An answer to a request that came directly (port 444) still goes to the peer's
+  // inbox; the pair forms when the peer reports trust on reading it.
+  const paired = accept ? work.consent(node, peer, ctx.now) : false;
+  if (!accept) work.dropConsent(peer, node);
   const mine = work.get(node);
   work.set(node, { ...mine, requests: mine.requests.filter((r) => r.fromNodeId !== peer) });
   const theirs = work.get(peer);
@@ -277,5 +276,7 @@ export async function respondHandshake(
   while (responses.length > core.config.inboxLimit) responses.shift();
   work.set(peer, { ...theirs, responses });
   await work.commit();
-  return { type: 'respond_handshake_ok', accept, peer_id: peer };
+  const resp: JsonObject = { type: 'respond_handshake_ok', accept, peer_id: peer };
+  if (accept && !paired) resp['pending'] = true;
+  return resp;
 }
