@@ -34,10 +34,12 @@ const HEX = /^[0-9a-f]*$/;
 const AUDIENCE = /^[a-z0-9.-]{1,64}$/;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
+/** Whether `s` is exactly `n` lowercase hex characters. */
 function lowerHex(s: string, n: number): boolean {
   return s.length === n && HEX.test(s);
 }
 
+/** An `INVALID` error with the `reqsig:` prefix Go uses. */
 function invalid(message: string): WireError {
   return new WireError('INVALID', `reqsig: ${message}`);
 }
