@@ -69,7 +69,8 @@ const REGISTRY_CODES: Readonly<Record<string, IpcCode>> = {
 /** What to do about errors a person can fix, by engine code. */
 const HINTS: Readonly<Record<string, string>> = {
   SERVICE_UNAVAILABLE: 'load the plugin that provides it (meshd --plugins <module>)',
-  ROTATION_REFUSED: 'the old key is still in use; check the registry log, then run rotate-key again',
+  ROTATION_REFUSED:
+    'the old key is still in use; check the registry log, then run rotate-key again',
   ROTATION_UNKNOWN:
     'the daemon asks the registry at its next heartbeat and finishes or rolls back; meshctl lookup <this node> shows the key the registry holds',
   ROTATION_CONFLICT: 'wait for the running rotation to finish, then run rotate-key again',

@@ -328,10 +328,20 @@ function outcomeUnknown(error: unknown): boolean {
   );
 }
 
+/**
+ * The message of anything thrown.
+ * @param error what was thrown
+ * @returns its message
+ */
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Runs file operations, reporting a failure as `IDENTITY_IO`.
+ * @param file the identity file, for the message
+ * @param fn the operations
+ */
 async function wrapIo(file: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
