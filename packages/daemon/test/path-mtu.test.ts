@@ -6,7 +6,6 @@ import { makeAddr, decodePacket, type Packet } from '@mesh/protocol';
 import { PATH_PROBE_PROTO, PathMtu } from '../src/tunnel/path-mtu.js';
 import { startDaemon, startRendezvous, type Rendezvous, type TestDaemon } from './harness.js';
 import { startLossyProxy, type LossyProxy } from './lossy-udp-proxy.js';
-import { readAll } from './transport-harness.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const BASE = 1152;
@@ -79,6 +78,7 @@ async function transfer(
     });
     server.on('end', () => resolve(Buffer.concat(chunks)));
     server.on('error', reject);
+    client.on('error', reject);
   });
   client.end(data);
   const received = await done;
