@@ -29,6 +29,13 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
 
 const rate = (bytes: number, ms: number): string =>
   `${((bytes / MB) * 1000) / ms >= 100 ? (((bytes / MB) * 1000) / ms).toFixed(0) : (((bytes / MB) * 1000) / ms).toFixed(1)} MB/s`;
+/**
+ * CPU cost, load-independent: the machine is shared, so wall-clock rates swing with the load
+ * while CPU time per MB (both daemons, one process) holds; `cpu-bound` is what one idle core
+ * would reach at that cost.
+ */
+const cpu = (bytes: number, cpuMs: number): string =>
+  `${((cpuMs / bytes) * MB).toFixed(1)} CPU ms/MB (cpu-bound ${rate(bytes, cpuMs)})`;
 const row = (name: string, value: string): void => {
   process.stdout.write(`${name.padEnd(60)} ${value}\n`);
 };
@@ -44,7 +51,7 @@ async function writeAll(stream: NodeJS.WritableStream, total: number): Promise<v
   stream.end();
 }
 
-async function tcpOneWay(total: number): Promise<number> {
+async function tcpOneWay(total: number): Promise<{ ms: number; cpuMs: number }> {
   let received = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => (done = r));
@@ -56,12 +63,14 @@ async function tcpOneWay(total: number): Promise<number> {
   const sock = connect((server.address() as { port: number }).port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await writeAll(sock, total);
   await finished;
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   server.close();
   if (received !== total) throw new Error('tcp baseline lost bytes');
-  return ms;
+  return { ms, cpuMs: (c.user + c.system) / 1000 };
 }
 
 /** Datagrams one socket hands to the kernel per second (sends, not deliveries), 1 s. */
@@ -88,6 +97,8 @@ async function udpSendRate(size: number): Promise<number> {
 
 interface Run {
   ms: number;
+  /** CPU time of this process (both daemons) during the run, ms. */
+  cpuMs: number;
   sender: ReturnType<Connection['info']>;
   receiver: ReturnType<Connection['info']>;
 }
@@ -103,11 +114,18 @@ async function oneWay(a: Daemon, b: Daemon, port: number, total: number): Promis
     server.on('end', () => r());
   });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await writeAll(conn, total);
   await finished;
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   if (received !== total) throw new Error(`stream lost bytes: ${received} of ${total}`);
-  const run = { ms, sender: conn.info(), receiver: server.info() };
+  const run = {
+    ms,
+    cpuMs: (c.user + c.system) / 1000,
+    sender: conn.info(),
+    receiver: server.info(),
+  };
   listener.close();
   return run;
 }
@@ -116,7 +134,7 @@ const describeRun = (r: Run): string => {
   const segs = r.sender.segmentsSent;
   const avg = segs === 0 ? 0 : Math.round(r.sender.bytesSent / segs);
   const acks = r.receiver.packetsSent / Math.max(1, r.receiver.segmentsReceived);
-  return `segments ${segs} (avg ${avg} B), ACKs/segment ${acks.toFixed(3)}, retransmits ${r.sender.retransmits}`;
+  return `segments ${segs} (avg ${avg} B), ACKs/segment ${acks.toFixed(3)}, retransmits ${r.sender.retransmits}, timeouts ${r.sender.timeouts}, final cwnd ${r.sender.cwnd} B, srtt ${r.sender.srtt.toFixed(1)} ms`;
 };
 
 async function main(): Promise<void> {
@@ -152,7 +170,10 @@ async function main(): Promise<void> {
   await oneWay(a, b, 4999, 4 * MB);
 
   const single = await oneWay(a, b, 5001, BYTES);
-  row(`engine, 1 stream one-way ${BYTES / MB} MB`, rate(BYTES, single.ms));
+  row(
+    `engine, 1 stream one-way ${BYTES / MB} MB`,
+    `${rate(BYTES, single.ms)}; ${cpu(BYTES, single.cpuMs)}`,
+  );
   row('  ', describeRun(single));
   if (process.env['BENCH_ONLY'] === 'stream') {
     for (const d of started) await d.stop();
@@ -160,8 +181,11 @@ async function main(): Promise<void> {
     await registry.close();
     return;
   }
-  const tcpMs = await tcpOneWay(BYTES);
-  row(`baseline: raw Node TCP one-way ${BYTES / MB} MB`, rate(BYTES, tcpMs));
+  const tcp = await tcpOneWay(BYTES);
+  row(
+    `baseline: raw Node TCP one-way ${BYTES / MB} MB`,
+    `${rate(BYTES, tcp.ms)}; ${cpu(BYTES, tcp.cpuMs)}`,
+  );
   const udpSmall = await udpSendRate(1152 + 34 + 36);
   const udpLarge = await udpSendRate(16 * 1024);
   row(
@@ -174,6 +198,7 @@ async function main(): Promise<void> {
     const n = 4;
     const per = Math.floor(BYTES / n);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const ends: number[] = [];
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
@@ -181,9 +206,13 @@ async function main(): Promise<void> {
       ),
     );
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     const rates = ends.map((e) => per / e);
     const jain = rates.reduce((s, x) => s + x, 0) ** 2 / (n * rates.reduce((s, x) => s + x * x, 0));
-    row(`engine, ${n} parallel streams × ${per / MB} MB, aggregate`, rate(per * n, ms));
+    row(
+      `engine, ${n} parallel streams × ${per / MB} MB, aggregate`,
+      `${rate(per * n, ms)}; ${cpu(per * n, (c.user + c.system) / 1000)}`,
+    );
     row(
       '  fairness (per-stream completion ms; Jain index)',
       `${ends
@@ -209,7 +238,7 @@ async function main(): Promise<void> {
     const r = await oneWay(la, lb, 6000, LOSS_BYTES);
     row(
       `engine, 1 stream ${LOSS_BYTES / MB} MB, ${loss * 100} % loss (seeded)`,
-      rate(LOSS_BYTES, r.ms),
+      `${rate(LOSS_BYTES, r.ms)}; ${cpu(LOSS_BYTES, r.cpuMs)}`,
     );
     row('  ', `${describeRun(r)}, dropped ${proxy.dropped()}`);
     await la.stop();
