@@ -8,7 +8,8 @@
  * - the same transfer through a lossy UDP proxy at 1 % and 5 % seeded drops (`BENCH_LOSS_MB`);
  * - four parallel streams between the same two daemons: aggregate and fairness.
  * Run: pnpm --filter @mesh/daemon run bench:engine   (needs @mesh/registry and @mesh/beacon built)
- * `BENCH_ONLY=stream` runs the single stream alone (for `node --cpu-prof`).
+ * `BENCH_ONLY=stream` runs the single stream alone (for `node --cpu-prof`); `BENCH_MAX_SEG=1152`
+ * turns path MTU probing off (the reference segment size throughout).
  */
 import { Beacon } from '@mesh/beacon';
 import { RegistryServer } from '@mesh/registry';
@@ -155,6 +156,9 @@ async function main(): Promise<void> {
       public: true,
       loadPlugins: false,
       encrypt: process.env['BENCH_PLAIN'] === undefined,
+      ...(process.env['BENCH_MAX_SEG'] === undefined
+        ? {}
+        : { tunnel: { pathMtu: { maxSegmentSize: Number(process.env['BENCH_MAX_SEG']) } } }),
       ...extra,
     });
     await d.start();

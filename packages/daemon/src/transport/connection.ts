@@ -501,7 +501,8 @@ export class Connection extends Duplex {
       this.sendAck();
       // After a hole, ACK the way the reference does for a while (every 2nd segment), so the
       // sender's loss recovery sees progress at its usual granularity.
-      if (data.length > 0) this.ackEachUntil = this.stats.segmentsReceived + this.tuning.receiveWindow;
+      if (data.length > 0)
+        this.ackEachUntil = this.stats.segmentsReceived + this.tuning.receiveWindow;
     } else if (gotData) {
       this.segsSinceAck++;
       if (this.stats.segmentsReceived <= this.tuning.quickAckSegments) {
@@ -896,7 +897,8 @@ export class Connection extends Duplex {
   /** @internal Readable side: the consumer wants more. */
   override _read(): void {
     this.wantRead = true;
-    while (this.wantRead && this.deliverQ.length > 0) this.wantRead = this.push(this.shiftDelivered());
+    while (this.wantRead && this.deliverQ.length > 0)
+      this.wantRead = this.push(this.shiftDelivered());
     if (this.deliverQ.length === 0 && this.finReceived && !this.eofPushed) {
       this.eofPushed = true;
       this.push(null);

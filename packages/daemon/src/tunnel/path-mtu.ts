@@ -67,7 +67,8 @@ interface PathState {
 /** The sizes probed above the base, smallest first. */
 function ladder(base: number, max: number): number[] {
   const out: number[] = [];
-  for (const size of [4096, 8192, 16384, 32768, 65000]) if (size > base && size <= max) out.push(size);
+  for (const size of [4096, 8192, 16384, 32768, 65000])
+    if (size > base && size <= max) out.push(size);
   if (out[out.length - 1] !== max && max > base) out.push(max);
   return out;
 }
