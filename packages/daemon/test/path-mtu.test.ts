@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 const streams = { minRtoMs: 20, maxRetransmits: 30, keepaliveMs: 0, idleTimeoutMs: 0 };
-const tunnel = { keyExchangeRetryMs: 100, pathMtu: { probeTimeoutMs: 50 } };
+const tunnel = { keyExchangeRetryMs: 100 };
 
 /** A behind a proxy in front of B (B registers the proxy's port as its endpoint). */
 async function pairBehindProxy(
@@ -53,29 +53,19 @@ async function pairBehindProxy(
   return { a, b, proxy };
 }
 
-/** Sends `data` from a to b, calling `midway` once b has read half of it. */
+/** Sends `data` from a to b on a new stream. */
 async function transfer(
   a: TestDaemon,
   b: TestDaemon,
   data: Buffer,
-  midway?: () => void,
 ): Promise<{ received: Buffer; avgSegment: number }> {
   const listener = b.daemon.listen(5000);
   const accepted = listener.accept();
   const client = await a.daemon.dial(b.daemon.addr(), 5000);
   const server = await accepted;
   const chunks: Buffer[] = [];
-  let got = 0;
-  let fired = false;
   const done = new Promise<Buffer>((resolve, reject) => {
-    server.on('data', (c: Buffer) => {
-      chunks.push(c);
-      got += c.length;
-      if (!fired && got >= data.length / 2) {
-        fired = true;
-        midway?.();
-      }
-    });
+    server.on('data', (c: Buffer) => chunks.push(c));
     server.on('end', () => resolve(Buffer.concat(chunks)));
     server.on('error', reject);
     client.on('error', reject);
@@ -122,10 +112,35 @@ describe('path MTU probing between two daemons', () => {
 
   it('falls back to the reference size when the path starts dropping large datagrams', async () => {
     const { a, b } = await pairBehindProxy();
-    const data = randomBytes(8 * 1024 * 1024);
-    const { received } = await transfer(a, b, data, () => proxy!.setMaxDatagram(1400));
-    expect(sha256(received)).toBe(sha256(data));
-    const path = a.daemon.tunnels().pathInfo(b.daemon.nodeId());
+    const listener = b.daemon.listen(5000);
+    const accepted = listener.accept();
+    const client = await a.daemon.dial(b.daemon.addr(), 5000);
+    const server = await accepted;
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let wake: (() => void) | undefined;
+    const ended = new Promise<void>((resolve, reject) => {
+      server.on('data', (c: Buffer) => {
+        chunks.push(c);
+        got += c.length;
+        wake?.();
+      });
+      server.on('end', resolve);
+      server.on('error', reject);
+      client.on('error', reject);
+    });
+    const first = randomBytes(4 * 1024 * 1024);
+    const second = randomBytes(4 * 1024 * 1024);
+    client.write(first);
+    while (got < first.length) await new Promise<void>((r) => (wake = r));
+    const node = b.daemon.nodeId();
+    expect(a.daemon.tunnels().pathInfo(node)?.segmentSize).toBe(16384);
+    // The path now carries only reference-size datagrams (a route with a smaller MTU).
+    proxy!.setMaxDatagram(1400);
+    client.end(second);
+    await ended;
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(Buffer.concat([first, second])));
+    const path = a.daemon.tunnels().pathInfo(node);
     expect(path?.fallbacks).toBeGreaterThanOrEqual(1);
     expect(path?.segmentSize).toBe(BASE);
     expect(proxy!.dropped()).toBeGreaterThan(0);

@@ -734,7 +734,11 @@ export class Connection extends Duplex {
       );
       return false;
     }
-    if (s.data.length > this.mss) this.split(s);
+    if (s.data.length > this.tuning.segmentSize) {
+      // The path may have shrunk since (path MTU fallback): resend in pieces that fit.
+      this.mss = this.host.segmentSize(this.remoteAddr.node);
+      if (s.data.length > this.mss) this.split(s);
+    }
     s.attempts++;
     if (s.lost) {
       this.pipeBytes += s.data.length;
@@ -769,10 +773,9 @@ export class Connection extends Duplex {
     this.stats.timeouts++;
     const head = this.inflight.find((s) => !s.sacked) ?? this.inflight[0];
     if (head.data.length > this.tuning.segmentSize) {
-      // Large segments may have met a smaller path MTU: let the path be re-validated; its
-      // answer (possibly the reference size) applies to the retransmissions below.
+      // Large segments may have met a smaller path MTU: have the path re-validated; if it
+      // fails, retransmissions from then on are cut to the smaller size (see retransmit).
       this.host.pathLoss(this.remoteAddr.node);
-      this.mss = this.host.segmentSize(this.remoteAddr.node);
     }
     const mss = this.mss;
     if (this.recovery !== 'rto') this.ssthresh = Math.max(Math.floor(this.cwnd / 2), mss);

@@ -133,15 +133,17 @@ export class PathMtu {
 
   /**
    * Large segments to `node` went unanswered until a retransmission timeout: probe the size in
-   * use again; until it is confirmed (or if it is not) streams use the base size.
+   * use again. The size stays while the probe runs (a timeout is usually plain loss, or a
+   * spurious one on a busy host, and cutting every segment in flight into reference-size pieces
+   * then only floods the peer with duplicates); if the probe is not confirmed, streams fall back
+   * to the base size and the ladder is searched again below the failed size.
    * @param node the peer
    */
   lossReported(node: number): void {
     const st = this.#paths.get(node);
     if (st === undefined || st.segmentSize <= this.#base || this.#closed) return;
+    if (st.revalidating === st.segmentSize) return; // already being checked
     st.revalidating = st.segmentSize;
-    st.segmentSize = this.#base;
-    st.fallbacks += 1;
     clearTimeout(st.timer);
     st.probing = 0;
     this.#startProbe(node, st, st.revalidating);
@@ -240,7 +242,12 @@ export class PathMtu {
       st.attempts = 0;
       st.ceiling = Math.min(st.ceiling, size);
       st.retryAt = Date.now() + (this.#opts.raiseIntervalMs ?? 600_000);
-      if (st.revalidating === size) st.revalidating = 0;
+      if (st.revalidating === size) {
+        // The size in use no longer passes: back to the base size at once.
+        st.revalidating = 0;
+        st.segmentSize = this.#base;
+        st.fallbacks += 1;
+      }
       this.#probeNext(node, st);
     }, timeout);
     st.timer.unref();
