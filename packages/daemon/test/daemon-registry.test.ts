@@ -95,11 +95,15 @@ describe('Daemon registration', () => {
       ],
     } as unknown as HandshakeService);
     const client = d.daemon.rawRegistryClient()!;
+    const peerClient = peer.daemon.rawRegistryClient()!;
+    await peerClient.reportTrust(d.daemon.nodeId());
     await client.reportTrust(peerId);
     // The registry loses the node and its trust pair.
     await client.revokeTrust(peerId);
     await client.deregister();
     expect(await client.checkTrust(peerId)).toBe(false);
+    // The peer re-reported already (a pair needs both sides): it waits for this node's report.
+    expect(await peerClient.reportTrust(d.daemon.nodeId())).toEqual({ pending: true });
     expect(await d.daemon.heartbeatNow()).toBe(true);
     // Requests on one registry connection are answered in order, so this sees the re-report.
     expect(await client.checkTrust(peerId)).toBe(true);

@@ -108,6 +108,12 @@ export class RegistryRemoteError extends RegistryClientError {
 const MESSAGE_RULES: readonly (readonly [RegExp, RegistryErrorCode])[] = [
   [/signature verification failed|invalid signature|bad signature/i, 'INVALID_SIGNATURE'],
   [/signature required|unauthori[sz]ed|forbidden/i, 'UNAUTHORIZED'],
+  // Request envelopes (mesh registry): missing where required, stale, replayed or misdirected.
+  [
+    /request envelope|replayed request|envelope_signature|envelope (timestamp|audience|body hash|names)/i,
+    'UNAUTHORIZED',
+  ],
+  [/too many signed requests/i, 'BUSY'],
   [/rate limit|too many (registrations|requests)/i, 'RATE_LIMITED'],
   [/server busy/i, 'BUSY'],
   [/unknown (binary )?message type|unknown request type/i, 'UNKNOWN_TYPE'],

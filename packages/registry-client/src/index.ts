@@ -54,6 +54,7 @@ export type {
   ReconnectOptions,
   RegisterParams,
   RegisterResult,
+  ReportTrustResult,
   RegistryClientLogger,
   RegistryClientOptions,
   RegistryTlsClientOptions,

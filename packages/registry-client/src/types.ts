@@ -42,6 +42,14 @@ export interface RegistryClientOptions {
   readonly mode?: 'binary' | 'json';
   /** Signs challenge strings with the node identity; unsigned requests are sent without it. */
   readonly signer?: RegistrySigner;
+  /**
+   * Send a request envelope (timestamp, nonce, body hash) beside each legacy challenge signature.
+   * `false` sends only the legacy signature, as Go clients do: those requests can be replayed, and
+   * the mesh registry refuses `set_visibility` and `rotate_key` without an envelope. @default true
+   */
+  readonly envelopes?: boolean;
+  /** Clock for envelope timestamps, unix ms (tests with a simulated registry clock). @default Date.now */
+  readonly clock?: () => number;
   /** This node's id, if already known; `register()` sets it. */
   readonly nodeId?: number;
   /** Deadline of each call in milliseconds. @default 30000 */
@@ -95,6 +103,11 @@ export interface RegisterParams {
   readonly version?: string;
   /** Hide the real address; the node is reachable only via relay. */
   readonly relayOnly?: boolean;
+  /**
+   * Base64 signature by the current key of the node that holds `owner` over
+   * `challenges.rebind(thatNodeId, publicKey)`: lets this new key take over that node id.
+   */
+  readonly rebindSignature?: string;
 }
 
 /** Result of `register`. */
@@ -111,6 +124,19 @@ export interface RegisterResult {
   readonly hostname?: string;
   /** Why the hostname was not accepted. */
   readonly hostnameError?: string;
+  /** Why the owner string was not taken (another node holds it). */
+  readonly ownerError?: string;
+  /**
+   * The key is known but the request proved nothing (no valid signature): the registry returned
+   * the id and changed nothing.
+   */
+  readonly unchanged?: boolean;
+}
+
+/** Result of `report_trust`. */
+export interface ReportTrustResult {
+  /** The peer has not consented yet: the pair is made when it does. */
+  readonly pending: boolean;
 }
 
 /** Result of `lookup`: public facts about a node. */

@@ -1,6 +1,7 @@
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashRequestBody, parseEnvelope } from '@mesh/wire';
 import { RegistryClient, challenges, isRegistryClientError } from '../src/index.js';
 import { FakeRegistry, frame, message } from './fake-registry.js';
 import type { Reply, SeenRequest } from './fake-registry.js';
@@ -39,7 +40,7 @@ function ok(obj: Record<string, unknown>): Buffer {
 }
 
 describe('binary mode', () => {
-  it('sends the preamble and signed native heartbeat/resolve frames', async () => {
+  it('sends the preamble and signed native heartbeat/resolve frames (Go-style, no envelopes)', async () => {
     const { fake, client } = await setup(
       (req) => {
         if (req.type === 0x01) {
@@ -56,7 +57,7 @@ describe('binary mode', () => {
         body.writeUInt32BE(0xffffffff, 17);
         return frame(0x83, body);
       },
-      { signer, nodeId: 5 },
+      { signer, nodeId: 5, envelopes: false },
     );
     expect(await client.heartbeat()).toEqual({ time: 1_700_000_000, keyExpiryWarning: true });
     expect(await client.resolve(7)).toEqual({
@@ -135,11 +136,57 @@ describe('binary mode', () => {
     });
     expect(r.nodeId).toBe(12);
     expect(client.nodeId).toBe(12);
-    expect(fake.seen[0].json).toEqual({
+    const sent = fake.seen[0].json!;
+    const body = {
       type: 'register',
       listen_addr: ':4000',
       public_key: Buffer.from(publicKey).toString('base64'),
       hostname: 'h',
+    };
+    expect(sent).toMatchObject(body);
+    // Go's proof of possession (RegisterWithKeyOpts) ...
+    expect(
+      ed.verify(
+        Buffer.from(sent['signature'] as string, 'base64'),
+        new TextEncoder().encode(challenges.register(':4000', body.public_key)),
+        publicKey,
+      ),
+    ).toBe(true);
+    // ... and a request envelope naming node 0 (no id yet) over this very body.
+    const env = parseEnvelope(sent['envelope'] as string);
+    expect(env).toMatchObject({ network: 0, node: 0, bodyHash: hashRequestBody(body) });
+    expect(
+      ed.verify(
+        Buffer.from(sent['envelope_signature'] as string, 'base64'),
+        new TextEncoder().encode(sent['envelope'] as string),
+        publicKey,
+      ),
+    ).toBe(true);
+  });
+
+  it('sends signed heartbeats and resolves as JSON with a fresh envelope per attempt', async () => {
+    let drop = true;
+    const { fake, client } = await setup(
+      (req) => {
+        if (req.json?.['type'] === 'heartbeat' && drop) {
+          drop = false;
+          return 'close';
+        }
+        return req.json?.['type'] === 'heartbeat'
+          ? ok({ type: 'heartbeat_ok', time: 1_700_000_000 })
+          : ok({ type: 'resolve_ok', node_id: 7, real_addr: '1.2.3.4:5' });
+      },
+      { signer, nodeId: 5 },
+    );
+    await client.heartbeat();
+    await client.resolve(7);
+    const [first, resent, rs] = fake.seen.map((r) => r.json!);
+    expect(first).toMatchObject({ type: 'heartbeat', node_id: 5 });
+    const nonces = [first, resent].map((m) => parseEnvelope(m['envelope'] as string).nonce);
+    expect(nonces[0]).not.toBe(nonces[1]);
+    expect(parseEnvelope(rs['envelope'] as string)).toMatchObject({
+      node: 5,
+      bodyHash: hashRequestBody({ type: 'resolve', node_id: 7, requester_id: 5 }),
     });
   });
 });

@@ -38,6 +38,7 @@ describe.each(['binary', 'json'] as const)(
         nodeId: B,
       });
       await b.reportTrust(A);
+      await a.reportTrust(B);
 
       const used = new Set<ChallengeName>();
       const steps: [ChallengeName, 'a' | 'b', () => Promise<unknown>, () => string][] = [
@@ -86,13 +87,28 @@ describe.each(['binary', 'json'] as const)(
         ],
         ['deregister', 'a', () => a.deregister(), () => challenges.deregister(A)],
       ];
+      steps.unshift([
+        'register',
+        'a',
+        () => a.register({ listenAddr: '0.0.0.0:4002', publicKey: aId.publicKey }),
+        () => challenges.register('0.0.0.0:4002', aId.publicKey),
+      ]);
       for (const [name, who, call, expected] of steps) {
         const signer = who === 'a' ? aSigner : bSigner;
         const before = signer.seen.length;
         await expect(call(), name).resolves.not.toThrow();
-        expect(signer.seen.slice(before), name).toEqual([expected()]);
+        // The legacy challenge (what a Go registry checks), then the request envelope.
+        const seen = signer.seen.slice(before);
+        expect(seen[0], name).toBe(expected());
+        expect(seen.slice(1), name).toEqual([
+          expect.stringMatching(
+            /^pilot-req-v1\|[0-9a-f]{12}\|\d+\|[0-9a-f]{16}\|[0-9a-f]{64}\|registry$/,
+          ),
+        ]);
         used.add(name);
       }
+      // rebind is signed by a node's current key for another key's register (nodes.test.ts).
+      used.add('rebind');
       expect([...used].sort()).toEqual(Object.keys(challenges).sort());
     });
   },

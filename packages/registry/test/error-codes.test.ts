@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { classifyRegistryError } from '@mesh/registry-client';
 import type { RegistryRemoteError } from '@mesh/registry-client';
 import { RegistryRequestError, RegistryServerError } from '../src/index.js';
-import { Harness, identity } from './helpers.js';
+import { Harness, identity, withEnvelope } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
@@ -42,12 +42,26 @@ describe('error codes in replies', () => {
       [() => raw.request({ type: 'heartbeat', node_id: a.nodeId }), 'UNAUTHORIZED'],
       [
         () =>
+          raw.request(withEnvelope({ type: 'heartbeat', node_id: a.nodeId }, identity(), a.nodeId)),
+        'INVALID_SIGNATURE',
+      ],
+      [
+        () =>
           raw.request({
             type: 'heartbeat',
             node_id: a.nodeId,
-            signature: identity().signB64(`heartbeat:${a.nodeId}`),
+            signature: a.id.signB64(`heartbeat:${a.nodeId}`),
           }),
-        'INVALID_SIGNATURE',
+        'UNAUTHORIZED',
+      ],
+      [
+        () =>
+          raw.request(
+            withEnvelope({ type: 'heartbeat', node_id: a.nodeId }, a.id, a.nodeId, {
+              timestamp: 1,
+            }),
+          ),
+        'UNAUTHORIZED',
       ],
       [() => raw.createNetwork({ name: 'x', adminToken: 'wrong' }), 'UNAUTHORIZED'],
       [() => raw.createNetwork({ name: 'inv', adminToken: ADMIN }), 'CONFLICT'],

@@ -66,6 +66,8 @@ describe('handshake relay', () => {
     const server = await h.server({ now: () => now, staleThresholdMs: 60_000 });
     const a = await h.node(server);
     const b = await h.node(server);
+    // b consents before it goes silent; a's later report completes the pair.
+    expect(await b.client.reportTrust(a.nodeId)).toEqual({ pending: true });
     await expect(a.client.reportTrust(4242)).rejects.toMatchObject({
       remoteMessage: /never registered/,
     });
@@ -75,7 +77,7 @@ describe('handshake relay', () => {
     now += 61_000;
     await a.client.heartbeat();
     expect(await server.reapNow()).toBe(1); // b is gone, its id stays assigned
-    await a.client.reportTrust(b.nodeId);
+    expect(await a.client.reportTrust(b.nodeId)).toEqual({ pending: false });
     expect(await a.client.checkTrust(b.nodeId)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -6,6 +7,7 @@ import path from 'node:path';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { RegistryClient } from '@mesh/registry-client';
+import { ENVELOPE_FIELDS, REGISTRY_AUDIENCE, canonicalEnvelope, hashRequestBody } from '@mesh/wire';
 import type { RegistryClientOptions } from '@mesh/registry-client';
 import { RegistryServer } from '../src/index.js';
 import type { RegistryServerOptions } from '../src/index.js';
@@ -27,6 +29,31 @@ export function identity(): Identity {
   return { secret, publicKey, sign, signB64: (c) => Buffer.from(sign(c)).toString('base64') };
 }
 
+/**
+ * `msg` with a request envelope (Go reqsig form) signed by `id` for node `node`; the timestamp,
+ * nonce and audience can be overridden to build stale, replayed or misdirected envelopes.
+ */
+export function withEnvelope(
+  msg: Record<string, unknown>,
+  id: Identity,
+  node: number,
+  opts: { timestamp?: number; nonce?: string; audience?: string } = {},
+): Record<string, unknown> {
+  const text = canonicalEnvelope({
+    network: 0,
+    node,
+    timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000),
+    nonce: opts.nonce ?? randomBytes(8).toString('hex'),
+    bodyHash: hashRequestBody(msg),
+    audience: opts.audience ?? REGISTRY_AUDIENCE,
+  });
+  return {
+    ...msg,
+    [ENVELOPE_FIELDS.envelope]: text,
+    [ENVELOPE_FIELDS.signature]: id.signB64(text),
+  };
+}
+
 /** Tracks everything a test opens so afterEach can close it. */
 export class Harness {
   readonly servers: RegistryServer[] = [];
@@ -34,18 +61,24 @@ export class Harness {
   readonly sockets: Socket[] = [];
   readonly dirs: string[] = [];
 
+  /** The simulated clock of each server started with `now`: its clients sign envelopes by it. */
+  readonly #clocks = new WeakMap<RegistryServer, () => number>();
+
   async server(options: RegistryServerOptions = {}): Promise<RegistryServer> {
     const s = new RegistryServer({ port: 0, ...options });
     this.servers.push(s);
+    if (options.now) this.#clocks.set(s, options.now);
     await s.listen();
     return s;
   }
 
   client(server: RegistryServer, options: Partial<RegistryClientOptions> = {}): RegistryClient {
+    const clock = this.#clocks.get(server);
     const c = new RegistryClient({
       port: server.address().port,
       reconnect: { attempts: 1 },
       timeoutMs: 10_000,
+      ...(clock ? { clock } : {}),
       ...options,
     });
     this.clients.push(c);

@@ -55,6 +55,7 @@ describe.each(['memory', 'sqlite', 'postgres'] as const)('reaping, %s store', (k
     const a = await h.node(server, { hostname: 'gone' });
     const b = await h.node(server);
     await b.client.reportTrust(a.nodeId);
+    await a.client.reportTrust(b.nodeId); // a pair needs both sides
     await b.client.requestHandshake(a.nodeId, 'kept');
     now += 30_000;
     await b.client.heartbeat();

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { challenges } from '@mesh/wire';
 import { Harness, identity } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
 
 describe('register', () => {
-  it('an unknown key with a known owner reclaims the node id and replaces the key', async () => {
+  it('a known owner moves its node id to a new key only with rebind_signature by the current key', async () => {
     const server = await h.server();
     const c = h.client(server);
     const oldKey = identity();
@@ -15,16 +16,34 @@ describe('register', () => {
       owner: 'ops@example.com',
     });
     await c.register({ listenAddr: ':4000', publicKey: identity().publicKey }); // another node
+    // The owner string alone (public: anyone may know an e-mail) moves nothing.
+    const stranger = await c.register({
+      listenAddr: ':4001',
+      publicKey: identity().publicKey,
+      owner: 'ops@example.com',
+    });
+    expect(stranger.nodeId).not.toBe(first.nodeId);
+    expect(stranger.ownerError).toMatch(/rebind_signature/);
+    expect((await c.lookup(first.nodeId)).publicKey).toBe(oldKey.publicKey);
     const newKey = identity();
+    await expect(
+      c.register({
+        listenAddr: ':4001',
+        publicKey: newKey.publicKey,
+        owner: 'ops@example.com',
+        rebindSignature: identity().signB64(challenges.rebind(first.nodeId, newKey.publicKey)),
+      }),
+    ).rejects.toMatchObject({ remoteCode: 'INVALID_SIGNATURE' });
     const again = await c.register({
       listenAddr: ':4001',
       publicKey: newKey.publicKey,
       owner: 'ops@example.com',
+      rebindSignature: oldKey.signB64(challenges.rebind(first.nodeId, newKey.publicKey)),
     });
     expect(again.nodeId).toBe(first.nodeId);
     expect((await c.lookup(first.nodeId)).publicKey).toBe(newKey.publicKey);
     // The old key is now unknown: it gets a fresh id.
-    expect((await c.register({ listenAddr: ':4000', publicKey: oldKey.publicKey })).nodeId).toBe(3);
+    expect((await c.register({ listenAddr: ':4000', publicKey: oldKey.publicKey })).nodeId).toBe(4);
   });
 
   it('bounds free-text fields; a changed owner gives up the old owner string', async () => {
@@ -45,16 +64,29 @@ describe('register', () => {
         }),
       ).rejects.toMatchObject({ remoteMessage: new RegExp(`${field} too long`) });
     }
-    const first = await c.register({ listenAddr: ':1', publicKey: key.publicKey, owner: 'old@x' });
-    await c.register({ listenAddr: ':1', publicKey: key.publicKey, owner: 'new@x' });
-    // 'new@x' now reclaims the node; 'old@x' no longer names it, so a stranger gets a fresh id.
+    const own = h.client(server, { signer: key.sign });
+    const first = await own.register({
+      listenAddr: ':1',
+      publicKey: key.publicKey,
+      owner: 'old@x',
+    });
+    await own.register({ listenAddr: ':1', publicKey: key.publicKey, owner: 'new@x' });
+    // 'old@x' no longer names the node, so a stranger gets a fresh id (and the string).
     expect(
       (await c.register({ listenAddr: ':1', publicKey: identity().publicKey, owner: 'old@x' }))
         .nodeId,
     ).not.toBe(first.nodeId);
+    // 'new@x' does: it moves the id to a new key given the current key's consent.
+    const next = identity();
     expect(
-      (await c.register({ listenAddr: ':1', publicKey: identity().publicKey, owner: 'new@x' }))
-        .nodeId,
+      (
+        await c.register({
+          listenAddr: ':1',
+          publicKey: next.publicKey,
+          owner: 'new@x',
+          rebindSignature: key.signB64(challenges.rebind(first.nodeId, next.publicKey)),
+        })
+      ).nodeId,
     ).toBe(first.nodeId);
     // The same after deregistration, when only the index remembers the old owner.
     const k2 = identity();
@@ -130,6 +162,7 @@ describe('register', () => {
       remoteMessage: /private/,
     });
     await b.client.reportTrust(a.nodeId);
+    await a.client.reportTrust(b.nodeId); // a pair needs both sides
     expect(await a.client.punch(a.nodeId, b.nodeId)).toEqual({
       nodeA: a.nodeId,
       nodeAAddr: '127.0.0.1:4000',

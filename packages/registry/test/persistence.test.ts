@@ -21,6 +21,7 @@ describe.each(['sqlite', 'postgres'] as const)('durable %s store', (kind) => {
     await a.client.setTags(['gpu']);
     await a.client.setVisibility(true);
     await b.client.reportTrust(a.nodeId);
+    await a.client.reportTrust(b.nodeId); // a pair needs both sides
     const { networkId } = await h.client(first).createNetwork({
       name: 'persist',
       adminToken: ADMIN,

@@ -17,8 +17,9 @@ describe('privacy of resolve, lookup and list_nodes', () => {
       remoteMessage: /resolve denied.*private/,
     });
 
-    // Trust pair (either side may report it).
+    // Trust pair: both sides consent.
     await b.client.reportTrust(a.nodeId);
+    await a.client.reportTrust(b.nodeId); // a pair needs both sides
     expect((await a.client.resolve(b.nodeId)).realAddr).toBe('127.0.0.1:4000');
     await expect(c.client.resolve(b.nodeId)).rejects.toMatchObject({ code: 'REMOTE' });
     await b.client.revokeTrust(a.nodeId);
@@ -117,6 +118,7 @@ describe('privacy of resolve, lookup and list_nodes', () => {
       ],
     ).toBe(b.nodeId);
     await b.client.reportTrust(a.nodeId);
+    await a.client.reportTrust(b.nodeId); // a pair needs both sides
     expect(await a.client.resolveHostname('quiet')).toEqual({
       nodeId: b.nodeId,
       address: `0:0000.0000.000${b.nodeId}`,

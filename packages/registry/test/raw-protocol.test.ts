@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, binaryFrame, identity, jsonMessage } from './helpers.js';
 
 const h = new Harness();
+const ADMIN = 'raw-admin';
 afterEach(() => h.close());
 
 const PREAMBLE = Buffer.from([0x50, 0x49, 0x4c, 0x54, 0x01]);
@@ -14,7 +15,7 @@ function u32(n: number): Buffer {
 
 describe('raw bytes, no client library', () => {
   it('JSON mode: register, heartbeat, lookup, resolve', async () => {
-    const server = await h.server();
+    const server = await h.server({ adminToken: ADMIN });
     const sock = await h.raw(server);
     const a = identity();
     const b = identity();
@@ -74,7 +75,9 @@ describe('raw bytes, no client library', () => {
       type: 'set_visibility',
       node_id: 2,
       public: true,
-      signature: b.signB64('set_visibility:2'),
+      // A bare set_visibility signature is refused (replayable); the admin token leaves node 2's
+      // other bare signatures usable.
+      admin_token: ADMIN,
     });
     const ok = await ask({
       type: 'resolve',
@@ -87,7 +90,7 @@ describe('raw bytes, no client library', () => {
   });
 
   it('binary mode: preamble, heartbeat/lookup/resolve frames and JSON passthrough', async () => {
-    const server = await h.server();
+    const server = await h.server({ adminToken: ADMIN });
     const sock = await h.raw(server);
     const a = identity();
     sock.write(PREAMBLE);
@@ -108,7 +111,7 @@ describe('raw bytes, no client library', () => {
       type: 'set_visibility',
       node_id: 1,
       public: true,
-      signature: a.signB64('set_visibility:1'),
+      admin_token: ADMIN,
     });
 
     // Heartbeat: [4B node][64B sig] → [8B unix][1B flags]

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistryClient } from '@mesh/registry-client';
 import type { RegistryServer } from '../src/index.js';
-import { Harness, identity } from './helpers.js';
+import { Harness, identity, withEnvelope } from './helpers.js';
 import type { Identity } from './helpers.js';
 
 const h = new Harness();
@@ -21,16 +21,19 @@ let ctx: Ctx;
 
 beforeEach(async () => {
   const server = await h.server({ adminToken: ADMIN });
-  const a = await h.node(server);
-  const b = await h.node(server);
+  // Go-style nodes: bare challenge signatures only, never a request envelope.
+  const a = await h.node(server, { envelopes: false });
+  const b = await h.node(server, { envelopes: false });
   const raw = h.client(server);
   const { networkId } = await raw.createNetwork({
     name: 'lab',
     adminToken: ADMIN,
     nodeId: b.nodeId,
   });
-  // b trusts a and has invited a to its network, so every operation below is otherwise valid.
+  // a and b trust each other, b has invited a to its network: every operation below is otherwise
+  // valid.
   await b.client.reportTrust(a.nodeId);
+  await a.client.reportTrust(b.nodeId);
   await b.client.inviteToNetwork(networkId, a.nodeId);
   ctx = {
     server,
@@ -195,11 +198,26 @@ const cases: {
   },
 ];
 
+/** Never accepted with a bare signature (docs/security/registry.md): only with an envelope. */
+const ENVELOPE_ONLY = new Set(['set_visibility', 'rotate_key']);
+
 describe('every signed operation verifies its exact challenge string', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const { msg, challenge } = c.build(ctx);
       const other = identity();
+      const signer = ctx[c.signer ?? 'a'];
+      if (ENVELOPE_ONLY.has(c.name)) {
+        for (const bare of [msg, { ...msg, signature: signer.id.signB64(challenge) }]) {
+          await expect(ctx.raw.request({ ...bare })).rejects.toMatchObject({
+            remoteCode: 'UNAUTHORIZED',
+            remoteMessage: /needs a request envelope/,
+          });
+        }
+        const ok = await ctx.raw.request(withEnvelope(msg, signer.id, signer.nodeId));
+        expect(ok['type']).toBe(`${c.name}_ok`);
+        return;
+      }
       await expect(ctx.raw.request({ ...msg })).rejects.toMatchObject({
         code: 'REMOTE',
         remoteCode: 'UNAUTHORIZED',
@@ -213,12 +231,11 @@ describe('every signed operation verifies its exact challenge string', () => {
       });
       // Right key, wrong challenge text (a one-character change) is refused too.
       await expect(
-        ctx.raw.request({ ...msg, signature: ctx[c.signer ?? 'a'].id.signB64(`${challenge}0`) }),
+        ctx.raw.request({ ...msg, signature: signer.id.signB64(`${challenge}0`) }),
       ).rejects.toMatchObject({
         remoteMessage: /signature verification failed/,
       });
-      const signer = ctx[c.signer ?? 'a'].id;
-      const ok = await ctx.raw.request({ ...msg, signature: signer.signB64(challenge) });
+      const ok = await ctx.raw.request({ ...msg, signature: signer.id.signB64(challenge) });
       expect(ok['type']).toBe(`${c.name}_ok`);
     });
   }
@@ -250,7 +267,7 @@ describe('every signed operation verifies its exact challenge string', () => {
     await expect(
       raw.request({ type: 'set_visibility', node_id: a.nodeId, public: true, admin_token: 'nope' }),
     ).rejects.toMatchObject({
-      remoteMessage: /signature required/,
+      remoteMessage: /needs a request envelope/,
     });
     const ok = await raw.request({
       type: 'set_visibility',
@@ -264,30 +281,20 @@ describe('every signed operation verifies its exact challenge string', () => {
   it('rotate_key switches the key that later signatures must use', async () => {
     const { a, raw } = ctx;
     const next = identity();
-    await raw.request({
-      type: 'rotate_key',
-      node_id: a.nodeId,
-      new_public_key: next.publicKey,
-      signature: a.id.signB64(`rotate:${a.nodeId}`),
-    });
-    await expect(
-      raw.request({
-        type: 'heartbeat',
-        node_id: a.nodeId,
-        signature: a.id.signB64(`heartbeat:${a.nodeId}`),
-      }),
-    ).rejects.toMatchObject({
+    await raw.request(
+      withEnvelope(
+        { type: 'rotate_key', node_id: a.nodeId, new_public_key: next.publicKey },
+        a.id,
+        a.nodeId,
+      ),
+    );
+    const heartbeat = { type: 'heartbeat', node_id: a.nodeId };
+    await expect(raw.request(withEnvelope(heartbeat, a.id, a.nodeId))).rejects.toMatchObject({
       remoteMessage: /verification failed/,
     });
-    expect(
-      (
-        await raw.request({
-          type: 'heartbeat',
-          node_id: a.nodeId,
-          signature: next.signB64(`heartbeat:${a.nodeId}`),
-        })
-      )['type'],
-    ).toBe('heartbeat_ok');
+    expect((await raw.request(withEnvelope(heartbeat, next, a.nodeId)))['type']).toBe(
+      'heartbeat_ok',
+    );
     // The new key maps to the same node id on re-registration.
     expect((await raw.register({ listenAddr: ':1', publicKey: next.publicKey })).nodeId).toBe(
       a.nodeId,

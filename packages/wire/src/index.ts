@@ -31,6 +31,18 @@ export {
 export { WireError, isWireError } from './errors/wire-error.js';
 export { challenges } from './challenges/challenges.js';
 export type { ChallengeName } from './challenges/challenges.js';
+export {
+  REGISTRY_AUDIENCE,
+  REQSIG_DOMAIN,
+  REQSIG_MAX_LENGTH,
+  REQSIG_MAX_SKEW_SECONDS,
+  REQSIG_NONCE_LENGTH,
+  canonicalEnvelope,
+  envelopeFresh,
+  parseEnvelope,
+} from './reqsig/envelope.js';
+export type { RequestEnvelope } from './reqsig/envelope.js';
+export { ENVELOPE_FIELDS, hashBody, hashRequestBody, requestBody } from './reqsig/body.js';
 export type { WireErrorCode } from './errors/wire-error.js';
 export { REGISTRY_ERROR_CODES, isRetryableRegistryCode } from './errors/registry-error-code.js';
 export type { RegistryErrorCode } from './errors/registry-error-code.js';

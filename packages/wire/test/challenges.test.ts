@@ -47,6 +47,6 @@ describe('challenges (reference §C.7)', () => {
       respondInvite: 'respond_invite:3:9',
       setKeyExpiry: 'set_key_expiry:3',
     });
-    expect(Object.keys(challenges)).toHaveLength(20);
+    expect(Object.keys(challenges)).toHaveLength(22);
   });
 });

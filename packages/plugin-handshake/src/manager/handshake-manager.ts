@@ -470,6 +470,14 @@ export class HandshakeManager implements HandshakeService {
       { nodeId: fromNodeId, publicKey: '', approvedAt: this.#now(), mutual: true, network: 0 },
       'relayed_approval',
     );
+    // Our side of the registry's trust pair: the peer's accept recorded its consent already
+    // (the mesh registry makes a pair only when both sides consent).
+    this.#track(
+      this.#daemon
+        .registryClient()
+        ?.reportTrust(fromNodeId)
+        .catch((e: unknown) => this.#debug('report_trust', fromNodeId, e)) ?? Promise.resolve(),
+    );
     this.#track(this.#backfillKey(fromNodeId));
   }
 

@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import {
+  ENVELOPE_FIELDS,
   MsgType,
+  REGISTRY_AUDIENCE,
+  canonicalEnvelope,
   challenges,
   decodeError,
   decodeHeartbeatResp,
@@ -10,6 +14,7 @@ import {
   encodeLookupReq,
   encodeMessage,
   encodeResolveReq,
+  hashRequestBody,
 } from '@mesh/wire';
 import { formatHostPort } from '@mesh/protocol';
 import { networkChallenges } from '../network-challenges.js';
@@ -46,6 +51,7 @@ import type {
   RegistryClientLogger,
   RegistryClientOptions,
   RegistrySigner,
+  ReportTrustResult,
   ResolveResult,
   RotateKeyResult,
 } from '../types.js';
@@ -64,6 +70,11 @@ const utf8 = new TextDecoder();
  * the request was never written, and otherwise only for operations that can be repeated
  * (reads, heartbeats, absolute setters; not `rotate_key`, trust or network membership changes,
  * which fail with `CONNECTION_LOST` instead).
+ *
+ * With a signer, every signed request carries the legacy challenge signature (what the Go
+ * registry checks) and a request envelope (`envelope`, `envelope_signature`: Go `reqsig` form with
+ * a timestamp and a fresh nonce per attempt), which the mesh registry requires to refuse replays;
+ * heartbeats and resolves then go as JSON, since the binary frames have no room for an envelope.
  *
  * @example
  * ```ts
@@ -87,9 +98,13 @@ export class RegistryClient {
   readonly #maxDelayMs: number;
   readonly #logger: RegistryClientLogger;
   #signer: RegistrySigner | undefined;
+  readonly #envelopes: boolean;
+  readonly #clock: () => number;
   #nodeId: number | undefined;
   #conn: RegistryConnection | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Requests to send with a fresh request envelope (built per attempt, so a resend is not a replay). */
+  readonly #enveloped = new WeakSet<JsonObject>();
   #closed = false;
   /** Aborted by close(), so a reconnect backoff does not outlive the client. */
   readonly #closeController = new AbortController();
@@ -109,6 +124,8 @@ export class RegistryClient {
     this.#maxDelayMs = options.reconnect?.maxDelayMs ?? 10_000;
     this.#logger = options.logger ?? noopLogger;
     this.#signer = options.signer;
+    this.#envelopes = options.envelopes ?? true;
+    this.#clock = options.clock ?? Date.now;
     this.#nodeId = options.nodeId;
   }
 
@@ -171,7 +188,12 @@ export class RegistryClient {
     if (params.lanAddrs !== undefined) msg['lan_addrs'] = [...params.lanAddrs];
     if (params.version !== undefined) msg['version'] = params.version;
     if (params.relayOnly !== undefined) msg['relay_only'] = params.relayOnly;
-    const r = await this.request(msg, options);
+    if (params.rebindSignature !== undefined) msg['rebind_signature'] = params.rebindSignature;
+    // Proof of possession: Go's form (RegisterWithKeyOpts) plus the envelope.
+    const r = await this.request(
+      await this.#sign(msg, challenges.register(params.listenAddr, params.publicKey)),
+      options,
+    );
     const nodeId = num(r, 'node_id');
     this.#nodeId = nodeId;
     return {
@@ -181,6 +203,8 @@ export class RegistryClient {
       publicKey: str(r, 'public_key'),
       ...(typeof r['hostname'] === 'string' ? { hostname: r['hostname'] } : {}),
       ...(typeof r['hostname_error'] === 'string' ? { hostnameError: r['hostname_error'] } : {}),
+      ...(typeof r['owner_error'] === 'string' ? { ownerError: r['owner_error'] } : {}),
+      ...(r['unchanged'] === true ? { unchanged: true } : {}),
     };
   }
 
@@ -188,7 +212,7 @@ export class RegistryClient {
   async heartbeat(options: CallOptions = {}): Promise<HeartbeatResult> {
     const node = this.#requireNode();
     const sig = await this.#signRaw(challenges.heartbeat(node));
-    if (!this.#binary) {
+    if (!this.#binary || (sig && this.#envelopes)) {
       const r = await this.request(
         this.#signed({ type: 'heartbeat', node_id: node }, sig),
         options,
@@ -316,7 +340,7 @@ export class RegistryClient {
   async resolve(target: number, options: CallOptions = {}): Promise<ResolveResult> {
     const node = this.#requireNode();
     const sig = await this.#signRaw(challenges.resolve(node, target));
-    if (!this.#binary) {
+    if (!this.#binary || (sig && this.#envelopes)) {
       const r = await this.request(
         this.#signed({ type: 'resolve', node_id: target, requester_id: node }, sig),
         options,
@@ -435,16 +459,20 @@ export class RegistryClient {
 
   // ---------------------------------------------------------------- trust and handshakes
 
-  /** `report_trust` (signed): records the symmetric trust pair. */
-  async reportTrust(peer: number, options: CallOptions = {}): Promise<void> {
+  /**
+   * `report_trust` (signed): this node consents to a trust pair with `peer`. The mesh registry
+   * makes the pair once the peer consented too; until then it answers `pending`.
+   */
+  async reportTrust(peer: number, options: CallOptions = {}): Promise<ReportTrustResult> {
     const node = this.#requireNode();
-    await this.request(
+    const r = await this.request(
       await this.#sign(
         { type: 'report_trust', node_id: node, peer_id: peer },
         challenges.reportTrust(node, peer),
       ),
       options,
     );
+    return { pending: r['pending'] === true };
   }
 
   /** `revoke_trust` (signed): removes the pair (error if none). */
@@ -936,8 +964,34 @@ export class RegistryClient {
   }
 
   #signed(msg: JsonObject, sig: Uint8Array | undefined): JsonObject {
-    if (sig) msg['signature'] = toBase64(sig);
+    if (sig) {
+      msg['signature'] = toBase64(sig);
+      if (this.#envelopes) this.#enveloped.add(msg);
+    }
     return msg;
+  }
+
+  /**
+   * `message` with a fresh request envelope signed by this node (node 0 while registering):
+   * timestamp now, new nonce, SHA-256 of the request without its signature fields.
+   */
+  async #envelope(message: JsonObject): Promise<JsonObject> {
+    const signer = this.#signer;
+    if (!signer) return message;
+    const node = message['type'] === 'register' ? 0 : (this.#nodeId ?? 0);
+    const text = canonicalEnvelope({
+      network: 0,
+      node,
+      timestamp: Math.floor(this.#clock() / 1000),
+      nonce: randomBytes(8).toString('hex'),
+      bodyHash: hashRequestBody(message),
+      audience: REGISTRY_AUDIENCE,
+    });
+    return {
+      ...message,
+      [ENVELOPE_FIELDS.envelope]: text,
+      [ENVELOPE_FIELDS.signature]: toBase64(await signer(text)),
+    };
   }
 
   async #sign(msg: JsonObject, challenge: string): Promise<JsonObject> {
@@ -1039,9 +1093,10 @@ export class RegistryClient {
     options: CallOptions,
   ): Promise<JsonObject> {
     const type = message['type'] as string;
+    const wire = this.#enveloped.has(message) ? await this.#envelope(message) : message;
     const bytes = this.#binary
-      ? encodeFrame(MsgType.JSON, new TextEncoder().encode(JSON.stringify(message)))
-      : encodeMessage(message);
+      ? encodeFrame(MsgType.JSON, new TextEncoder().encode(JSON.stringify(wire)))
+      : encodeMessage(wire);
     const body = await conn.exchange(bytes, options.timeoutMs ?? this.#timeoutMs, options.signal);
     let json: Uint8Array = body;
     if (this.#binary) {

@@ -1,5 +1,5 @@
 import { RegistryRequestError } from '../errors.js';
-import type { RegistryCore, RequestContext } from '../state/registry-core.js';
+import type { RegistryCore, RequestAuth, RequestContext } from '../state/registry-core.js';
 import type { JsonObject } from '../util/fields.js';
 import { beaconList, beaconRegister } from './beacons.js';
 import {
@@ -127,21 +127,64 @@ export function dispatch(
 ): JsonObject | Promise<JsonObject> {
   const handler = handlers.get(type);
   if (!handler) throw new RegistryRequestError('UNKNOWN_TYPE', `unknown message type "${type}"`);
+  // One auth state for every run of this request: a re-run must not see its own nonce as a replay.
+  const auth: RequestAuth = { message: msg, claimed: new Set(), latched: [] };
+  const run: Run = (c) => persistLatch(core, auth, () => handler(core, msg, { ...c, auth }));
   if (core.pending === undefined) {
-    const result = handler(core, msg, ctx);
+    const result = run(ctx);
     if (!(result instanceof Promise)) return result;
-    return core.hold(retryStale(core, handler, msg, ctx, result));
+    return core.hold(retryStale(core, run, ctx, result));
   }
-  return core.hold(
-    core.pending.then(() => retryStale(core, handler, msg, ctx, handler(core, msg, ctx))),
+  return core.hold(core.pending.then(() => retryStale(core, run, ctx, run(ctx))));
+}
+
+/** One run of a request's handler. */
+type Run = (ctx: RequestContext) => JsonObject | Promise<JsonObject>;
+
+/**
+ * Runs `work`; when it latched a node to envelope-only authentication, persists that node record
+ * before the answer goes out (also when the request itself is refused: the envelope was valid).
+ */
+function persistLatch(
+  core: RegistryCore,
+  auth: RequestAuth,
+  work: () => JsonObject | Promise<JsonObject>,
+): JsonObject | Promise<JsonObject> {
+  const mark = auth.latched.length;
+  let result: JsonObject | Promise<JsonObject>;
+  try {
+    result = work();
+  } catch (err) {
+    if (auth.latched.length === mark) throw err;
+    result = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+  if (auth.latched.length === mark && !(result instanceof Promise)) return result;
+  return Promise.resolve(result).then(
+    async (r) => {
+      await writeLatched(core, auth, mark);
+      return r;
+    },
+    async (err: unknown) => {
+      await writeLatched(core, auth, mark).catch(() => undefined);
+      throw err;
+    },
   );
+}
+
+/** Writes the records of nodes latched since `mark` (their in-memory record already says so). */
+async function writeLatched(core: RegistryCore, auth: RequestAuth, mark: number): Promise<void> {
+  const ids = auth.latched.splice(mark);
+  const writes = ids.flatMap((id) => {
+    const node = core.nodes.get(id);
+    return node ? [{ kind: 'node' as const, node }] : [];
+  });
+  if (writes.length > 0) await core.commit(writes);
 }
 
 /** Re-runs a request whose commit was refused because this instance's cache was behind. */
 async function retryStale(
   core: RegistryCore,
-  handler: Handler,
-  msg: JsonObject,
+  run: Run,
   ctx: RequestContext,
   first: JsonObject | Promise<JsonObject>,
 ): Promise<JsonObject> {
@@ -161,7 +204,7 @@ async function retryStale(
         );
       }
       try {
-        attempt = handler(core, msg, { ...ctx, rerun: true });
+        attempt = run({ ...ctx, rerun: true });
       } catch (e) {
         attempt = Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }

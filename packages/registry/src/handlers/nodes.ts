@@ -1,5 +1,6 @@
 import { formatHostPort } from '@mesh/protocol';
 import { challenges } from '@mesh/wire';
+import { checkEnvelope, hasEnvelope } from '../auth/request-envelope.js';
 import { decodePublicKey, decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
@@ -44,7 +45,49 @@ function lanAddrs(value: unknown): string[] {
   });
 }
 
-/** `register`: same key → same id; a known owner reclaims its id; endpoint = source IP + listen port. */
+/**
+ * Whether a `register` proves possession of `publicKey`: a valid request envelope (naming node 0
+ * or `id`), or the Go form — `signature` over `register:<listen_addr>:<public_key>` — unless the
+ * node already authenticates with envelopes (then a bare signature could be a replay).
+ * @throws RegistryRequestError when a proof is present but does not verify
+ */
+function registerProof(
+  core: RegistryCore,
+  msg: JsonObject,
+  ctx: RequestContext,
+  publicKey: string,
+  listenAddr: string,
+  id: number | undefined,
+  latched: boolean,
+): 'envelope' | 'signature' | undefined {
+  if (hasEnvelope(msg)) {
+    checkEnvelope(msg, {
+      verifier: core.verifier,
+      nonces: core.nonces,
+      publicKey,
+      nodes: id === undefined ? [0] : [0, id],
+      now: ctx.now,
+      ...(ctx.auth ? { claimed: ctx.auth.claimed } : {}),
+    });
+    return 'envelope';
+  }
+  if (msg['signature'] === undefined) return undefined;
+  const sig = challengeSig(msg);
+  if (!sig || !core.verifier.verify(publicKey, challenges.register(listenAddr, publicKey), sig)) {
+    throw new RegistryRequestError(
+      'INVALID_SIGNATURE',
+      'register signature verification failed (expected over register:<listen_addr>:<public_key>)',
+    );
+  }
+  return latched ? undefined : 'signature';
+}
+
+/**
+ * `register`: same key → same id; endpoint = source IP + listen port. Anything that changes a
+ * known node (endpoint, hostname, owner) needs proof of possession of its key (see
+ * {@link registerProof}); without one a known key only gets its id back. An owner string moves
+ * an id to a new key only with `rebind_signature` by the id's current key.
+ */
 export async function register(
   core: RegistryCore,
   msg: JsonObject,
@@ -67,6 +110,59 @@ export async function register(
   const relayOnly = msg['relay_only'] === true;
 
   const known = core.keyIndex.get(publicKey);
+  const knownRecord = known === undefined ? undefined : core.nodes.get(known);
+  // An owner string can only bring back an id whose key this request can vouch for.
+  let ownerId = known === undefined && owner !== '' ? core.ownerIndex.get(owner) : undefined;
+  const proof = registerProof(
+    core,
+    msg,
+    ctx,
+    publicKey,
+    optString(msg, 'listen_addr') ?? '',
+    known ?? ownerId,
+    knownRecord?.reqsig === true,
+  );
+  if (known !== undefined && proof === undefined) {
+    if (!knownRecord) {
+      throw new RegistryRequestError(
+        'UNAUTHORIZED',
+        `node ${known} is not registered; registering its key again needs proof of possession (signature over register:<listen_addr>:<public_key>, or a request envelope)`,
+      );
+    }
+    // Unproven: the caller learns the id (public through lookup anyway), nothing changes.
+    const resp: JsonObject = {
+      type: 'register_ok',
+      node_id: known,
+      network_id: 0,
+      address: formatAddress(0, known),
+      public_key: publicKey,
+      unchanged: true,
+    };
+    if (knownRecord.hostname !== '') resp['hostname'] = knownRecord.hostname;
+    return resp;
+  }
+  let ownerError: string | undefined;
+  if (ownerId !== undefined) {
+    const bound =
+      core.nodes.get(ownerId)?.publicKey ??
+      [...core.keyIndex].find(([, v]) => v === ownerId)?.[0] ??
+      '';
+    if (bound !== '' && bound !== publicKey) {
+      const rebind = msg['rebind_signature'];
+      const sig = decodeSignature(rebind);
+      if (sig && core.verifier.verify(bound, challenges.rebind(ownerId, publicKey), sig)) {
+        // Proven by the id's current key: the owner reclaim goes ahead.
+      } else if (rebind !== undefined) {
+        throw new RegistryRequestError(
+          'INVALID_SIGNATURE',
+          `rebind_signature verification failed (expected rebind:${ownerId}:<public_key> by node ${ownerId}'s current key)`,
+        );
+      } else {
+        ownerError = `owner "${owner}" belongs to node ${ownerId}; moving it to a new key needs rebind_signature by that node's current key (or rotate_key)`;
+        ownerId = undefined;
+      }
+    }
+  }
   if (
     known === undefined &&
     ctx.rerun !== true &&
@@ -78,12 +174,8 @@ export async function register(
     );
   }
   const writes: StoreWrite[] = [];
-  let id = known;
-  let reclaimed = false;
-  if (id === undefined && owner !== '') {
-    id = core.ownerIndex.get(owner);
-    reclaimed = id !== undefined;
-  }
+  let id = known ?? ownerId;
+  const reclaimed = known === undefined && ownerId !== undefined;
   if (id === undefined) {
     id = core.nextNode;
     if (id > 0xfffffffe) throw new RegistryRequestError('LIMIT', 'node id space exhausted');
@@ -99,13 +191,17 @@ export async function register(
     writes.push({ kind: 'keyIndex', publicKey: oldKey, nodeId: undefined });
   }
   if (known === undefined) writes.push({ kind: 'keyIndex', publicKey, nodeId: id });
-  if (owner !== '' && core.ownerIndex.get(owner) !== id)
-    writes.push({ kind: 'ownerIndex', owner, nodeId: id });
+  // An owner string someone else holds is not taken over (see ownerError).
+  const ownerHolder = owner === '' ? undefined : core.ownerIndex.get(owner);
+  if (owner !== '' && ownerError === undefined && ownerHolder !== undefined && ownerHolder !== id)
+    ownerError = `owner "${owner}" belongs to node ${ownerHolder}; it was left there`;
+  const claimOwner = owner !== '' && ownerError === undefined;
+  if (claimOwner && ownerHolder !== id) writes.push({ kind: 'ownerIndex', owner, nodeId: id });
   // A node that changes its owner string gives up the old one(s), so the index holds one per
   // node. The record names the old owner; after deregistration or reaping only the index does
   // (scanned, but only when the owner string actually changes, which is rare).
   const dropOwners: string[] = [];
-  if (owner !== '' && core.ownerIndex.get(owner) !== id) {
+  if (claimOwner && ownerHolder !== id) {
     if (existing) {
       if (existing.owner !== undefined && core.ownerIndex.get(existing.owner) === id)
         dropOwners.push(existing.owner);
@@ -130,11 +226,12 @@ export async function register(
     lastSeen: ctx.now,
     keyCreatedAt: sameKey ? existing.keyCreatedAt : ctx.now,
   };
-  const ownerValue = owner !== '' ? owner : existing?.owner;
+  const ownerValue = claimOwner ? owner : existing?.owner;
   if (ownerValue !== undefined) node.owner = ownerValue;
   if (version !== undefined) node.version = version;
   if (existing?.externalId !== undefined) node.externalId = existing.externalId;
   if (sameKey && existing.keyExpiresAt !== undefined) node.keyExpiresAt = existing.keyExpiresAt;
+  if (proof === 'envelope' || existing?.reqsig === true) node.reqsig = true;
 
   const resp: JsonObject = {
     type: 'register_ok',
@@ -143,6 +240,7 @@ export async function register(
     address: formatAddress(0, id),
     public_key: publicKey,
   };
+  if (ownerError !== undefined) resp['owner_error'] = ownerError;
   if (hostname !== '') {
     try {
       validateHostname(hostname);
@@ -166,7 +264,7 @@ export async function register(
   if (known === undefined) core.keyIndex.set(publicKey, id);
   if (oldKey !== undefined && oldKey !== publicKey && core.keyIndex.get(oldKey) === id)
     core.keyIndex.delete(oldKey);
-  if (owner !== '') core.ownerIndex.set(owner, id);
+  if (claimOwner) core.ownerIndex.set(owner, id);
   for (const o of dropOwners) core.ownerIndex.delete(o);
   core.counters.registrations++;
   core.logger.info('node registered', {

@@ -3,11 +3,95 @@ import { decodeSignature } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
 import { pairKey } from '../state/registry-core.js';
 import type { RegistryCore, RequestContext } from '../state/registry-core.js';
-import type { Inbox } from '../state/records.js';
+import type { Inbox, InboxConsent } from '../state/records.js';
+import type { StoreWrite } from '../store/store.js';
 import { optString, reqBool, reqId } from '../util/fields.js';
 import type { JsonObject } from '../util/fields.js';
 
 const MAX_JUSTIFICATION = 1024;
+/** Standing consents kept per node; the oldest go first (a sender holds at most one). */
+export const MAX_CONSENTS = 1024;
+
+/**
+ * Inbox changes of one request, committed together: trust pairs need both sides' consent, and
+ * a consent lives in the inbox of the node it is addressed to.
+ */
+class InboxWork {
+  readonly #changed = new Map<number, Inbox>();
+  readonly writes: StoreWrite[] = [];
+
+  constructor(readonly core: RegistryCore) {}
+
+  get(id: number): Inbox {
+    return this.#changed.get(id) ?? this.core.inbox(id);
+  }
+
+  set(id: number, inbox: Inbox): void {
+    this.#changed.set(id, inbox);
+  }
+
+  /** Whether `from` consented to a pair with `to`: a standing consent or a pending request. */
+  consented(from: number, to: number): boolean {
+    const inbox = this.get(to);
+    return (
+      (inbox.consents ?? []).some((c) => c.fromNodeId === from) ||
+      inbox.requests.some((r) => r.fromNodeId === from)
+    );
+  }
+
+  /** Drops `from`'s consent (not its request) from `to`'s inbox. */
+  dropConsent(from: number, to: number): boolean {
+    const inbox = this.get(to);
+    const consents = inbox.consents ?? [];
+    const rest = consents.filter((c) => c.fromNodeId !== from);
+    if (rest.length === consents.length) return false;
+    this.set(to, withConsents(inbox, rest));
+    return true;
+  }
+
+  /**
+   * `from` consents to a pair with `to`: the pair is made when `to` consented already, otherwise
+   * the consent waits in `to`'s inbox. Returns whether the pair exists now.
+   */
+  consent(from: number, to: number, now: number): boolean {
+    const pair = pairKey(from, to);
+    if (this.core.trust.has(pair)) return true;
+    if (this.consented(to, from)) {
+      this.dropConsent(to, from);
+      this.dropConsent(from, to);
+      this.writes.push({ kind: 'trust', pair, present: true });
+      return true;
+    }
+    const inbox = this.get(to);
+    const consents = (inbox.consents ?? []).filter((c) => c.fromNodeId !== from);
+    consents.push({ fromNodeId: from, timestamp: Math.floor(now / 1000) });
+    while (consents.length > MAX_CONSENTS) consents.shift();
+    this.set(to, withConsents(inbox, consents));
+    return false;
+  }
+
+  /** Commits the changed inboxes and pairs, then applies them in memory. */
+  async commit(extra: StoreWrite[] = []): Promise<void> {
+    const inboxWrites = [...this.#changed].map(([id, inbox]) => this.core.inboxWrite(id, inbox));
+    const all = [...inboxWrites, ...this.writes, ...extra];
+    if (all.length === 0) return;
+    await this.core.commit(all);
+    for (const [id, inbox] of this.#changed) this.core.setInbox(id, inbox);
+    for (const w of [...this.writes, ...extra]) {
+      if (w.kind !== 'trust') continue;
+      if (w.present) this.core.trust.add(w.pair);
+      else this.core.trust.delete(w.pair);
+    }
+  }
+}
+
+/** `inbox` with its consents replaced (the field dropped when empty). */
+function withConsents(inbox: Inbox, consents: InboxConsent[]): Inbox {
+  const next: Inbox = { ...inbox };
+  if (consents.length > 0) next.consents = consents;
+  else delete next.consents;
+  return next;
+}
 
 /** Parses and authorises the node/peer pair of report_trust and revoke_trust. */
 function pairArgs(
@@ -30,23 +114,27 @@ function pairArgs(
   return { node, peer };
 }
 
-/** `report_trust`: stores the symmetric pair. */
+/**
+ * `report_trust`: this node consents to a pair with the peer. The pair is made only when the
+ * peer consented too (its own report, or a handshake request to this node); otherwise the answer
+ * says `pending: true` and the consent waits for the peer's.
+ */
 export async function reportTrust(
   core: RegistryCore,
   msg: JsonObject,
   ctx: RequestContext,
 ): Promise<JsonObject> {
   const { node, peer } = pairArgs(core, msg, ctx, 'report_trust');
-  const pair = pairKey(node, peer);
-  if (!core.trust.has(pair)) {
-    await core.commit([{ kind: 'trust', pair, present: true }]);
-    core.trust.add(pair);
-  }
+  const work = new InboxWork(core);
+  const paired = work.consent(node, peer, ctx.now);
+  await work.commit();
   core.counters.trustReports++;
-  return { type: 'report_trust_ok', node_id: node, peer_id: peer };
+  const resp: JsonObject = { type: 'report_trust_ok', node_id: node, peer_id: peer };
+  if (!paired) resp['pending'] = true;
+  return resp;
 }
 
-/** `revoke_trust`: error when there is no pair. */
+/** `revoke_trust`: removes the pair and this node's standing consent; error when neither exists. */
 export async function revokeTrust(
   core: RegistryCore,
   msg: JsonObject,
@@ -54,11 +142,14 @@ export async function revokeTrust(
 ): Promise<JsonObject> {
   const { node, peer } = pairArgs(core, msg, ctx, 'revoke_trust');
   const pair = pairKey(node, peer);
-  if (!core.trust.has(pair))
+  const work = new InboxWork(core);
+  const withdrawn = work.dropConsent(node, peer);
+  const paired = core.trust.has(pair);
+  if (!paired && !withdrawn)
     throw new RegistryRequestError('NOT_FOUND', `no trust pair between ${node} and ${peer}`);
-  await core.commit([{ kind: 'trust', pair, present: false }]);
-  core.trust.delete(pair);
-  core.counters.trustRevocations++;
+  if (paired) work.writes.push({ kind: 'trust', pair, present: false });
+  await work.commit();
+  if (paired) core.counters.trustRevocations++;
   return { type: 'revoke_trust_ok', node_id: node, peer_id: peer };
 }
 
@@ -103,9 +194,11 @@ export async function requestHandshake(
     throw new RegistryRequestError('LIMIT', `handshake inbox of node ${to} is full`);
   }
   requests.push({ fromNodeId: from, justification, timestamp: Math.floor(ctx.now / 1000) });
-  const inbox: Inbox = { ...old, requests };
-  await core.commit([core.inboxWrite(to, inbox)]);
-  core.setInbox(to, inbox);
+  // Asking for trust is consent to it: it outlives the poll that drains the request.
+  const work = new InboxWork(core);
+  work.set(to, { ...old, requests });
+  work.consent(from, to, ctx.now);
+  await work.commit();
   core.counters.handshakeRequests++;
   return { type: 'request_handshake_ok', status: 'delivered' };
 }
@@ -145,7 +238,10 @@ export async function pollHandshakes(
   };
 }
 
-/** `respond_handshake`: accept creates the trust pair; the answer is queued for the requester. */
+/**
+ * `respond_handshake`: the answer is queued for the requester; accepting makes the trust pair
+ * only when the requester consented (else `pending: true`, like a one-sided `report_trust`).
+ */
 export async function respondHandshake(
   core: RegistryCore,
   msg: JsonObject,
@@ -165,23 +261,22 @@ export async function respondHandshake(
   if (!core.nodes.has(peer) && ![...core.inbox(node).requests].some((r) => r.fromNodeId === peer)) {
     throw new RegistryRequestError('NOT_FOUND', `node ${peer} not registered`);
   }
-  const mine = core.inbox(node);
-  const myInbox: Inbox = {
-    ...mine,
-    requests: mine.requests.filter((r) => r.fromNodeId !== peer),
-  };
-  const theirs = core.inbox(peer);
+  const work = new InboxWork(core);
+  // Accepting is this node's consent: a pair only when the peer consented too (its request or
+  // report). An answer to a request that came directly (port 444) still goes to the peer's
+  // inbox; the pair forms when the peer reports trust on reading it.
+  const paired = accept ? work.consent(node, peer, ctx.now) : false;
+  if (!accept) work.dropConsent(peer, node);
+  const mine = work.get(node);
+  work.set(node, { ...mine, requests: mine.requests.filter((r) => r.fromNodeId !== peer) });
+  const theirs = work.get(peer);
   const responses = theirs.responses.filter((r) => r.fromNodeId !== node);
   responses.push({ fromNodeId: node, accept, timestamp: Math.floor(ctx.now / 1000) });
   // Oldest answers are dropped rather than refusing the responder.
   while (responses.length > core.config.inboxLimit) responses.shift();
-  const peerInbox: Inbox = { ...theirs, responses };
-  const pair = pairKey(node, peer);
-  const writes = [core.inboxWrite(node, myInbox), core.inboxWrite(peer, peerInbox)];
-  if (accept) writes.push({ kind: 'trust', pair, present: true });
-  await core.commit(writes);
-  core.setInbox(node, myInbox);
-  core.setInbox(peer, peerInbox);
-  if (accept) core.trust.add(pair);
-  return { type: 'respond_handshake_ok', accept, peer_id: peer };
+  work.set(peer, { ...theirs, responses });
+  await work.commit();
+  const resp: JsonObject = { type: 'respond_handshake_ok', accept, peer_id: peer };
+  if (accept && !paired) resp['pending'] = true;
+  return resp;
 }

@@ -32,6 +32,11 @@ export interface NodeRecord {
   keyCreatedAt: number;
   /** When the key expires (undefined = never). */
   keyExpiresAt?: number;
+  /**
+   * The node has authenticated a request with a request envelope (timestamp + nonce): from then
+   * on its bare replayable signatures are refused (docs/security/registry.md).
+   */
+  reqsig?: boolean;
 }
 
 /** A custom network, as stored (membership lives on the node records). */
@@ -118,6 +123,14 @@ export interface InboxInvite {
   timestamp: number;
 }
 
+/** A node's standing consent to a trust pair with the inbox owner, waiting for the owner's. */
+export interface InboxConsent {
+  /** The node that consented (by `report_trust` or `request_handshake`). */
+  fromNodeId: number;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
 /** Both handshake inboxes of one node, plus its pending network invitations. */
 export interface Inbox {
   /** Requests addressed to the node. */
@@ -126,4 +139,9 @@ export interface Inbox {
   responses: InboxResponse[];
   /** Pending network invitations (absent = none). */
   invites?: InboxInvite[];
+  /**
+   * Nodes that consented to a trust pair with this node (absent = none). Not drained by
+   * `poll_handshakes`: a consent lasts until this node answers it or the other side revokes.
+   */
+  consents?: InboxConsent[];
 }

@@ -1,4 +1,6 @@
 import type { AdminTokenCheck } from '../auth/admin-token.js';
+import { NonceCache } from '../auth/nonce-cache.js';
+import { checkEnvelope, hasEnvelope } from '../auth/request-envelope.js';
 import type { RateLimiter } from '../auth/rate-limiter.js';
 import type { SignatureVerifier } from '../auth/signature.js';
 import { RegistryRequestError } from '../errors.js';
@@ -38,7 +40,25 @@ export interface RequestContext {
   readonly isAdmin: boolean;
   /** A re-run after a stale-cache refusal: its registration token was already taken. */
   readonly rerun?: boolean;
+  /** The JSON request being served, with what its envelope did (absent for binary frames). */
+  readonly auth?: RequestAuth;
 }
+
+/** Per-request state of envelope authentication, kept across re-runs of one request. */
+export interface RequestAuth {
+  /** The decoded JSON request (its envelope, if any, authenticates the acting node). */
+  readonly message: Record<string, unknown>;
+  /** `key|nonce` pairs already claimed by this request. */
+  readonly claimed: Set<string>;
+  /** Nodes this request latched to envelope-only authentication; persisted before the answer. */
+  readonly latched: number[];
+}
+
+/**
+ * Operations never accepted with a bare (replayable) signature: a captured one would let anyone
+ * publish a private node's endpoint or move its id to another key (docs/security/registry.md).
+ */
+const ENVELOPE_ONLY: ReadonlySet<string> = new Set(['set_visibility', 'rotate']);
 
 /** The in-memory registry state, mirrored durably in a {@link RegistryStore}. */
 export class RegistryCore {
@@ -51,6 +71,8 @@ export class RegistryCore {
   readonly members = new Map<number, Set<number>>();
   readonly inboxes = new Map<number, Inbox>();
   readonly beacons = new Map<number, { addr: string; expiresAt: number }>();
+  /** Request-envelope nonces within their freshness window (in memory; see docs/security/registry.md). */
+  readonly nonces = new NonceCache();
   /** Newest audit entries, oldest first (see `state/audit.ts`). */
   readonly audit: AuditEntry[] = [];
   readonly counters: CoreCounters = {
@@ -235,8 +257,10 @@ export class RegistryCore {
   }
 
   /**
-   * Enforces the node signature rule: when the registry holds a key for `node`, `signature` must
-   * be a valid Ed25519 signature over `challenge`. Admin-token requests are exempt.
+   * Enforces the node signature rule when the registry holds a key for `node`: a request envelope
+   * (JSON `envelope` + `envelope_signature`, see {@link checkEnvelope}) naming the node, or — for a
+   * node that never sent an envelope, and not for `set_visibility` or `rotate_key` — the legacy
+   * bare signature over `challenge`. Admin-token requests are exempt.
    */
   authorize(
     node: NodeRecord | undefined,
@@ -245,17 +269,49 @@ export class RegistryCore {
     ctx: RequestContext,
   ): void {
     if (ctx.isAdmin || !node || node.publicKey === '') return;
-    if (!signature)
+    const op = challenge.split(':')[0] ?? challenge;
+    const msg = ctx.auth?.message;
+    if (hasEnvelope(msg)) {
+      checkEnvelope(msg, {
+        verifier: this.verifier,
+        nonces: this.nonces,
+        publicKey: node.publicKey,
+        nodes: [node.id],
+        now: ctx.now,
+        ...(ctx.auth ? { claimed: ctx.auth.claimed } : {}),
+      });
+      this.latch(node, ctx);
+      return;
+    }
+    if (node.reqsig === true) {
       throw new RegistryRequestError(
         'UNAUTHORIZED',
-        `signature required for ${challenge.split(':')[0]}`,
+        `node ${node.id} authenticates with request envelopes; a bare ${op} signature is refused (it could be a replay)`,
       );
+    }
+    if (ENVELOPE_ONLY.has(op)) {
+      throw new RegistryRequestError(
+        'UNAUTHORIZED',
+        `${op} needs a request envelope (envelope, envelope_signature): a bare signature could be a replay`,
+      );
+    }
+    if (!signature) throw new RegistryRequestError('UNAUTHORIZED', `signature required for ${op}`);
     if (!this.verifier.verify(node.publicKey, challenge, signature)) {
       throw new RegistryRequestError(
         'INVALID_SIGNATURE',
-        `signature verification failed for ${challenge.split(':')[0]}`,
+        `signature verification failed for ${op}`,
       );
     }
+  }
+
+  /**
+   * Marks `node` as authenticating with envelopes from now on (in memory at once; the request's
+   * dispatch persists it before answering).
+   */
+  latch(node: NodeRecord, ctx: RequestContext): void {
+    if (node.reqsig === true) return;
+    node.reqsig = true;
+    ctx.auth?.latched.push(node.id);
   }
 
   /** Records a heartbeat time in memory; flushed in batches by {@link flushLastSeen}. */
@@ -365,6 +421,7 @@ export class RegistryCore {
     for (let i = 0; i < stale.length; i += 500) await this.removeNodes(stale.slice(i, i + 500));
     for (const [id, b] of this.beacons) if (b.expiresAt <= now) this.beacons.delete(id);
     this.rateLimiter?.cleanup(now);
+    this.nonces.sweep(Math.floor(now / 1000));
     this.counters.reaped += stale.length;
     return stale.length;
   }
@@ -408,7 +465,13 @@ export class RegistryCore {
 
 /** Whether an inbox holds nothing at all (handshakes or invitations). */
 export function inboxEmpty(inbox: Inbox): boolean {
-  return inbox.requests.length + inbox.responses.length + (inbox.invites?.length ?? 0) === 0;
+  return (
+    inbox.requests.length +
+      inbox.responses.length +
+      (inbox.invites?.length ?? 0) +
+      (inbox.consents?.length ?? 0) ===
+    0
+  );
 }
 
 /** Canonical `"min:max"` key of a symmetric trust pair. */

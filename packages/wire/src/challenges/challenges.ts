@@ -52,6 +52,17 @@ export const challenges = {
   respondInvite: (node: number, net: number): string => `respond_invite:${node}:${net}`,
   /** `set_key_expiry:<node>` */
   setKeyExpiry: (node: number): string => `set_key_expiry:${node}`,
+  /**
+   * `register:<listen_addr>:<public_key>`: proof of possession a registering node may carry in
+   * `signature` (Go `RegisterWithKeyOpts` sends it whenever it has a signer).
+   */
+  register: (listenAddr: string, publicKey: string): string =>
+    `register:${listenAddr}:${publicKey}`,
+  /**
+   * `rebind:<node>:<new_public_key>` (`rebind_signature` of `register`): signed by the node's
+   * current key to let an owner-string re-registration move the id to a new key (mesh only).
+   */
+  rebind: (node: number, newPublicKey: string): string => `rebind:${node}:${newPublicKey}`,
 } as const;
 
 /** The names of the {@link challenges} builders, one per signed operation. */

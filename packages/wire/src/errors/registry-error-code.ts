@@ -16,7 +16,8 @@
  * - `LIMIT`: an inbox, id space or size limit is reached.
  * - `UNKNOWN_TYPE`: the registry does not serve this message type.
  * - `STORE`: the registry could not persist the change; retry later.
- * - `BUSY`: the registry holds too much buffered input and dropped the connection; retry later.
+ * - `BUSY`: the registry holds too much buffered input and dropped the connection, or its
+ *   request-envelope replay cache is full; retry later.
  * - `INTERNAL`: an unexpected server failure.
  */
 export type RegistryErrorCode =
