@@ -54,6 +54,12 @@ export interface RegistryServerOptions {
    * memory.
    */
   readonly storePath?: string;
+  /**
+   * Start on a `storePath` store that lost acknowledged data instead of refusing with
+   * `STORE_DAMAGED` (see the README, "Store damage"); node ids are never reused.
+   * @default false
+   */
+  readonly acceptDataLoss?: boolean;
   /** A store to use instead of opening `storePath`; the server closes it on `close()`. */
   readonly store?: RegistryStore;
   /** Admin token; `''` disables admin requests (network creation, beacon registration, backbone listing). @default '' */
@@ -196,8 +202,14 @@ export class RegistryServer {
       (o.storePath === undefined
         ? new MemoryStore()
         : /^postgres(ql)?:\/\//.test(o.storePath)
-          ? await openPostgresStore(o.storePath, { logger: this.#logger })
-          : await openSqliteStore(o.storePath));
+          ? await openPostgresStore(o.storePath, {
+              logger: this.#logger,
+              acceptDataLoss: o.acceptDataLoss === true,
+            })
+          : await openSqliteStore(o.storePath, {
+              logger: this.#logger,
+              acceptDataLoss: o.acceptDataLoss === true,
+            }));
     const started = performance.now();
     const core = new RegistryCore(
       store,
