@@ -39,6 +39,7 @@ import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
 import { normaliseIp } from '../util/address.js';
 import type { JsonObject } from '../util/fields.js';
 import { ClientConnection } from './connection.js';
+import { TurnQueue } from './turn-queue.js';
 import type { RegistryTlsOptions } from './tls.js';
 import type { ConnectionHost } from './connection.js';
 
@@ -93,6 +94,21 @@ export interface RegistryServerOptions {
    * memory. @default 268435456 (256 MiB)
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Requests served per connection per turn; connections with queued requests take turns, so a
+   * client pipelining thousands of requests delays others by one turn at most. @default 32
+   */
+  readonly requestsPerTurn?: number;
+  /**
+   * Answer bytes a client may leave unread before the server stops reading its requests (until
+   * they drain, or the write deadline drops it). @default 65536
+   */
+  readonly maxUnreadBytes?: number;
+  /**
+   * Bytes of complete requests one connection may have queued before the server stops reading
+   * from it until they were served. @default 65536
+   */
+  readonly maxQueuedBytesPerConnection?: number;
   /** Heartbeats warn when the key expires within this many ms. @default 7 days */
   readonly keyExpiryWarningMs?: number;
   /** Max handshake requests (and responses) queued per node. @default 100 */
@@ -150,6 +166,9 @@ export class RegistryServer {
   readonly #connections = new Set<ClientConnection>();
   readonly #perIp = new Map<string, number>();
   #bufferedBytes = 0;
+  /** Connections the server stopped reading from (unread answers or queued requests). */
+  #readPaused = 0;
+  readonly #turns: TurnQueue;
   #core: RegistryCore | undefined;
   #metrics: RegistryMetrics | undefined;
   #server: Server | undefined;
@@ -190,7 +209,15 @@ export class RegistryServer {
       connectionError: (remoteIp, reason) =>
         this.#logger.warn('connection closed', { remote: remoteIp, reason }),
       buffered: (_conn, delta) => this.#onBuffered(delta),
+      maxUnreadBytes: options.maxUnreadBytes ?? 64 * 1024,
+      maxQueuedBytes: options.maxQueuedBytesPerConnection ?? 64 * 1024,
+      schedule: (conn) => this.#turns.add(conn),
+      serveNow: () => (this.#turns.idle ? this.#turns.perTurn : 0),
+      readPaused: (_conn, paused) => {
+        this.#readPaused += paused ? 1 : -1;
+      },
     };
+    this.#turns = new TurnQueue(Math.max(1, options.requestsPerTurn ?? 32));
   }
 
   /** Opens the store, loads the state, binds the port (and the metrics port) and starts timers. */
@@ -313,6 +340,7 @@ export class RegistryServer {
       this.#http?.closeAllConnections();
       for (const c of this.#connections) c.destroy();
       this.#connections.clear();
+      this.#turns.clear();
       await Promise.all(closing);
       if (this.#core) {
         try {
@@ -371,6 +399,7 @@ export class RegistryServer {
       core,
       this.#now(),
       Math.min(core.config.staleThresholdMs, 5 * 60_000),
+      { readPaused: this.#readPaused, bufferedBytes: this.#bufferedBytes },
     );
   }
 
