@@ -32,7 +32,7 @@ export interface ConnectionHost {
   /** Request bytes one connection may queue before the server stops reading from it. */
   readonly maxQueuedBytes: number;
   /** Queues the connection for a turn: it has requests to serve (see {@link TurnQueue}). */
-  schedule(conn: ClientConnection): void;
+  schedule(conn: ClientConnection, shallow: boolean): void;
   /**
    * How many requests the connection may serve right away, without waiting for a turn: a
    * turn's worth when nobody else waits, else 0.
@@ -43,6 +43,9 @@ export interface ConnectionHost {
 }
 
 type Mode = 'detect' | 'binary' | 'json';
+
+/** A connection with at most this much queued input is interactive, served ahead of backlogs. */
+const SHALLOW_BYTES = 4096;
 
 /**
  * One client connection: detects the mode from the first 4 bytes, then handles requests strictly
@@ -135,7 +138,7 @@ export class ClientConnection implements TurnTaker {
     this.#setPaused(
       this.#blocked || ((ready || this.#awaiting) && this.#buf.length > this.#host.maxQueuedBytes),
     );
-    if (ready) this.#host.schedule(this);
+    if (ready) this.#host.schedule(this, this.#buf.length <= SHALLOW_BYTES);
   }
 
   /** A request could be served now: not waiting, and a whole frame (or the mode) is buffered. */

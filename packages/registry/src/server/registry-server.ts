@@ -211,7 +211,7 @@ export class RegistryServer {
       buffered: (_conn, delta) => this.#onBuffered(delta),
       maxUnreadBytes: options.maxUnreadBytes ?? 64 * 1024,
       maxQueuedBytes: options.maxQueuedBytesPerConnection ?? 64 * 1024,
-      schedule: (conn) => this.#turns.add(conn),
+      schedule: (conn, shallow) => this.#turns.add(conn, shallow),
       serveNow: () => (this.#turns.idle ? this.#turns.perTurn : 0),
       readPaused: (_conn, paused) => {
         this.#readPaused += paused ? 1 : -1;
