@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { MAGIC, MsgType, VERSION, encodeError, encodeFrame, encodeMessage } from '@mesh/wire';
 import type { RegistryErrorCode } from '@mesh/wire';
 import { ByteBuffer } from './byte-buffer.js';
-import type { TurnQueue, TurnTaker } from './turn-queue.js';
+import type { TurnTaker } from './turn-queue.js';
 
 /** What a connection needs from the server. */
 export interface ConnectionHost {
@@ -31,7 +31,7 @@ export interface ConnectionHost {
   readonly maxUnreadBytes: number;
   /** Request bytes one connection may queue before the server stops reading from it. */
   readonly maxQueuedBytes: number;
-  /** Queues the connection for a turn: it has requests to serve (see {@link TurnQueue}). */
+  /** Queues the connection for a turn: it has requests to serve (see `TurnQueue`). */
   schedule(conn: ClientConnection, shallow: boolean): void;
   /**
    * How many requests the connection may serve right away, without waiting for a turn: a
@@ -49,7 +49,7 @@ const SHALLOW_BYTES = 4096;
 
 /**
  * One client connection: detects the mode from the first 4 bytes, then handles requests strictly
- * one after another, a few per turn of the server's {@link TurnQueue}. Malformed framing gets an
+ * one after another, a few per turn of the server's `TurnQueue`. Malformed framing gets an
  * error response (where the mode allows) and the connection is closed. Reading stops while the
  * client leaves more than `maxUnreadBytes` of answers unread or has more than `maxQueuedBytes` of
  * requests queued, so neither memory nor other clients' latency depends on one client's backlog;
