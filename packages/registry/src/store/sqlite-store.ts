@@ -274,8 +274,9 @@ class SqliteStore implements RegistryStore {
         this.#markFile !== undefined &&
         (after.nodeCount !== file.nodeCount || after.highestNodeId !== file.highestNodeId)
       ) {
-        // Growth goes to the mark after the commit and before the acknowledgement.
-        writeStoreMark(this.#markFile, after);
+        // Growth goes to the mark after the commit and before the acknowledgement; durably only
+        // if the count went down (see writeStoreMark).
+        writeStoreMark(this.#markFile, after, after.nodeCount < file.nodeCount);
         this.#fileMark = after;
       }
       return Promise.resolve();
