@@ -46,7 +46,11 @@ export async function main(io: ProcessIo): Promise<number> {
       io.stderr(`mesh-rendezvous: ${err.message}\n`);
       return 2;
     }
-    logger.error('start failed', { err: (err as Error).message });
+    const code = (err as { code?: unknown }).code;
+    logger.error('start failed', {
+      err: (err as Error).message,
+      ...(typeof code === 'string' ? { code } : {}),
+    });
     return 1;
   }
 

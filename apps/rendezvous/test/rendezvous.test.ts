@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -284,6 +284,36 @@ describe('mesh-rendezvous binary', () => {
       await registryRequest(second.ready.registry, { type: 'lookup', node_id: nodeId }),
     ).toMatchObject({ type: 'lookup_ok', node_id: nodeId, public_key: publicKey });
     second.child.kill('SIGINT');
+    expect(await second.exit).toBe(0);
+  });
+
+  it('refuses a store that lost acknowledged data unless --accept-data-loss, never reusing ids', async () => {
+    const store = path.join(dir, 'state.db');
+    const first = await start(loopbackArgs(store));
+    const registered = await registryRequest(first.ready.registry, {
+      type: 'register',
+      listen_addr: '127.0.0.1:4000',
+      public_key: publicKeyBase64(),
+    });
+    expect(registered['node_id']).toBe(1);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    truncateSync(store, 0);
+
+    const refused = await runToExit(loopbackArgs(store));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('STORE_DAMAGED');
+    expect(refused.stderr).toContain('--accept-data-loss');
+
+    const second = await start(loopbackArgs(store, ['--accept-data-loss']));
+    expect(
+      await registryRequest(second.ready.registry, {
+        type: 'register',
+        listen_addr: '127.0.0.1:4000',
+        public_key: publicKeyBase64(),
+      }),
+    ).toMatchObject({ type: 'register_ok', node_id: 2 });
+    second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);
   });
 

@@ -40,12 +40,19 @@ export class RegistryRequestError extends Error {
  *
  * - `STORE_UNAVAILABLE`: the store could not be opened (e.g. better-sqlite3 is not installed).
  * - `STORE_FAILED`: the store failed while loading or writing.
+ * - `STORE_DAMAGED`: the store lost acknowledged data (fewer node records, or a lower node-id
+ *   high-water mark, than it recorded); the server refuses to start unless `acceptDataLoss`.
  * - `LISTEN_FAILED`: a listening socket could not be bound.
  * - `NOT_LISTENING`: `address()` was called before `listen()`.
  * - `BAD_OPTION`: an option value is invalid.
  */
 export type RegistryServerErrorCode =
-  'STORE_UNAVAILABLE' | 'STORE_FAILED' | 'LISTEN_FAILED' | 'NOT_LISTENING' | 'BAD_OPTION';
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_FAILED'
+  | 'STORE_DAMAGED'
+  | 'LISTEN_FAILED'
+  | 'NOT_LISTENING'
+  | 'BAD_OPTION';
 
 /** A failure of the server itself (not of one request). */
 export class RegistryServerError extends Error {

@@ -1,9 +1,25 @@
+import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSelfSignedCertificate } from '../src/index.js';
 import { Harness, identity } from './helpers.js';
 
 const h = new Harness();
 afterEach(() => h.close());
+
+describe('generateSelfSignedCertificate', () => {
+  it('always encodes a valid DER serial number (regression: 1 in 256 had an illegal 0x00 pad)', () => {
+    // With the old serial (first byte masked to 0x00–0x7f) one certificate in 256 started its
+    // INTEGER with 0x00 followed by a byte < 0x80, which OpenSSL refuses ("illegal padding"):
+    // 2000 tries hit it with probability 1 - (255/256)^2000 > 99.9 %.
+    for (let i = 0; i < 2000; i++) {
+      const { cert } = generateSelfSignedCertificate();
+      const serial = new X509Certificate(cert).serialNumber;
+      expect(serial).toMatch(/^[0-9A-F]{16}$/);
+      expect(serial.slice(0, 2)).not.toBe('00');
+      expect(parseInt(serial.slice(0, 2), 16)).toBeLessThan(0x80);
+    }
+  });
+});
 
 describe('TLS registry listener', () => {
   it('a client pinning the certificate fingerprint talks to it, in both modes', async () => {

@@ -13,6 +13,11 @@ export interface RendezvousConfig {
    * share), or `:memory:` for a store that is not persisted.
    */
   readonly store: string;
+  /**
+   * Start on a registry store that lost acknowledged data (the registry otherwise refuses with
+   * `STORE_DAMAGED`); node ids handed out before are never reused.
+   */
+  readonly acceptDataLoss: boolean;
   /** Serve TLS on the registry port (a generated self-signed certificate unless files are given). */
   readonly tls: boolean;
   /** PEM certificate file for TLS (implies `tls`). */
@@ -63,6 +68,7 @@ export const DEFAULTS: RendezvousConfig = Object.freeze({
   beaconAddr: ':9001',
   wsAddr: ':9002',
   store: 'rendezvous.db',
+  acceptDataLoss: false,
   tls: false,
   tlsCert: '',
   tlsKey: '',
@@ -127,6 +133,13 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     value: 'path|url',
     description:
       'registry store: SQLite file, or postgres://… shared by several instances; ":memory:" keeps state in memory only',
+  },
+  {
+    name: 'accept-data-loss',
+    key: 'acceptDataLoss',
+    type: 'boolean',
+    description:
+      'start even if the registry store lost acknowledged data (refused otherwise with STORE_DAMAGED); ids are never reused',
   },
   {
     name: 'tls',

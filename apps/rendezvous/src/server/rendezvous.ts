@@ -92,7 +92,7 @@ export async function startRendezvous(
     adminToken: config.adminToken,
     staleThresholdMs: parseDuration(config.staleAfter, 'stale-after'),
     logger: logger.child({ component: 'registry' }),
-    ...(persisted ? { storePath: config.store } : {}),
+    ...(persisted ? { storePath: config.store, acceptDataLoss: config.acceptDataLoss } : {}),
     ...(config.metricsAddr !== '' ? { metricsAddr: config.metricsAddr } : {}),
   });
   const regAddr = registry.address();

@@ -10,6 +10,14 @@ interface Histogram {
   count: number;
 }
 
+/** Connection-level figures the server passes to {@link RegistryMetrics.render}. */
+export interface ConnectionFigures {
+  /** Connections the server currently does not read from (unread answers, queued requests). */
+  readonly readPaused: number;
+  /** Bytes of received, not yet handled requests across all connections. */
+  readonly bufferedBytes: number;
+}
+
 /** Request counters and latency histograms, rendered in the Prometheus text format. */
 export class RegistryMetrics {
   readonly #requests = new Map<string, number>();
@@ -43,7 +51,12 @@ export class RegistryMetrics {
   }
 
   /** The `/metrics` body. */
-  render(core: RegistryCore, now: number, onlineWindowMs: number): string {
+  render(
+    core: RegistryCore,
+    now: number,
+    onlineWindowMs: number,
+    connections: ConnectionFigures = { readPaused: 0, bufferedBytes: 0 },
+  ): string {
     const out: string[] = [];
     const family = (name: string, type: string, help: string): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -87,6 +100,16 @@ export class RegistryMetrics {
       'pilot_uptime_seconds',
       'Seconds since the registry started.',
       Math.floor((now - this.#startedAt) / 1000),
+    );
+    gauge(
+      'pilot_connections_read_paused',
+      'Connections not read from: their answers are unread or too many requests are queued.',
+      connections.readPaused,
+    );
+    gauge(
+      'pilot_request_bytes_buffered',
+      'Bytes of received requests not yet handled, all connections together.',
+      connections.bufferedBytes,
     );
     counter('pilot_registrations_total', 'Successful registrations.', core.counters.registrations);
     counter('pilot_deregistrations_total', 'Deregistrations.', core.counters.deregistrations);

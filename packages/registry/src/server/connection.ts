@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { MAGIC, MsgType, VERSION, encodeError, encodeFrame, encodeMessage } from '@mesh/wire';
 import type { RegistryErrorCode } from '@mesh/wire';
 import { ByteBuffer } from './byte-buffer.js';
+import type { TurnTaker } from './turn-queue.js';
 
 /** What a connection needs from the server. */
 export interface ConnectionHost {
@@ -23,23 +24,48 @@ export interface ConnectionHost {
   connectionError(remoteIp: string, reason: string): void;
   /** Reports a change in the bytes this connection holds in unfinished requests. */
   buffered(conn: ClientConnection, delta: number): void;
+  /**
+   * Answer bytes a client may leave unread (in the socket's write buffer) before the server
+   * stops reading its requests until they drain.
+   */
+  readonly maxUnreadBytes: number;
+  /** Request bytes one connection may queue before the server stops reading from it. */
+  readonly maxQueuedBytes: number;
+  /** Queues the connection for a turn: it has requests to serve (see `TurnQueue`). */
+  schedule(conn: ClientConnection, shallow: boolean): void;
+  /**
+   * How many requests the connection may serve right away, without waiting for a turn: a
+   * turn's worth when nobody else waits, else 0.
+   */
+  serveNow(): number;
+  /** Reports that the server stopped (`true`) or resumed (`false`) reading from a connection. */
+  readPaused(conn: ClientConnection, paused: boolean): void;
 }
 
 type Mode = 'detect' | 'binary' | 'json';
 
+/** A connection with at most this much queued input is interactive, served ahead of backlogs. */
+const SHALLOW_BYTES = 4096;
+
 /**
  * One client connection: detects the mode from the first 4 bytes, then handles requests strictly
- * one after another. Malformed framing gets an error response (where the mode allows) and the
- * connection is closed; a client that does not read its responses is dropped after the write
- * deadline; a silent one after the idle timeout.
+ * one after another, a few per turn of the server's `TurnQueue`. Malformed framing gets an
+ * error response (where the mode allows) and the connection is closed. Reading stops while the
+ * client leaves more than `maxUnreadBytes` of answers unread or has more than `maxQueuedBytes` of
+ * requests queued, so neither memory nor other clients' latency depends on one client's backlog;
+ * a client that does not read its responses is dropped after the write deadline, a silent one
+ * after the idle timeout.
  */
-export class ClientConnection {
+export class ClientConnection implements TurnTaker {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   readonly #remoteIp: string;
   readonly #buf = new ByteBuffer();
   #mode: Mode = 'detect';
+  /** Answers are unread beyond the bound: serve nothing until the socket drains. */
   #blocked = false;
+  /** Reading is paused (for unread answers or queued requests). */
+  #paused = false;
   /** A response is being computed (a write waits for the store). */
   #awaiting = false;
   readonly #refusal: string | undefined;
@@ -65,8 +91,11 @@ export class ClientConnection {
     socket.on('data', (chunk: Buffer) => {
       if (this.#closing) return;
       this.#buf.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.#pump();
+      // Nobody waiting: serve at once (no extra event-loop turn for the common case, and a
+      // request that just completed never counts against the server's input budget).
+      if (this.#ready()) this.#pump(this.#host.serveNow());
       this.#account();
+      this.#next();
     });
     socket.on('drain', () => {
       // After #fail the timer bounds how long a half-closed connection may linger: keep it.
@@ -75,9 +104,7 @@ export class ClientConnection {
       this.#writeTimer = undefined;
       if (!this.#blocked) return;
       this.#blocked = false;
-      socket.resume();
-      this.#pump();
-      this.#account();
+      this.#next();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
@@ -85,7 +112,49 @@ export class ClientConnection {
       this.#closing = true;
       this.#buf.clear();
       this.#account();
+      this.#setPaused(false);
     });
+  }
+
+  /** Whether the server stopped reading from this connection (see the class comment). */
+  get readPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** Serves up to `budget` requests (one turn); returns whether more could be served now. */
+  serve(budget: number): boolean {
+    this.#pump(budget);
+    this.#account();
+    this.#next();
+    return this.#ready();
+  }
+
+  /** Pauses or resumes reading as the bounds say, and asks for a turn when there is work. */
+  #next(): void {
+    if (this.#closing) return;
+    const ready = this.#ready();
+    // Queued input pauses reading only while there is a whole request to work off: a single
+    // large request still being received must not be starved of its own bytes.
+    this.#setPaused(
+      this.#blocked || ((ready || this.#awaiting) && this.#buf.length > this.#host.maxQueuedBytes),
+    );
+    if (ready) this.#host.schedule(this, this.#buf.length <= SHALLOW_BYTES);
+  }
+
+  /** A request could be served now: not waiting, and a whole frame (or the mode) is buffered. */
+  #ready(): boolean {
+    if (this.#closing || this.#blocked || this.#awaiting) return false;
+    const n = this.#buf.length;
+    if (this.#mode === 'detect') return n >= 4 && (n >= 5 || !this.#isMagic());
+    return n >= 4 && n >= 4 + this.#buf.uint32();
+  }
+
+  #setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    if (paused) this.#socket.pause();
+    else if (!this.#closing) this.#socket.resume();
+    this.#host.readPaused(this, paused);
   }
 
   /** Bytes held in unfinished requests. */
@@ -105,7 +174,7 @@ export class ClientConnection {
     this.#socket.destroy();
   }
 
-  #pump(): void {
+  #pump(budget: number): void {
     while (!this.#closing && !this.#blocked && !this.#awaiting) {
       if (this.#mode === 'detect') {
         if (this.#buf.length < 4) return;
@@ -147,6 +216,7 @@ export class ClientConnection {
         return;
       }
       if (this.#buf.length < 4 + length) return;
+      if (budget-- <= 0) return;
       this.#buf.take(4);
       const body = this.#buf.take(length);
       const response =
@@ -160,8 +230,7 @@ export class ClientConnection {
           this.#awaiting = false;
           if (this.#closing) return;
           this.#write(bytes);
-          this.#pump();
-          this.#account();
+          this.#next();
         });
         return;
       }
@@ -182,10 +251,11 @@ export class ClientConnection {
   }
 
   #write(bytes: Uint8Array): void {
-    if (this.#socket.write(bytes)) return;
-    // The client is not reading: stop reading its requests until the response drains.
+    this.#socket.write(bytes);
+    if (this.#socket.writableLength <= this.#host.maxUnreadBytes) return;
+    // The client is not reading: serve (and read) none of its requests until the answers drain.
     this.#blocked = true;
-    this.#socket.pause();
+    this.#setPaused(true);
     this.#writeTimer = setTimeout(() => {
       this.#host.connectionError(this.#remoteIp, 'write deadline exceeded');
       this.destroy();
@@ -195,6 +265,7 @@ export class ClientConnection {
   /** Sends an error in the connection's mode (the code only fits JSON mode), then closes it. */
   #fail(reason: string, code: RegistryErrorCode): void {
     this.#host.connectionError(this.#remoteIp, reason);
+    this.#setPaused(false);
     this.#closing = true;
     this.#buf.clear();
     this.#account();

@@ -39,6 +39,7 @@ import type { RegistryStore, StoreWrite, StoredState } from '../store/store.js';
 import { normaliseIp } from '../util/address.js';
 import type { JsonObject } from '../util/fields.js';
 import { ClientConnection } from './connection.js';
+import { TurnQueue } from './turn-queue.js';
 import type { RegistryTlsOptions } from './tls.js';
 import type { ConnectionHost } from './connection.js';
 
@@ -54,6 +55,12 @@ export interface RegistryServerOptions {
    * memory.
    */
   readonly storePath?: string;
+  /**
+   * Start on a `storePath` store that lost acknowledged data instead of refusing with
+   * `STORE_DAMAGED` (see the README, "Store damage"); node ids are never reused.
+   * @default false
+   */
+  readonly acceptDataLoss?: boolean;
   /** A store to use instead of opening `storePath`; the server closes it on `close()`. */
   readonly store?: RegistryStore;
   /** Admin token; `''` disables admin requests (network creation, beacon registration, backbone listing). @default '' */
@@ -87,6 +94,21 @@ export interface RegistryServerOptions {
    * memory. @default 268435456 (256 MiB)
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Requests served per connection per turn; connections with queued requests take turns, so a
+   * client pipelining thousands of requests delays others by one turn at most. @default 32
+   */
+  readonly requestsPerTurn?: number;
+  /**
+   * Answer bytes a client may leave unread before the server stops reading its requests (until
+   * they drain, or the write deadline drops it). @default 65536
+   */
+  readonly maxUnreadBytes?: number;
+  /**
+   * Bytes of complete requests one connection may have queued before the server stops reading
+   * from it until they were served. @default 65536
+   */
+  readonly maxQueuedBytesPerConnection?: number;
   /** Heartbeats warn when the key expires within this many ms. @default 7 days */
   readonly keyExpiryWarningMs?: number;
   /** Max handshake requests (and responses) queued per node. @default 100 */
@@ -144,6 +166,9 @@ export class RegistryServer {
   readonly #connections = new Set<ClientConnection>();
   readonly #perIp = new Map<string, number>();
   #bufferedBytes = 0;
+  /** Connections the server stopped reading from (unread answers or queued requests). */
+  #readPaused = 0;
+  readonly #turns: TurnQueue;
   #core: RegistryCore | undefined;
   #metrics: RegistryMetrics | undefined;
   #server: Server | undefined;
@@ -184,7 +209,15 @@ export class RegistryServer {
       connectionError: (remoteIp, reason) =>
         this.#logger.warn('connection closed', { remote: remoteIp, reason }),
       buffered: (_conn, delta) => this.#onBuffered(delta),
+      maxUnreadBytes: options.maxUnreadBytes ?? 64 * 1024,
+      maxQueuedBytes: options.maxQueuedBytesPerConnection ?? 64 * 1024,
+      schedule: (conn, shallow) => this.#turns.add(conn, shallow),
+      serveNow: () => (this.#turns.idle ? this.#turns.perTurn : 0),
+      readPaused: (_conn, paused) => {
+        this.#readPaused += paused ? 1 : -1;
+      },
     };
+    this.#turns = new TurnQueue(Math.max(1, options.requestsPerTurn ?? 32));
   }
 
   /** Opens the store, loads the state, binds the port (and the metrics port) and starts timers. */
@@ -196,8 +229,14 @@ export class RegistryServer {
       (o.storePath === undefined
         ? new MemoryStore()
         : /^postgres(ql)?:\/\//.test(o.storePath)
-          ? await openPostgresStore(o.storePath, { logger: this.#logger })
-          : await openSqliteStore(o.storePath));
+          ? await openPostgresStore(o.storePath, {
+              logger: this.#logger,
+              acceptDataLoss: o.acceptDataLoss === true,
+            })
+          : await openSqliteStore(o.storePath, {
+              logger: this.#logger,
+              acceptDataLoss: o.acceptDataLoss === true,
+            }));
     const started = performance.now();
     const core = new RegistryCore(
       store,
@@ -301,6 +340,7 @@ export class RegistryServer {
       this.#http?.closeAllConnections();
       for (const c of this.#connections) c.destroy();
       this.#connections.clear();
+      this.#turns.clear();
       await Promise.all(closing);
       if (this.#core) {
         try {
@@ -359,6 +399,7 @@ export class RegistryServer {
       core,
       this.#now(),
       Math.min(core.config.staleThresholdMs, 5 * 60_000),
+      { readPaused: this.#readPaused, bufferedBytes: this.#bufferedBytes },
     );
   }
 

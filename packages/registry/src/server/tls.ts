@@ -68,8 +68,10 @@ export function generateSelfSignedCertificate(
       der(0x30, der(0x06, Buffer.from([0x55, 0x04, 0x03])), der(0x0c, Buffer.from(commonName))),
     ),
   );
+  // A DER INTEGER is minimal and signed: the first byte must be neither 0x00 (padding, refused
+  // by OpenSSL and Go as "illegal padding" when the next byte is < 0x80) nor ≥ 0x80 (negative).
   const serial = randomBytes(8);
-  serial[0] = serial[0] & 0x7f;
+  serial[0] = serial[0] & 0x7f || 0x01;
   const now = Date.now();
   const tbs = der(
     0x30,

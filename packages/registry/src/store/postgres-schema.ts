@@ -25,4 +25,12 @@ INSERT INTO registry_clock (id, seq) VALUES (1, 0);
 CREATE TABLE rate_buckets (key text PRIMARY KEY, tokens float8 NOT NULL, last bigint NOT NULL);
 `,
   },
+  {
+    // The record count checked at start (see store-mark.ts), maintained by every node write.
+    version: 2,
+    sql: `
+INSERT INTO meta (key, value) SELECT 'node_count', count(*) FROM nodes
+  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+`,
+  },
 ];

@@ -6,6 +6,7 @@ import type { RegistryLogger } from '../logger.js';
 import type { AuditEntry, Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
 import { AUDIT_KEEP } from './memory-store.js';
 import { MIGRATIONS } from './postgres-schema.js';
+import { storeDamaged, storeShortfall } from './store-mark.js';
 import type { RegistryStore, StoreWrite, StoredState } from './store.js';
 
 /** Options of {@link openPostgresStore}. */
@@ -16,6 +17,12 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   /** Logger for connection loss and recovery. */
   readonly logger?: RegistryLogger;
+  /**
+   * Start on a database that lost acknowledged data (see `STORE_DAMAGED`) instead of refusing;
+   * the next node id continues above every id the database still knows.
+   * @default false
+   */
+  readonly acceptDataLoss?: boolean;
 }
 
 /** The NOTIFY channel every instance listens on. */
@@ -95,8 +102,10 @@ export async function openPostgresStore(
   try {
     await store.migrate();
     await store.listen();
+    await store.checkIntegrity(redact(url), options.acceptDataLoss === true);
   } catch (err) {
     await store.close();
+    if (err instanceof RegistryServerError) throw err;
     throw new RegistryServerError(
       'STORE_FAILED',
       `could not open the PostgreSQL registry store at ${redact(url)}: ${(err as Error).message}`,
@@ -172,6 +181,70 @@ class PostgresStore implements RegistryStore {
       }
     } finally {
       await c.query('SELECT pg_advisory_unlock(724031)').catch(() => undefined);
+      c.release();
+    }
+  }
+
+  /**
+   * Compares the node count and id high-water mark with what the database recorded: fewer node
+   * rows than `meta.node_count`, or ids above `meta.next_node`, mean committed data was lost (or
+   * the allocation counter was). There is no mark file: several instances on several machines
+   * share the database, so only the database itself can say what it committed.
+   */
+  async checkIntegrity(where: string, acceptDataLoss: boolean): Promise<void> {
+    const c = await this.#pool.connect();
+    try {
+      await c.query('BEGIN');
+      // Serialised with every writer: the clock row is what each write transaction locks.
+      const seq = Number(
+        (await c.query<{ seq: string }>('SELECT seq FROM registry_clock WHERE id = 1 FOR UPDATE'))
+          .rows[0].seq,
+      );
+      const row = (
+        await c.query<{ n: string; high: string; recorded: string | null; next: string | null }>(
+          `SELECT (SELECT count(*) FROM nodes) AS n,
+                  GREATEST((SELECT coalesce(max(id), 0) FROM nodes),
+                           (SELECT coalesce(max(node_id), 0) FROM key_index),
+                           (SELECT coalesce(max(node_id), 0) FROM owner_index)) AS high,
+                  (SELECT value FROM meta WHERE key = 'node_count') AS recorded,
+                  (SELECT value FROM meta WHERE key = 'next_node') AS next`,
+        )
+      ).rows[0];
+      const nodeCount = Number(row.n);
+      const high = Number(row.high);
+      const next = row.next === null ? 1 : Number(row.next);
+      let shortfall = storeShortfall({
+        nodeCount,
+        highestNodeId: high,
+        ...(row.recorded === null ? {} : { recordedCount: Number(row.recorded) }),
+      });
+      if (high >= next) {
+        const lost = `node ids up to ${high} exist but the allocation counter (meta.next_node) is ${next}`;
+        shortfall = shortfall === undefined ? lost : `${shortfall}; ${lost}`;
+      }
+      if (shortfall === undefined) {
+        await c.query('ROLLBACK');
+        return;
+      }
+      if (!acceptDataLoss) throw storeDamaged(where, shortfall);
+      this.#logger?.warn('registry store lost data; starting anyway (accept-data-loss)', {
+        store: where,
+        problem: shortfall,
+      });
+      const fixed = seq + 1;
+      await c.query('UPDATE registry_clock SET seq = $1 WHERE id = 1', [fixed]);
+      const put = `INSERT INTO meta (key, value) VALUES ($1, $2)
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
+      await c.query(put, ['node_count', nodeCount]);
+      await c.query(put, ['next_node', Math.max(next, high + 1)]);
+      // Running instances reload the counter like any other instance's write.
+      for (const payload of payloads(fixed, this.#instance, [['m', 'next_node']]))
+        await c.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
       c.release();
     }
   }
@@ -594,17 +667,22 @@ async function lastSeenSql(
 /** One write as SQL; records the changed row's key for the notification. */
 async function writeSql(c: PoolClient, w: StoreWrite, keys: RowKey[]): Promise<void> {
   switch (w.kind) {
-    case 'node':
-      await c.query(
+    case 'node': {
+      const r = await c.query<{ inserted: boolean }>(
         `INSERT INTO nodes (id, data, last_seen, hostname) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, hostname = EXCLUDED.hostname,
-           last_seen = GREATEST(nodes.last_seen, EXCLUDED.last_seen)`,
+           last_seen = GREATEST(nodes.last_seen, EXCLUDED.last_seen)
+         RETURNING (xmax = 0) AS inserted`,
         [w.node.id, JSON.stringify(w.node), w.node.lastSeen, w.node.hostname || null],
       );
+      // The record count checked at start; other instances' caches do not need it.
+      if (r.rows[0]?.inserted === true) await nodeCountSql(c, 1);
       keys.push(['n', w.node.id]);
       break;
+    }
     case 'deleteNode':
-      await c.query('DELETE FROM nodes WHERE id = $1', [w.id]);
+      if (((await c.query('DELETE FROM nodes WHERE id = $1', [w.id])).rowCount ?? 0) > 0)
+        await nodeCountSql(c, -1);
       keys.push(['n', w.id]);
       break;
     case 'lastSeen':
@@ -675,6 +753,15 @@ async function writeSql(c: PoolClient, w: StoreWrite, keys: RowKey[]): Promise<v
       keys.push(['a', w.entry.seq]);
       break;
   }
+}
+
+/** Moves `meta.node_count` by `delta`. */
+async function nodeCountSql(c: PoolClient, delta: number): Promise<void> {
+  await c.query(
+    `INSERT INTO meta (key, value) VALUES ('node_count', GREATEST($1::bigint, 0))
+     ON CONFLICT (key) DO UPDATE SET value = meta.value + $1::bigint`,
+    [delta],
+  );
 }
 
 /** Splits the changed keys into NOTIFY payloads under the size limit. */

@@ -1,7 +1,16 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { RegistryServerError } from '../errors.js';
+import type { RegistryLogger } from '../logger.js';
 import type { AuditEntry, Inbox, NetworkRecord, NodeRecord } from '../state/records.js';
 import { AUDIT_KEEP } from './memory-store.js';
+import {
+  markPathOf,
+  readStoreMark,
+  storeDamaged,
+  storeShortfall,
+  writeStoreMark,
+} from './store-mark.js';
+import type { StoreContents, StoreMark } from './store-mark.js';
 import type { RegistryStore, StoreWrite, StoredState } from './store.js';
 
 /** Options of {@link openSqliteStore}. */
@@ -14,6 +23,15 @@ export interface SqliteStoreOptions {
    * @default 'FULL'
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Start on a store that lost acknowledged data (see `STORE_DAMAGED`) instead of refusing:
+   * the node count is re-recorded and the next node id continues above every id handed out
+   * before, so none is reused.
+   * @default false
+   */
+  readonly acceptDataLoss?: boolean;
+  /** Told when a loss is accepted. */
+  readonly logger?: RegistryLogger;
 }
 
 const SCHEMA = `
@@ -31,6 +49,11 @@ type Statement = BetterSqlite3.Statement;
 
 /**
  * Opens (creating if needed) a SQLite registry store at `path` in WAL mode.
+ *
+ * The store records its node count and the highest node id handed out both inside the database
+ * and in a sidecar `<path>.mark` file (0600, replaced atomically after every commit that changes
+ * them). At open, a database holding fewer nodes or knowing lower ids than either record lost
+ * committed transactions: it is refused with `STORE_DAMAGED` unless `acceptDataLoss`.
  * better-sqlite3 is imported here, lazily, so `@mesh/registry` loads where the native module is
  * absent; only opening a SQLite store then fails, with `STORE_UNAVAILABLE`.
  */
@@ -56,25 +79,108 @@ export async function openSqliteStore(
     db.exec(SCHEMA);
   } catch (err) {
     throw new RegistryServerError(
-      'STORE_FAILED',
+      (err as { code?: string }).code === 'SQLITE_CORRUPT' ||
+        (err as { code?: string }).code === 'SQLITE_NOTADB'
+        ? 'STORE_DAMAGED'
+        : 'STORE_FAILED',
       `could not open the registry store at ${path}: ${(err as Error).message}`,
       {
         cause: err,
       },
     );
   }
-  return new SqliteStore(db);
+  const markFile = path === '' || path === ':memory:' ? undefined : markPathOf(path);
+  try {
+    const found = contents(db);
+    const mark = markFile === undefined ? undefined : readMarkOrLoss(markFile, options);
+    const shortfall = storeShortfall(found, mark ?? undefined);
+    let next: StoreMark = found;
+    if (shortfall !== undefined || mark === null) {
+      const why = shortfall ?? 'its mark file is damaged';
+      if (!options.acceptDataLoss) throw storeDamaged(path, why);
+      options.logger?.warn('registry store lost data; starting anyway (accept-data-loss)', {
+        store: path,
+        problem: why,
+      });
+      // Never hand out an id again: continue above the highest one either record knows.
+      next = {
+        nodeCount: found.nodeCount,
+        highestNodeId: Math.max(found.highestNodeId, mark?.highestNodeId ?? 0),
+      };
+      const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        put.run('next_node', next.highestNodeId + 1);
+        put.run('node_count', next.nodeCount);
+      })();
+    } else if (found.recordedCount === undefined) {
+      // A store written before the count was recorded.
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('node_count', ?)").run(
+        found.nodeCount,
+      );
+    }
+    if (markFile !== undefined) writeStoreMark(markFile, next);
+    return new SqliteStore(db, markFile, next);
+  } catch (err) {
+    db.close();
+    if (err instanceof RegistryServerError) throw err;
+    throw new RegistryServerError(
+      'STORE_FAILED',
+      `could not check the registry store at ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** The mark, `undefined` when there is none, `null` when it is damaged and the loss accepted. */
+function readMarkOrLoss(file: string, options: SqliteStoreOptions): StoreMark | undefined | null {
+  try {
+    return readStoreMark(file);
+  } catch (err) {
+    if (options.acceptDataLoss) return null;
+    throw err;
+  }
+}
+
+/** Node count and id high-water mark as the database holds them. */
+function contents(db: BetterSqlite3.Database): StoreContents {
+  const row = db
+    .prepare(
+      `SELECT (SELECT count(*) FROM nodes) AS n,
+              max((SELECT coalesce(max(id), 0) FROM nodes),
+                  (SELECT coalesce(max(node_id), 0) FROM key_index),
+                  (SELECT coalesce(max(node_id), 0) FROM owner_index),
+                  (SELECT coalesce(max(value) - 1, 0) FROM meta WHERE key = 'next_node')) AS high,
+              (SELECT value FROM meta WHERE key = 'node_count') AS recorded`,
+    )
+    .get() as { n: number; high: number; recorded: number | null };
+  return {
+    nodeCount: row.n,
+    highestNodeId: Math.max(row.high, 0),
+    ...(row.recorded === null ? {} : { recordedCount: row.recorded }),
+  };
 }
 
 class SqliteStore implements RegistryStore {
   readonly #db: BetterSqlite3.Database;
   readonly #s: Record<string, Statement>;
   readonly #applyTx: (writes: readonly StoreWrite[]) => void;
+  readonly #markFile: string | undefined;
+  /** Count and high-water mark as committed. */
+  #mark: StoreMark;
+  /** What the mark file holds. */
+  #fileMark: StoreMark;
+  /** The same while a transaction runs. */
+  #count = 0;
+  #high = 0;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, markFile: string | undefined, mark: StoreMark) {
     this.#db = db;
+    this.#markFile = markFile;
+    this.#mark = mark;
+    this.#fileMark = mark;
     const p = (sql: string): Statement => db.prepare(sql);
     this.#s = {
+      hasNode: p('SELECT 1 FROM nodes WHERE id = ?').pluck(),
       putNode: p('INSERT OR REPLACE INTO nodes (id, data, last_seen) VALUES (?, ?, ?)'),
       delNode: p('DELETE FROM nodes WHERE id = ?'),
       seen: p('UPDATE nodes SET last_seen = ? WHERE id = ?'),
@@ -93,7 +199,17 @@ class SqliteStore implements RegistryStore {
       trimAudit: p('DELETE FROM audit_log WHERE seq <= ?'),
     };
     this.#applyTx = db.transaction((writes: readonly StoreWrite[]) => {
+      this.#count = this.#mark.nodeCount;
+      this.#high = this.#mark.highestNodeId;
       for (const w of writes) this.#one(w);
+      if (this.#count !== this.#mark.nodeCount) this.#s['putMeta'].run('node_count', this.#count);
+      // A shrinking count goes to the mark before the commit: were the process to die between
+      // the two, the mark must not claim more nodes than the database holds.
+      if (this.#markFile !== undefined && this.#count < this.#fileMark.nodeCount) {
+        const lowered = { nodeCount: this.#count, highestNodeId: this.#fileMark.highestNodeId };
+        writeStoreMark(this.#markFile, lowered);
+        this.#fileMark = lowered;
+      }
     });
   }
 
@@ -148,7 +264,21 @@ class SqliteStore implements RegistryStore {
   apply(writes: readonly StoreWrite[]): Promise<void> {
     if (writes.length === 0) return Promise.resolve();
     try {
+      // On a rollback the mark file may be left lower than the database: safe, and rewritten
+      // by the next change.
       this.#applyTx(writes);
+      const after = { nodeCount: this.#count, highestNodeId: this.#high };
+      this.#mark = after;
+      const file = this.#fileMark;
+      if (
+        this.#markFile !== undefined &&
+        (after.nodeCount !== file.nodeCount || after.highestNodeId !== file.highestNodeId)
+      ) {
+        // Growth goes to the mark after the commit and before the acknowledgement; durably only
+        // if the count went down (see writeStoreMark).
+        writeStoreMark(this.#markFile, after, after.nodeCount < file.nodeCount);
+        this.#fileMark = after;
+      }
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -165,10 +295,12 @@ class SqliteStore implements RegistryStore {
     const s = this.#s;
     switch (w.kind) {
       case 'node':
+        if (s['hasNode'].get(w.node.id) === undefined) this.#count++;
+        this.#high = Math.max(this.#high, w.node.id);
         s['putNode'].run(w.node.id, JSON.stringify(w.node), w.node.lastSeen);
         break;
       case 'deleteNode':
-        s['delNode'].run(w.id);
+        if (s['delNode'].run(w.id).changes > 0) this.#count--;
         break;
       case 'lastSeen':
         for (const [id, t] of w.entries) s['seen'].run(t, id);
@@ -196,6 +328,7 @@ class SqliteStore implements RegistryStore {
         else s['putInbox'].run(w.nodeId, JSON.stringify(w.inbox));
         break;
       case 'meta':
+        if (w.key === 'next_node') this.#high = Math.max(this.#high, w.value - 1);
         s['putMeta'].run(w.key, w.value);
         break;
       case 'audit':
