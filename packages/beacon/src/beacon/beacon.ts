@@ -64,6 +64,10 @@ export interface BeaconEvents {
   registerFailed: [error: Error];
   /** A peer beacon's Sync gossip was applied. */
   synced: [info: { readonly beaconId: number; readonly nodes: number }];
+  /** A ProvenDiscover was verified and bound `nodeId` to `addr` (`ip:port`). */
+  proven: [info: { readonly nodeId: number; readonly addr: string }];
+  /** A ProvenDiscover was refused (`reason`: cookie expired/forged/replayed, bad signature, …). */
+  proofRefused: [info: { readonly nodeId: number; readonly reason: string }];
 }
 
 /** Sync gossip is chunked so one datagram stays below a typical path MTU. */
@@ -604,6 +608,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
         this.#counters.proofs++;
         this.#counters.discovers++;
         this.#send(from, encodeBeaconMessage({ kind: 'discover-reply', endpoint: from }));
+        this.emit('proven', { nodeId, addr: formatHostPort(from.address, from.port) });
       })
       .catch((err: unknown) => this.#proofFailed(nodeId, from, (err as Error).message))
       .finally(() => this.#pendingProofs--);
@@ -616,6 +621,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
       from: formatRoute(from),
       reason,
     });
+    this.emit('proofRefused', { nodeId, reason });
   }
 
   #isPeer(from: NodeRoute): boolean {
