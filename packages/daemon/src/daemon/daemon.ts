@@ -1,3 +1,4 @@
+import { validateHostname } from './hostname.js';
 import {
   HandshakeServiceKey,
   PolicyManagerKey,
@@ -185,6 +186,7 @@ export class Daemon {
 
   async #startEngine(): Promise<void> {
     const opts = this.#opts;
+    validateHostname(opts.hostname ?? '');
     this.#startedAt = Date.now();
     if (opts.identityPath !== undefined) {
       const { identity, created } = await Identity.loadOrCreate(opts.identityPath);
@@ -481,6 +483,11 @@ export class Daemon {
    * @returns the name now registered
    */
   setHostname(hostname: string): Promise<string> {
+    try {
+      validateHostname(hostname);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return this.#requireSession().setHostname(hostname);
   }
 
