@@ -4,7 +4,6 @@ import type { KeyObject } from 'node:crypto';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import type { BeaconMessage } from '@mesh/protocol';
 import {
   PADDED_DISCOVER_SIZE,
   PADDED_PUNCH_REQUEST_SIZE,

@@ -486,7 +486,7 @@ export class Daemon {
     try {
       validateHostname(hostname);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return this.#requireSession().setHostname(hostname);
   }
