@@ -32,11 +32,16 @@ describe('typed input errors', () => {
     expect(() => validateHostname('localhost')).toThrow(/reserved/);
     expect(() => validateHostname('')).not.toThrow();
     expect(() => validateHostname('a-1')).not.toThrow();
-    const daemon = new Daemon({ listen: '127.0.0.1:0', loadPlugins: false });
+    const daemon = new Daemon({
+      registry: '127.0.0.1:1',
+      listen: '127.0.0.1:0',
+      loadPlugins: false,
+    });
     await expect(daemon.setHostname('Bad_Name')).rejects.toMatchObject({
       code: 'INVALID_HOSTNAME',
     });
     const starting = new Daemon({
+      registry: '127.0.0.1:1',
       listen: '127.0.0.1:0',
       loadPlugins: false,
       hostname: 'Bad_Name',
