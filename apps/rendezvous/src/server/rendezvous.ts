@@ -108,6 +108,8 @@ export async function startRendezvous(
       peers,
       // The beacon checks registration proofs against this registry's keys.
       nodeKey: (nodeId) => registeredKey(registry, nodeId),
+      answerShortRequests: config.beaconShortReplies,
+      requireProof: config.beaconRequireProof,
       ...(config.beaconId !== '' ? { beaconId: parseBeaconId(config.beaconId) } : {}),
       logger: logger.child({ component: 'beacon' }),
       ...(config.beaconAdvertise !== '' ? { advertiseAddr: config.beaconAdvertise } : {}),
