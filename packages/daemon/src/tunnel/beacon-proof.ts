@@ -6,7 +6,7 @@ import {
   type BeaconMessage,
   type ProofChallengeMessage,
 } from '@mesh/protocol';
-import type { Identity } from '../identity/identity.js';
+import type { IdentitySigner } from '../identity/identity-holder.js';
 
 /**
  * The messages that (re-)register `nodeId` at the beacon. A Discover, padded so a beacon that
@@ -18,7 +18,7 @@ import type { Identity } from '../identity/identity.js';
  * @param identity this node's identity, if any
  * @returns the messages to send, in order
  */
-export function beaconRegistration(nodeId: number, identity?: Identity): BeaconMessage[] {
+export function beaconRegistration(nodeId: number, identity?: IdentitySigner): BeaconMessage[] {
   if (nodeId === 0) return [{ kind: 'discover', node: 0, padTo: PADDED_DISCOVER_SIZE }];
   const discover: BeaconMessage =
     identity === undefined
@@ -37,7 +37,7 @@ export function beaconRegistration(nodeId: number, identity?: Identity): BeaconM
 export function answerBeaconChallenge(
   challenge: ProofChallengeMessage,
   nodeId: number,
-  identity: Identity | undefined,
+  identity: IdentitySigner | undefined,
 ): BeaconMessage | undefined {
   if (identity === undefined || nodeId === 0 || challenge.node !== nodeId) return undefined;
   const text = beaconRegisterChallenge(nodeId, challenge.issuedAt, challenge.cookie);
