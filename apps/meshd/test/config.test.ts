@@ -128,6 +128,15 @@ describe('config resolution', () => {
       /--log-level/,
     );
   });
+
+  it('refuses a hostname the registry would refuse, so meshd does not start with it', () => {
+    const bad = (): unknown => resolveConfig({ hostname: 'Bad_Name' }, {}, { MESH_HOME: dir });
+    expect(bad).toThrow(UsageError);
+    expect(bad).toThrow(/--hostname: invalid hostname "Bad_Name".*lowercase.*"bad-name"/);
+    expect(resolveConfig({ hostname: 'good-name' }, {}, { MESH_HOME: dir }).hostname).toBe(
+      'good-name',
+    );
+  });
 });
 
 describe('registry failover and TLS flags', () => {

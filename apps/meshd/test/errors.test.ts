@@ -21,6 +21,14 @@ describe('engine errors', () => {
     expect(engineError(coded('NO_PENDING_REQUEST'), 'approve 5').code).toBe('not_found');
   });
 
+  it('classify input the caller must change as invalid_argument, not internal', () => {
+    const coded = (code: string) => Object.assign(new Error('x'), { code });
+    expect(ipcCodeOf(coded('PAYLOAD_TOO_LARGE'))).toBe('invalid_argument');
+    expect(ipcCodeOf(coded('too-large'))).toBe('invalid_argument');
+    expect(ipcCodeOf(coded('INVALID_HOSTNAME'))).toBe('invalid_argument');
+    expect(ipcCodeOf(coded('IDENTITY_INSECURE'))).toBe('invalid_argument');
+  });
+
   it("classify a registry refusal by the registry's own code", () => {
     const remote = (remoteCode: string) =>
       Object.assign(new Error('registry: whatever it says'), { code: 'REMOTE', remoteCode });

@@ -4,6 +4,8 @@ import {
   existsSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
+  statSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -39,6 +41,15 @@ describe('pid file', () => {
     expect(await readPidFile(file)).toBe(process.pid);
     await claim.release();
     expect(existsSync(file)).toBe(false);
+    await claim.release();
+  });
+
+  it('is written mode 0600, leaving no temp file behind', async () => {
+    const file = path.join(dir, 'meshd.pid');
+    const claim = await acquirePidFile(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`);
+    expect(readdirSync(dir)).toEqual(['meshd.pid']);
     await claim.release();
   });
 

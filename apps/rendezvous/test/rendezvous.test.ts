@@ -130,7 +130,8 @@ function udpDiscover(addr: string, node: number): Promise<{ reply: Buffer; local
         socket.close();
         resolve({ reply, localPort });
       });
-      const msg = Buffer.alloc(5);
+      // Padded as mesh nodes send it: the beacon never answers with more than it received.
+      const msg = Buffer.alloc(21);
       msg[0] = 0x01;
       msg.writeUInt32BE(node, 1);
       socket.send(msg, port, host);

@@ -63,11 +63,14 @@ describe('beacon node expiry', () => {
     expect(beacon.stats().relayDropped).toBe(1);
   });
 
-  it('keeps the node table within maxNodes', async () => {
+  it('keeps unproven bindings within the cap by refusing newcomers, not evicting', async () => {
     const beacon = cleanup.add(new Beacon({ udp: { host: '127.0.0.1', port: 0 }, maxNodes: 3 }));
     await beacon.listen();
     const a = cleanup.add(await UdpNode.open(beacon.address().udp!.port));
     for (let id = 1; id <= 10; id++) await a.discover(id);
-    expect(beacon.stats()).toMatchObject({ nodes: 3, expired: 7 });
+    expect(beacon.stats()).toMatchObject({ nodes: 3, expired: 0, unprovenRefused: 7 });
+    // The first three stay reachable.
+    a.send({ kind: 'relay', sender: 1, dest: 3, frame: frame('kept') });
+    expect(await a.next()).toEqual({ kind: 'relay-deliver', sender: 1, frame: frame('kept') });
   });
 });

@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { decodeBeaconMessage, encodeBeaconMessage } from '@mesh/protocol';
+import { PADDED_DISCOVER_SIZE, decodeBeaconMessage, encodeBeaconMessage } from '@mesh/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Beacon } from '../src/index.js';
 
@@ -32,7 +32,11 @@ async function discoverFrom(
   const reply = new Promise<Uint8Array>((resolve) =>
     s.once('message', (m) => resolve(new Uint8Array(m))),
   );
-  s.send(encodeBeaconMessage({ kind: 'discover', node: 1 }), beaconPort, beaconHost);
+  s.send(
+    encodeBeaconMessage({ kind: 'discover', node: 1, padTo: PADDED_DISCOVER_SIZE }),
+    beaconPort,
+    beaconHost,
+  );
   return { reply: await reply, port: s.address().port };
 }
 

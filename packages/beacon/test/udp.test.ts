@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Beacon } from '../src/index.js';
 import { Cleanup, UdpNode, frame } from './support/clients.js';
+import { PADDED_DISCOVER_SIZE, PADDED_PUNCH_REQUEST_SIZE } from '@mesh/protocol';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -25,7 +26,7 @@ describe('beacon over UDP', () => {
       endpoint: { address: '127.0.0.1', port: a.port },
     });
     // The reply bytes are the documented layout: 02, ip len 4, 127.0.0.1, port BE.
-    a.send({ kind: 'discover', node: 42 });
+    a.send({ kind: 'discover', node: 42, padTo: PADDED_DISCOVER_SIZE });
     const raw = await a.nextRaw();
     expect([...raw]).toEqual([0x02, 4, 127, 0, 0, 1, a.port >> 8, a.port & 0xff]);
     expect(beacon.stats().nodes).toBe(1);
@@ -44,7 +45,7 @@ describe('beacon over UDP', () => {
     const b = await node(beacon);
     await a.discover(1);
     await b.discover(2);
-    a.send({ kind: 'punch-request', requester: 1, target: 2 });
+    a.send({ kind: 'punch-request', requester: 1, target: 2, padTo: PADDED_PUNCH_REQUEST_SIZE });
     expect(await a.next()).toEqual({
       kind: 'punch-command',
       endpoint: { address: '127.0.0.1', port: b.port },
@@ -64,7 +65,7 @@ describe('beacon over UDP', () => {
     await oldA.discover(1);
     await b.discover(2);
     // Node 1 shows up from a new port: the punch must point node 2 at the new one.
-    a.send({ kind: 'punch-request', requester: 1, target: 2 });
+    a.send({ kind: 'punch-request', requester: 1, target: 2, padTo: PADDED_PUNCH_REQUEST_SIZE });
     expect(await b.next()).toMatchObject({ endpoint: { port: a.port } });
     expect(await a.next()).toMatchObject({ endpoint: { port: b.port } });
   });

@@ -22,6 +22,7 @@
  * @packageDocumentation
  */
 export { Daemon, DAEMON_VERSION, PLUGIN_PAYLOAD_PORT } from './daemon/daemon.js';
+export { validateHostname } from './daemon/hostname.js';
 export type { DaemonState } from './daemon/daemon.js';
 export type {
   BuiltinServices,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,11 +41,44 @@ describe('Identity', () => {
     const file = path.join(dir, 'identity.json');
     const a = Identity.generate().toJSON();
     const b = Identity.generate().toJSON();
-    await writeFile(file, JSON.stringify({ private_key: a.private_key, public_key: b.public_key }));
+    await writeFile(
+      file,
+      JSON.stringify({ private_key: a.private_key, public_key: b.public_key }),
+      {
+        mode: 0o600,
+      },
+    );
     await expect(Identity.load(file)).rejects.toBeInstanceOf(IdentityError);
     await writeFile(file, '{not json');
     await expect(Identity.load(file)).rejects.toMatchObject({ code: 'IDENTITY_INVALID' });
   });
+
+  it.runIf(process.platform !== 'win32')(
+    'refuses a key file group or others can read, as ssh does, unless told to accept it',
+    async () => {
+      const file = path.join(dir, 'identity.json');
+      const identity = Identity.generate();
+      await identity.save(file);
+      for (const mode of [0o644, 0o640, 0o604]) {
+        await chmod(file, mode);
+        const err = await Identity.load(file).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'IDENTITY_INSECURE' });
+        expect((err as Error).message).toContain(`permissions 0${mode.toString(8)}`);
+        expect((err as Error).message).toContain('chmod 600');
+        await expect(Identity.loadOrCreate(file)).rejects.toMatchObject({
+          code: 'IDENTITY_INSECURE',
+        });
+      }
+      process.env['MESH_ALLOW_INSECURE_IDENTITY'] = '1';
+      try {
+        expect((await Identity.load(file))!.publicKeyBase64).toBe(identity.publicKeyBase64);
+      } finally {
+        delete process.env['MESH_ALLOW_INSECURE_IDENTITY'];
+      }
+      await chmod(file, 0o400);
+      expect((await Identity.load(file))!.publicKeyBase64).toBe(identity.publicKeyBase64);
+    },
+  );
 
   it('returns undefined when no file exists', async () => {
     expect(await Identity.load(path.join(dir, 'missing.json'))).toBeUndefined();

@@ -134,6 +134,9 @@ export type {
   DiscoverMessage,
   DiscoverReplyMessage,
   Endpoint,
+  ProofChallengeMessage,
+  ProofRequestMessage,
+  ProvenDiscoverMessage,
   PunchCommandMessage,
   PunchRequestMessage,
   RelayDeliverMessage,
@@ -141,8 +144,16 @@ export type {
   SyncMessage,
 } from './beacon/message.js';
 export {
+  BEACON_COOKIE_SIZE,
   BeaconType,
+  DISCOVER_KEY_SIZE,
   MAX_SYNC_NODES,
+  PADDED_DISCOVER_SIZE,
+  PADDED_PUNCH_REQUEST_SIZE,
+  PROOF_CHALLENGE_SIZE,
+  PROOF_REQUEST_SIZE,
+  PROVEN_DISCOVER_SIZE,
+  beaconRegisterChallenge,
   decodeBeaconMessage,
   encodeBeaconMessage,
 } from './beacon/message.js';

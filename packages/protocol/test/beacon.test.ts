@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { BeaconMessage } from '../src/index.js';
 import {
   BeaconType,
+  PADDED_DISCOVER_SIZE,
+  PADDED_PUNCH_REQUEST_SIZE,
+  PROOF_CHALLENGE_SIZE,
+  PROOF_REQUEST_SIZE,
+  beaconRegisterChallenge,
   classifyDatagram,
   decodeBeaconMessage,
   encodeBeaconMessage,
@@ -27,18 +32,62 @@ const vectors: ReadonlyArray<readonly [BeaconMessage, string]> = [
   [{ kind: 'relay-deliver', sender: 5, frame: hex('50494c50') }, '06 00000005 50494c50'],
   [{ kind: 'sync', beaconId: 3, nodes: [1, 0xffffffff] }, '07 00000003 0002 00000001 ffffffff'],
   [{ kind: 'sync', beaconId: 3, nodes: [] }, '07 00000003 0000'],
+  [
+    { kind: 'discover', node: 42, publicKey: new Uint8Array(32).fill(0xab) },
+    `01 0000002a ${'ab'.repeat(32)}`,
+  ],
+  [{ kind: 'proof-request', node: 42 }, `0a 0000002a ${'00'.repeat(24)}`],
+  [
+    { kind: 'proof-challenge', node: 42, issuedAt: 258n, cookie: new Uint8Array(16).fill(7) },
+    `0b 0000002a 0000000000000102 ${'07'.repeat(16)}`,
+  ],
+  [
+    {
+      kind: 'proven-discover',
+      node: 42,
+      issuedAt: 258n,
+      cookie: new Uint8Array(16).fill(7),
+      signature: new Uint8Array(64).fill(9),
+    },
+    `0c 0000002a 0000000000000102 ${'07'.repeat(16)} ${'09'.repeat(64)}`,
+  ],
 ];
 
 describe('beacon messages', () => {
-  it.each(vectors)('%j ⇄ %s', (message, bytes) => {
+  // Titles name the kind: `%j` cannot print the bigint fields of proof messages.
+  it.each(vectors.map(([m, b]) => [m.kind, b, m] as const))('%s ⇄ %s', (_kind, bytes, message) => {
     const encoded = encodeBeaconMessage(message);
     expect(toHex(encoded)).toBe(toHex(hex(bytes)));
     expect(decodeBeaconMessage(encoded)).toEqual(message);
     expect(classifyDatagram(encoded)).toBe('beacon');
   });
 
-  it('uses the type bytes 0x01–0x07', () => {
-    expect(Object.values(BeaconType)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  it('uses the type bytes 0x01–0x07, and 0x0a–0x0c after the reference 0x08/0x09', () => {
+    expect(Object.values(BeaconType)).toEqual([1, 2, 3, 4, 5, 6, 7, 0x0a, 0x0b, 0x0c]);
+  });
+
+  it('pads Discover and PunchRequest on request, and sizes proof messages to their answers', () => {
+    expect(
+      encodeBeaconMessage({ kind: 'discover', node: 1, padTo: PADDED_DISCOVER_SIZE }),
+    ).toHaveLength(21);
+    expect(
+      encodeBeaconMessage({
+        kind: 'punch-request',
+        requester: 1,
+        target: 2,
+        padTo: PADDED_PUNCH_REQUEST_SIZE,
+      }),
+    ).toHaveLength(41);
+    expect(
+      decodeBeaconMessage(encodeBeaconMessage({ kind: 'discover', node: 1, padTo: 21 })),
+    ).toEqual({
+      kind: 'discover',
+      node: 1,
+    });
+    expect(PROOF_REQUEST_SIZE).toBeGreaterThanOrEqual(PROOF_CHALLENGE_SIZE);
+    expect(beaconRegisterChallenge(7, 12n, new Uint8Array([0, 255]))).toBe(
+      'beacon_register:7:12:00ff',
+    );
   });
 
   it('sends IPv4-mapped IPv6 endpoints as 4 bytes, like the reference', () => {
@@ -64,6 +113,8 @@ describe('beacon messages', () => {
     ['07 00000003 0002 00000001', 'truncated'],
     ['00', 'unknown-type'],
     ['08', 'unknown-type'],
+    ['0b 0000002a', 'truncated'],
+    ['0c 0000002a 0000000000000102', 'truncated'],
     ['50494c54', 'unknown-type'],
   ])('rejects %j with %s', (bytes, code) => {
     expect(codeOf(() => decodeBeaconMessage(hex(bytes)))).toBe(code);

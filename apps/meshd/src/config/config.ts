@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { meshHome, resolveSocketPath } from '@mesh/ipc';
+import { validateHostname } from '@mesh/daemon';
 import { UsageError } from './flags.js';
 import { BUILTIN_SERVICES, OPTIONS, flagName } from './options.js';
 import type { MeshdFlags, OptionSpec } from './options.js';
@@ -302,7 +303,7 @@ export function resolveConfig(
     endpoint: pick('endpoint'),
     socket: resolveSocketPath(socketSetting, env),
     identity: path.resolve(pick('identity') ?? path.join(home, 'identity.json')),
-    hostname: pick('hostname') ?? '',
+    hostname: hostnameOption(pick('hostname') ?? ''),
     public: pick('public') ?? false,
     owner: pick('owner'),
     webhook: pick('webhook') ?? '',
@@ -333,4 +334,14 @@ export function resolveConfig(
 /** A folder byte cap: absent means none (0). */
 function capOf(value: string | number | undefined, flag: string): number {
   return value === undefined ? 0 : parseBytes(value, flag);
+}
+
+/** `--hostname`, checked with the registry's rule so meshd refuses to start with a bad one. */
+function hostnameOption(hostname: string): string {
+  try {
+    validateHostname(hostname);
+  } catch (err) {
+    throw new UsageError(`--hostname: ${(err as Error).message}`);
+  }
+  return hostname;
 }

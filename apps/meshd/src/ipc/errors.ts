@@ -18,6 +18,9 @@ const ENGINE_CODES: Readonly<Record<string, IpcCode>> = {
   NO_SUCH_NODE: ErrorCode.notFound,
   PORTS_EXHAUSTED: ErrorCode.busy,
   INVALID_PORT: ErrorCode.invalidArgument,
+  PAYLOAD_TOO_LARGE: ErrorCode.invalidArgument,
+  // @mesh/protocol: a payload, topic or frame over its format's limit
+  'too-large': ErrorCode.invalidArgument,
   TRANSPORT_CLOSED: ErrorCode.unavailable,
   NOT_CONNECTED: ErrorCode.connectionFailed,
   // engine
@@ -25,6 +28,8 @@ const ENGINE_CODES: Readonly<Record<string, IpcCode>> = {
   ALREADY_STARTED: ErrorCode.alreadyExists,
   STOPPED: ErrorCode.unavailable,
   CONFIG: ErrorCode.invalidArgument,
+  INVALID_HOSTNAME: ErrorCode.invalidArgument,
+  IDENTITY_INSECURE: ErrorCode.invalidArgument,
   POLICY_DENIED: ErrorCode.connectionFailed,
   REGISTRY: ErrorCode.connectionFailed,
   TUNNEL_NO_SESSION: ErrorCode.connectionFailed,

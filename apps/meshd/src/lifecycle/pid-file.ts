@@ -1,6 +1,5 @@
 // One daemon per MESH_HOME: a pid file claimed with O_EXCL, with stale files of dead processes reclaimed.
-import { constants } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 
 /** Another live daemon owns the pid file. */
 export class AlreadyRunningError extends Error {
@@ -57,26 +56,31 @@ export interface PidFile {
 }
 
 /**
- * Claims the pid file with O_EXCL and writes this process's pid. A file naming a dead process
- * (or garbage) is removed and the claim retried once; a live owner is an error.
+ * Claims the pid file and writes this process's pid, atomically and mode 0600: the pid goes to
+ * a private temp file first, which is then hard-linked to `file` — link() fails if `file`
+ * exists, so the claim is exclusive like O_EXCL, and a reader never sees a partly written
+ * file. A file naming a dead process (or garbage) is removed and the claim retried once; a
+ * live owner is an error.
  * @param file - the pid file path.
  * @param pid - the pid to record (default: this process).
  * @returns the claim.
  * @throws AlreadyRunningError when a live process owns the file.
  */
 export async function acquirePidFile(file: string, pid: number = process.pid): Promise<PidFile> {
+  const tmp = `${file}.${pid}.${process.hrtime.bigint()}.tmp`;
+  await writeFile(tmp, `${pid}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    return await claim(file, tmp, pid);
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/** Links the prepared `tmp` to `file`, reclaiming a stale file once. */
+async function claim(file: string, tmp: string, pid: number): Promise<PidFile> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(
-        file,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-        0o644,
-      );
-      try {
-        await handle.writeFile(`${pid}\n`);
-      } finally {
-        await handle.close();
-      }
+      await link(tmp, file);
       let released = false;
       return {
         path: file,

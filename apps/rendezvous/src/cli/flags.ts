@@ -36,6 +36,10 @@ export interface RendezvousConfig {
   readonly beaconId: string;
   /** Address the beacon announces to the registry; empty: its bound address. */
   readonly beaconAdvertise: string;
+  /** Answer 5-byte Discover / 9-byte PunchRequest (reference clients) despite amplification. */
+  readonly beaconShortReplies: boolean;
+  /** Bind node ids at the beacon only on a signed proof (reference clients cannot register). */
+  readonly beaconRequireProof: boolean;
   /** Minimum log level. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Log line format (logs go to stderr). */
@@ -77,6 +81,8 @@ export const DEFAULTS: RendezvousConfig = Object.freeze({
   adminToken: '',
   metricsAddr: '',
   beaconAdvertise: '',
+  beaconShortReplies: false,
+  beaconRequireProof: false,
   beaconId: '',
   logLevel: 'info',
   logFormat: 'text',
@@ -111,6 +117,20 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     type: 'string',
     value: 'host:port',
     description: 'address the beacon announces to the registry; "" means its bound address',
+  },
+  {
+    name: 'beacon-short-replies',
+    key: 'beaconShortReplies',
+    type: 'boolean',
+    description:
+      'answer short Discover/PunchRequest datagrams as the reference beacon does (reference clients need it; amplifies up to 4.4x)',
+  },
+  {
+    name: 'beacon-require-proof',
+    key: 'beaconRequireProof',
+    type: 'boolean',
+    description:
+      'bind node ids at the beacon only on a signed registration proof (mesh nodes); reference and WebSocket clients cannot receive relays',
   },
   {
     name: 'beacon-id',

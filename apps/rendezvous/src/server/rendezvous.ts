@@ -106,6 +106,10 @@ export async function startRendezvous(
       udp,
       ws: ws ?? false,
       peers,
+      // The beacon checks registration proofs against this registry's keys.
+      nodeKey: (nodeId) => registeredKey(registry, nodeId),
+      answerShortRequests: config.beaconShortReplies,
+      requireProof: config.beaconRequireProof,
       ...(config.beaconId !== '' ? { beaconId: parseBeaconId(config.beaconId) } : {}),
       logger: logger.child({ component: 'beacon' }),
       ...(config.beaconAdvertise !== '' ? { advertiseAddr: config.beaconAdvertise } : {}),
@@ -193,6 +197,17 @@ function loadTls(
     fingerprint: generated.fingerprint,
   });
   return generated;
+}
+
+/** The Ed25519 key (raw 32 bytes) the in-process registry holds for `nodeId`, if any. */
+async function registeredKey(
+  registry: RegistryServer,
+  nodeId: number,
+): Promise<Uint8Array | undefined> {
+  const r = await registry.handleMessage({ type: 'lookup', node_id: nodeId }, '127.0.0.1');
+  const key =
+    typeof r['public_key'] === 'string' ? Buffer.from(r['public_key'], 'base64') : undefined;
+  return key?.length === 32 ? new Uint8Array(key) : undefined;
 }
 
 /** Announces the co-located beacon through the registry object itself. */

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { BeaconMessage } from '@mesh/protocol';
 import {
   MAX_SYNC_NODES,
+  beaconRegisterChallenge,
   decodeBeaconMessage,
   encodeBeaconMessage,
   formatHostPort,
@@ -13,6 +14,10 @@ import {
 import { BeaconError } from '../errors/beacon-error.js';
 import type { BeaconLogger } from '../logging/logger.js';
 import { NodeTable } from '../nodes/node-table.js';
+import type { NodeEntry } from '../nodes/node-table.js';
+import { UnprovenTable } from '../nodes/unproven-table.js';
+import { CookieJar } from '../proof/cookie.js';
+import { verifyEd25519 } from '../proof/signature.js';
 import type { NodeRoute, UdpRoute, WsLink } from '../nodes/route.js';
 import { formatRoute, sameRoute, unmapIPv4 } from '../nodes/route.js';
 import { clientRegistrar } from '../registry/client-registrar.js';
@@ -59,12 +64,18 @@ export interface BeaconEvents {
   registerFailed: [error: Error];
   /** A peer beacon's Sync gossip was applied. */
   synced: [info: { readonly beaconId: number; readonly nodes: number }];
+  /** A ProvenDiscover was verified and bound `nodeId` to `addr` (`ip:port`). */
+  proven: [info: { readonly nodeId: number; readonly addr: string }];
+  /** A ProvenDiscover was refused (`reason`: cookie expired/forged/replayed, bad signature, …). */
+  proofRefused: [info: { readonly nodeId: number; readonly reason: string }];
 }
 
 /** Sync gossip is chunked so one datagram stays below a typical path MTU. */
 const SYNC_CHUNK = 350;
 /** Largest WebSocket message: relay header plus the largest UDP payload. */
 const WS_MAX_PAYLOAD = 9 + 65_535;
+/** Registry key lookups in flight at once for ProvenDiscover; more are dropped (UDP retries). */
+const MAX_PENDING_PROOFS = 256;
 
 /** The address to give out for a listener bound to a wildcard host. */
 function wildcardToLoopback(host: string): string {
@@ -90,7 +101,12 @@ function wildcardToLoopback(host: string): string {
 export class Beacon extends EventEmitter<BeaconEvents> {
   readonly #options: ResolvedBeaconOptions;
   readonly #log: BeaconLogger;
+  /** Bindings proven by a signed ProvenDiscover: only another proof moves them. */
   readonly #nodes: NodeTable;
+  /** Bindings claimed without proof (compat mode), capped and never evicting. */
+  readonly #unproven: UnprovenTable;
+  readonly #cookies: CookieJar;
+  #pendingProofs = 0;
   /** Nodes that live on peer beacons, learnt from their Sync gossip. */
   readonly #remote: NodeTable;
   /** WebSocket link id → node id bound to it by Discover. */
@@ -116,6 +132,16 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     this.#nodes = new NodeTable({
       maxNodes: this.#options.maxNodes,
       ttlMs: this.#options.nodeTtlMs,
+    });
+    this.#unproven = new UnprovenTable({
+      maxNodes: this.#options.maxUnprovenNodes,
+      maxPerIp: this.#options.maxUnprovenPerIp,
+      ttlMs: this.#options.nodeTtlMs,
+    });
+    this.#cookies = new CookieJar({
+      ttlMs: this.#options.cookieTtlMs,
+      now: this.#options.now,
+      maxUsed: this.#options.maxNodes,
     });
     this.#remote = new NodeTable({
       maxNodes: this.#options.maxNodes,
@@ -208,7 +234,8 @@ export class Beacon extends EventEmitter<BeaconEvents> {
   stats(): BeaconStats {
     return {
       ...this.#counters,
-      nodes: this.#nodes.size,
+      nodes: this.#nodes.size + this.#unproven.size,
+      provenNodes: this.#nodes.size,
       remoteNodes: this.#remote.size,
       wsConnections: this.#ws?.connections ?? 0,
     };
@@ -221,8 +248,9 @@ export class Beacon extends EventEmitter<BeaconEvents> {
    */
   sweepExpired(): number {
     const now = this.#options.now();
-    const dropped = this.#nodes.sweep(now);
+    const dropped = [...this.#nodes.sweep(now), ...this.#unproven.sweep(now)];
     this.#remote.sweep(now);
+    this.#cookies.sweep();
     this.#counters.expired += dropped.length;
     if (dropped.length > 0) this.#log.debug('beacon nodes expired', { count: dropped.length });
     return dropped.length;
@@ -262,7 +290,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     if (this.#udp === undefined) return;
     await this.#refreshPeers();
     if (this.#peers.size === 0) return;
-    const ids = [...this.#nodes.ids()];
+    const ids = [...this.#nodes.ids(), ...this.#unproven.ids()];
     const chunks: number[][] = [];
     for (let i = 0; i < ids.length; i += SYNC_CHUNK) chunks.push(ids.slice(i, i + SYNC_CHUNK));
     if (chunks.length === 0) chunks.push([]);
@@ -297,6 +325,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     const ws = this.#ws;
     await Promise.allSettled([udp?.close(), ws?.close(), registrar?.close?.()]);
     this.#nodes.clear();
+    this.#unproven.clear();
     this.#remote.clear();
     this.#wsBound.clear();
   }
@@ -360,10 +389,16 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     try {
       switch (msg.kind) {
         case 'discover':
-          this.#onDiscover(msg.node, from);
+          this.#onDiscover(msg.node, from, bytes.length);
           return;
         case 'punch-request':
-          this.#onPunch(msg.requester, msg.target, from);
+          this.#onPunch(msg.requester, msg.target, from, bytes.length);
+          return;
+        case 'proof-request':
+          this.#onProofRequest(msg.node, from, bytes.length);
+          return;
+        case 'proven-discover':
+          this.#onProvenDiscover(msg.node, msg.issuedAt, msg.cookie, msg.signature, from);
           return;
         case 'relay':
           this.#onRelay(msg.sender, msg.dest, msg.frame, bytes, from);
@@ -390,24 +425,82 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     this.#log.debug('beacon dropped malformed message', { from: formatRoute(from), reason });
   }
 
-  #learn(nodeId: number, route: NodeRoute): void {
+  /** The binding of `nodeId`: proven first, then unproven. */
+  #route(nodeId: number): NodeEntry | undefined {
+    return this.#nodes.get(nodeId) ?? this.#unproven.get(nodeId);
+  }
+
+  /**
+   * Binds `nodeId` to `route` on an unproven claim (Discover, PunchRequest, Relay from an
+   * unknown sender). A proven binding is only refreshed from its own route, never moved.
+   * @returns whether `nodeId` is now bound to `route`.
+   */
+  #learn(nodeId: number, route: NodeRoute): boolean {
+    const now = this.#options.now();
+    const proven = this.#nodes.get(nodeId);
+    if (proven !== undefined) {
+      if (!sameRoute(proven.route, route)) {
+        this.#counters.unprovenRefused++;
+        this.#log.debug('beacon kept a proven binding against an unproven claim', {
+          nodeId,
+          from: formatRoute(route),
+        });
+        return false;
+      }
+      this.#nodes.set(nodeId, route, now);
+      return true;
+    }
+    if (this.#options.requireProof) return false;
+    const replaced = this.#unproven.get(nodeId);
     if (route.kind === 'ws') {
       // One node per WebSocket: a connection that re-discovers as another id gives up the old one.
       const previous = this.#wsBound.get(route.link.id);
       if (previous !== undefined && previous !== nodeId) {
-        this.#nodes.deleteWsLink(previous, route.link.id);
+        this.#unproven.deleteWsLink(previous, route.link.id);
+        this.#wsBound.delete(route.link.id);
       }
-      this.#wsBound.set(route.link.id, nodeId);
     }
-    const replaced = this.#nodes.get(nodeId);
+    if (!this.#unproven.set(nodeId, route, now)) {
+      this.#counters.unprovenRefused++;
+      this.#log.debug('beacon refused an unproven binding (cap reached)', {
+        nodeId,
+        from: formatRoute(route),
+      });
+      return false;
+    }
+    if (route.kind === 'ws') this.#wsBound.set(route.link.id, nodeId);
     if (replaced?.route.kind === 'ws' && !sameRoute(replaced.route, route)) {
       this.#wsBound.delete(replaced.route.link.id);
     }
+    return true;
+  }
+
+  /** Binds `nodeId` to a UDP route it proved it owns. */
+  #learnProven(nodeId: number, route: UdpRoute): void {
+    const old = this.#unproven.delete(nodeId);
+    if (old?.route.kind === 'ws') this.#wsBound.delete(old.route.link.id);
     const evicted = this.#nodes.set(nodeId, route, this.#options.now());
     if (evicted !== undefined) {
       this.#counters.expired++;
       this.#log.debug('beacon node table full, evicted least recently seen', { evicted });
     }
+  }
+
+  /**
+   * Sends `message` in answer to a request of `requestBytes`. Over UDP an answer larger than
+   * its request is not sent (unless `answerShortRequests`): a spoofed source must never
+   * receive more bytes than the spoofer sent.
+   */
+  #answer(route: NodeRoute, message: Uint8Array, requestBytes: number): boolean {
+    if (!this.#mayAnswer(route, message.length, requestBytes)) return false;
+    return this.#send(route, message);
+  }
+
+  #mayAnswer(route: NodeRoute, answerBytes: number, requestBytes: number): boolean {
+    if (route.kind === 'ws' || this.#options.answerShortRequests) return true;
+    if (answerBytes <= requestBytes) return true;
+    this.#counters.shortUnanswered++;
+    return false;
   }
 
   #send(route: NodeRoute, message: Uint8Array): boolean {
@@ -421,31 +514,114 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     return route.kind === 'udp' ? route : { address: route.link.address, port: route.link.port };
   }
 
-  #onDiscover(nodeId: number, from: NodeRoute): void {
+  #onDiscover(nodeId: number, from: NodeRoute, requestBytes: number): void {
     // Node id 0 is an anonymous endpoint query (daemon start-up STUN): answer, remember nothing.
+    // A refused binding is still answered: the reply only tells the sender its own endpoint.
     if (nodeId !== 0) this.#learn(nodeId, from);
     this.#counters.discovers++;
-    this.#send(
+    this.#answer(
       from,
       encodeBeaconMessage({ kind: 'discover-reply', endpoint: this.#observed(from) }),
+      requestBytes,
     );
   }
 
-  #onPunch(requester: number, target: number, from: NodeRoute): void {
+  #onPunch(requester: number, target: number, from: NodeRoute, requestBytes: number): void {
     // Punching needs UDP endpoints on both sides; a WebSocket node can only be relayed to.
     if (from.kind !== 'udp' || requester === 0) {
       this.#malformed(from, 'punch request needs a UDP sender with a node id');
       return;
     }
-    this.#learn(requester, from);
-    const targetRoute = this.#nodes.get(target)?.route;
+    // Only the node's own binding may ask: a host cannot punch as a node bound elsewhere.
+    if (!this.#learn(requester, from)) return;
+    const targetRoute = this.#route(target)?.route;
     if (targetRoute?.kind !== 'udp') {
       this.#log.debug('beacon punch target not reachable over UDP', { requester, target });
       return;
     }
+    const toRequester = encodeBeaconMessage({ kind: 'punch-command', endpoint: targetRoute });
+    const toTarget = encodeBeaconMessage({ kind: 'punch-command', endpoint: from });
+    // Both commands count against the request: together they must not outweigh it.
+    if (!this.#mayAnswer(from, toRequester.length + toTarget.length, requestBytes)) return;
     this.#counters.punches++;
-    this.#send(from, encodeBeaconMessage({ kind: 'punch-command', endpoint: targetRoute }));
-    this.#send(targetRoute, encodeBeaconMessage({ kind: 'punch-command', endpoint: from }));
+    this.#send(from, toRequester);
+    this.#send(targetRoute, toTarget);
+  }
+
+  #onProofRequest(nodeId: number, from: NodeRoute, requestBytes: number): void {
+    // Proofs bind UDP endpoints; WebSocket registrations stay unproven.
+    if (from.kind !== 'udp' || nodeId === 0) {
+      this.#malformed(from, 'proof request needs a UDP sender with a node id');
+      return;
+    }
+    const { issuedAt, cookie } = this.#cookies.issue(nodeId, from);
+    const challenge = encodeBeaconMessage({
+      kind: 'proof-challenge',
+      node: nodeId,
+      issuedAt,
+      cookie,
+    });
+    // Mesh-only message: never answered with more than was sent, whatever the compat setting.
+    if (challenge.length > requestBytes) {
+      this.#counters.shortUnanswered++;
+      return;
+    }
+    this.#send(from, challenge);
+  }
+
+  #onProvenDiscover(
+    nodeId: number,
+    issuedAt: bigint,
+    cookie: Uint8Array,
+    signature: Uint8Array,
+    from: NodeRoute,
+  ): void {
+    if (from.kind !== 'udp' || nodeId === 0) {
+      this.#malformed(from, 'proven discover needs a UDP sender with a node id');
+      return;
+    }
+    // The cookie is checked first (cheap, no state): only a source that received our
+    // challenge at this address reaches the registry lookup and the signature check.
+    const refusal = this.#cookies.check(nodeId, issuedAt, cookie, from);
+    if (refusal !== undefined) return this.#proofFailed(nodeId, from, `cookie ${refusal}`);
+    const nodeKey = this.#options.nodeKey ?? this.#registrar?.nodeKey?.bind(this.#registrar);
+    if (nodeKey === undefined) return this.#proofFailed(nodeId, from, 'no registry to check keys');
+    if (this.#pendingProofs >= MAX_PENDING_PROOFS) {
+      return this.#proofFailed(nodeId, from, 'too many proofs in flight');
+    }
+    this.#pendingProofs++;
+    const text = beaconRegisterChallenge(nodeId, issuedAt, cookie);
+    nodeKey(nodeId)
+      .then((key) => {
+        if (this.#state !== 'listening') return;
+        if (key === undefined || !verifyEd25519(key, text, signature)) {
+          this.#proofFailed(nodeId, from, key === undefined ? 'node unknown' : 'bad signature');
+          return;
+        }
+        // Re-checked after the await: two copies of one proof must not both pass.
+        if (this.#cookies.check(nodeId, issuedAt, cookie, from) !== undefined) {
+          this.#proofFailed(nodeId, from, 'cookie spent or expired');
+          return;
+        }
+        this.#cookies.spend(issuedAt, cookie);
+        this.#learnProven(nodeId, from);
+        this.#counters.proofs++;
+        this.#counters.discovers++;
+        this.#send(from, encodeBeaconMessage({ kind: 'discover-reply', endpoint: from }));
+        this.emit('proven', { nodeId, addr: formatHostPort(from.address, from.port) });
+      })
+      .catch((err: unknown) => this.#proofFailed(nodeId, from, (err as Error).message))
+      .finally(() => this.#pendingProofs--);
+  }
+
+  #proofFailed(nodeId: number, from: NodeRoute, reason: string): void {
+    this.#counters.proofFailures++;
+    this.#log.debug('beacon refused a registration proof', {
+      nodeId,
+      from: formatRoute(from),
+      reason,
+    });
+    this.emit('proofRefused', { nodeId, reason });
   }
 
   #isPeer(from: NodeRoute): boolean {
@@ -461,7 +637,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
   ): void {
     const viaPeer = this.#isPeer(from);
     if (!viaPeer) {
-      const bound = this.#nodes.get(sender);
+      const bound = this.#route(sender);
       if (bound === undefined) {
         // A sender we have not seen yet (e.g. after a beacon restart) is bound to this source.
         if (sender !== 0) this.#learn(sender, from);
@@ -471,7 +647,7 @@ export class Beacon extends EventEmitter<BeaconEvents> {
         return;
       }
     }
-    const local = this.#nodes.get(dest);
+    const local = this.#route(dest);
     if (local !== undefined) {
       if (this.#send(local.route, encodeBeaconMessage({ kind: 'relay-deliver', sender, frame }))) {
         this.#counters.relayed++;
@@ -505,6 +681,6 @@ export class Beacon extends EventEmitter<BeaconEvents> {
     const nodeId = this.#wsBound.get(link.id);
     if (nodeId === undefined) return;
     this.#wsBound.delete(link.id);
-    this.#nodes.deleteWsLink(nodeId, link.id);
+    this.#unproven.deleteWsLink(nodeId, link.id);
   }
 }

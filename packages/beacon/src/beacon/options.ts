@@ -122,6 +122,43 @@ export interface BeaconOptions {
    */
   readonly verifyRelaySender?: boolean;
   /**
+   * The Ed25519 public key (32 raw bytes) the registry holds for a node, used to check a
+   * ProvenDiscover's signature. Absent: the registrar's `nodeKey`, if any; with neither,
+   * proofs cannot be checked and every binding stays unproven.
+   */
+  readonly nodeKey?: (nodeId: number) => Promise<Uint8Array | undefined>;
+  /**
+   * Bind node ids only on a ProvenDiscover. A bare Discover is still answered (endpoint query)
+   * but binds nothing; reference clients and WebSocket nodes then cannot receive relays.
+   * @default false
+   */
+  readonly requireProof?: boolean;
+  /**
+   * Answer UDP requests even when the answer is larger than the request, as the reference
+   * beacon does (5-byte Discover → 8/20-byte reply, 9-byte PunchRequest → two commands).
+   * Off, such requests are not answered, so the beacon never amplifies a spoofed source;
+   * mesh nodes pad their requests and are unaffected. Turn on for reference clients that
+   * need DiscoverReply / PunchCommand (their bindings are recorded either way).
+   * @default false
+   */
+  readonly answerShortRequests?: boolean;
+  /**
+   * Most unproven bindings (bare Discover, WebSocket, Relay from an unknown sender); beyond it
+   * new ones are refused, never evicting a bound node.
+   * @default min(10000, maxNodes)
+   */
+  readonly maxUnprovenNodes?: number;
+  /**
+   * Most unproven bindings from one source IP.
+   * @default 64
+   */
+  readonly maxUnprovenPerIp?: number;
+  /**
+   * How long a registration cookie (ProofChallenge) stays valid.
+   * @default 30000
+   */
+  readonly cookieTtlMs?: number;
+  /**
    * Structured logger.
    * @default a silent logger
    */
@@ -147,6 +184,12 @@ export interface ResolvedBeaconOptions {
   readonly nodeTtlMs: number;
   readonly sweepIntervalMs: number;
   readonly verifyRelaySender: boolean;
+  readonly nodeKey: ((nodeId: number) => Promise<Uint8Array | undefined>) | undefined;
+  readonly requireProof: boolean;
+  readonly answerShortRequests: boolean;
+  readonly maxUnprovenNodes: number;
+  readonly maxUnprovenPerIp: number;
+  readonly cookieTtlMs: number;
   readonly logger: BeaconLogger;
   readonly now: () => number;
 }
@@ -215,6 +258,7 @@ export function resolveBeaconOptions(options: BeaconOptions): ResolvedBeaconOpti
   if (!Number.isInteger(beaconId) || beaconId <= 0 || beaconId > 0xffffffff) {
     throw invalid('beaconId must be an integer in 1..4294967295');
   }
+  const maxNodes = positiveInt(options.maxNodes, 100_000, 'maxNodes');
   return {
     udp,
     ws,
@@ -224,10 +268,20 @@ export function resolveBeaconOptions(options: BeaconOptions): ResolvedBeaconOpti
     registerIntervalMs: positiveInt(options.registerIntervalMs, 30_000, 'registerIntervalMs'),
     peers: options.peers ?? [],
     syncIntervalMs: positiveInt(options.syncIntervalMs, 10_000, 'syncIntervalMs'),
-    maxNodes: positiveInt(options.maxNodes, 100_000, 'maxNodes'),
+    maxNodes,
     nodeTtlMs: positiveInt(options.nodeTtlMs, 300_000, 'nodeTtlMs'),
     sweepIntervalMs: positiveInt(options.sweepIntervalMs, 30_000, 'sweepIntervalMs'),
     verifyRelaySender: options.verifyRelaySender ?? true,
+    nodeKey: options.nodeKey,
+    requireProof: options.requireProof ?? false,
+    answerShortRequests: options.answerShortRequests ?? false,
+    maxUnprovenNodes: positiveInt(
+      options.maxUnprovenNodes,
+      Math.min(10_000, maxNodes),
+      'maxUnprovenNodes',
+    ),
+    maxUnprovenPerIp: positiveInt(options.maxUnprovenPerIp, 64, 'maxUnprovenPerIp'),
+    cookieTtlMs: positiveInt(options.cookieTtlMs, 30_000, 'cookieTtlMs'),
     logger: options.logger ?? silentLogger,
     now: options.now ?? (() => performance.now()),
   };

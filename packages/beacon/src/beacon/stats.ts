@@ -2,6 +2,8 @@
 export interface BeaconStats {
   /** Nodes currently reachable through this beacon (UDP and WebSocket). */
   readonly nodes: number;
+  /** Of `nodes`, those bound by a verified ProvenDiscover. */
+  readonly provenNodes: number;
   /** Nodes learnt from peer beacons' Sync gossip. */
   readonly remoteNodes: number;
   /** Open WebSocket connections. */
@@ -22,6 +24,14 @@ export interface BeaconStats {
   readonly expired: number;
   /** Successful `beacon_register` calls. */
   readonly registrations: number;
+  /** ProvenDiscover messages accepted (signature checked against the registry's key). */
+  readonly proofs: number;
+  /** ProvenDiscover messages refused: expired, forged or spent cookie, unknown node, bad signature. */
+  readonly proofFailures: number;
+  /** Unproven claims not bound: the id is proven elsewhere, or an unproven cap is reached. */
+  readonly unprovenRefused: number;
+  /** UDP requests left unanswered because the answer would be larger than the request. */
+  readonly shortUnanswered: number;
 }
 
 /** Mutable counters behind {@link BeaconStats}. */
@@ -34,6 +44,10 @@ export interface Counters {
   malformed: number;
   expired: number;
   registrations: number;
+  proofs: number;
+  proofFailures: number;
+  unprovenRefused: number;
+  shortUnanswered: number;
 }
 
 /** Fresh zeroed counters. */
@@ -47,5 +61,9 @@ export function zeroCounters(): Counters {
     malformed: 0,
     expired: 0,
     registrations: 0,
+    proofs: 0,
+    proofFailures: 0,
+    unprovenRefused: 0,
+    shortUnanswered: 0,
   };
 }

@@ -75,14 +75,22 @@ export class NodeTable {
    * @returns the ids dropped.
    */
   sweep(now: number): number[] {
-    const dropped: number[] = [];
+    return this.sweepEntries(now).map(([id]) => id);
+  }
+
+  /**
+   * Like {@link sweep}, returning the dropped entries too.
+   * @returns `[id, entry]` of every dropped node.
+   */
+  sweepEntries(now: number): [number, NodeEntry][] {
+    const dropped: [number, NodeEntry][] = [];
     const cutoff = now - this.#options.ttlMs;
     for (const [id, entry] of this.#entries) {
       // Entries sit in refresh order, so the first fresh one ends the scan.
       if (entry.seenAt > cutoff) break;
-      if (entry.route.kind === 'udp') dropped.push(id);
+      if (entry.route.kind === 'udp') dropped.push([id, entry]);
     }
-    for (const id of dropped) this.#entries.delete(id);
+    for (const [id] of dropped) this.#entries.delete(id);
     return dropped;
   }
 

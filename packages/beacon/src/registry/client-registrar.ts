@@ -24,6 +24,15 @@ export function clientRegistrar(
     beaconRegister: (beaconId, beaconAddr) =>
       client.beaconRegister(beaconId, beaconAddr, adminToken),
     beaconList: async (): Promise<readonly BeaconListing[]> => client.beaconList(),
+    nodeKey: async (nodeId) => {
+      try {
+        const key = Buffer.from((await client.lookup(nodeId)).publicKey, 'base64');
+        return key.length === 32 ? new Uint8Array(key) : undefined;
+      } catch {
+        // Unknown node, or the registry is unreachable: the proof cannot be checked.
+        return undefined;
+      }
+    },
     close: () => client.close(),
   };
 }

@@ -17,6 +17,11 @@ export interface BeaconRegistrar {
   beaconRegister(beaconId: number, addr: string): Promise<void>;
   /** Sends `beacon_list`; used to find peer beacons for gossip. Optional. */
   beaconList?(): Promise<readonly BeaconListing[]>;
+  /**
+   * The node's Ed25519 public key (32 raw bytes) as the registry holds it, for checking a
+   * ProvenDiscover; undefined for an unknown node. Optional.
+   */
+  nodeKey?(nodeId: number): Promise<Uint8Array | undefined>;
   /** Releases the connection when the beacon closes. Optional. */
   close?(): Promise<void> | void;
 }

@@ -2,7 +2,7 @@
 import type { Socket } from 'node:dgram';
 import { createSocket } from 'node:dgram';
 import type { BeaconMessage } from '@mesh/protocol';
-import { decodeBeaconMessage, encodeBeaconMessage } from '@mesh/protocol';
+import { PADDED_DISCOVER_SIZE, decodeBeaconMessage, encodeBeaconMessage } from '@mesh/protocol';
 import { WebSocket } from 'ws';
 
 class Inbox {
@@ -58,9 +58,9 @@ export class UdpNode {
     return decodeBeaconMessage(await this.#inbox.next());
   }
 
-  /** Discover as `node` and wait for the reply. */
+  /** Discover as `node` (padded as mesh nodes send it, so it is answered) and wait for the reply. */
   async discover(node: number): Promise<BeaconMessage> {
-    this.send({ kind: 'discover', node });
+    this.send({ kind: 'discover', node, padTo: PADDED_DISCOVER_SIZE });
     return this.next();
   }
 

@@ -1,3 +1,4 @@
+import { validateHostname } from './hostname.js';
 import {
   HandshakeServiceKey,
   PolicyManagerKey,
@@ -188,6 +189,7 @@ export class Daemon {
 
   async #startEngine(): Promise<void> {
     const opts = this.#opts;
+    validateHostname(opts.hostname ?? '');
     this.#startedAt = Date.now();
     let loaded: Identity;
     if (opts.identityPath !== undefined) {
@@ -537,6 +539,11 @@ export class Daemon {
    * @returns the name now registered
    */
   setHostname(hostname: string): Promise<string> {
+    try {
+      validateHostname(hostname);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return this.#requireSession().setHostname(hostname);
   }
 

@@ -4,6 +4,9 @@ import { MESH_ERROR } from '@mesh/daemonapi';
 export type DaemonErrorCode =
   | 'IDENTITY_INVALID'
   | 'IDENTITY_IO'
+  | 'IDENTITY_INSECURE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INVALID_HOSTNAME'
   | 'TUNNEL_AUTH'
   | 'TUNNEL_REPLAY'
   | 'TUNNEL_NO_SESSION'

@@ -8,7 +8,7 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { IdentityError, DaemonError } from '../errors/errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
@@ -106,12 +106,21 @@ export class Identity {
    */
   static async load(file: string): Promise<Identity | undefined> {
     let text: string;
+    let mode: number;
     try {
-      text = await readFile(file, 'utf8');
+      // One open file for the mode check and the read: no swap in between.
+      const handle = await open(file, 'r');
+      try {
+        mode = (await handle.stat()).mode;
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new DaemonError('IDENTITY_IO', `cannot read identity file ${file}`, { cause: error });
     }
+    checkIdentityMode(file, mode);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -212,6 +221,21 @@ export class Identity {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Identity(${this.publicKeyBase64})`;
   }
+}
+
+/**
+ * Refuses a private key file that group or others can access, as ssh does: anyone who can
+ * read it can impersonate the node. `MESH_ALLOW_INSECURE_IDENTITY=1` loads it anyway. No check
+ * on Windows, where POSIX modes do not describe access.
+ */
+function checkIdentityMode(file: string, mode: number): void {
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return;
+  if (process.env['MESH_ALLOW_INSECURE_IDENTITY'] === '1') return;
+  const perms = (mode & 0o777).toString(8).padStart(4, '0');
+  throw new DaemonError(
+    'IDENTITY_INSECURE',
+    `permissions ${perms} for identity file '${file}' are too open: it holds this node's private key and must not be accessible by others. Run: chmod 600 '${file}' (or set MESH_ALLOW_INSECURE_IDENTITY=1 to load it anyway)`,
+  );
 }
 
 /**

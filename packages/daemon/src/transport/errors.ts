@@ -12,6 +12,7 @@ export type TransportErrorCode =
   | 'PORT_IN_USE'
   | 'PORTS_EXHAUSTED'
   | 'INVALID_PORT'
+  | 'PAYLOAD_TOO_LARGE'
   | 'TRANSPORT_CLOSED'
   | 'NOT_CONNECTED';
 

@@ -330,8 +330,8 @@ export class Transport extends EventEmitter<{
 
   /**
    * Sends one best-effort datagram from a fresh ephemeral port (released at once).
-   * @throws TransportError `INVALID_PORT`, `TRANSPORT_CLOSED`; RangeError for a payload over
-   *   65535 bytes.
+   * @throws TransportError `INVALID_PORT`, `TRANSPORT_CLOSED`, `PAYLOAD_TOO_LARGE` (over 65535
+   *   bytes).
    */
   sendDatagram(dst: Addr, dstPort: number, data: Uint8Array, options: DatagramOptions = {}): void {
     this.assertOpen();
@@ -339,7 +339,10 @@ export class Transport extends EventEmitter<{
       throw new TransportError('INVALID_PORT', `invalid datagram port ${dstPort}`);
     }
     if (data.length > MAX_PACKET_PAYLOAD) {
-      throw new RangeError(`datagram too large: ${data.length} bytes (max ${MAX_PACKET_PAYLOAD})`);
+      throw new TransportError(
+        'PAYLOAD_TOO_LARGE',
+        `datagram too large: ${data.length} bytes (max ${MAX_PACKET_PAYLOAD}); send it over a stream instead`,
+      );
     }
     let srcPort = options.srcPort;
     if (srcPort === undefined) {

@@ -26,6 +26,7 @@ import type { IdentitySigner } from '../identity/identity-holder.js';
 import { noopLogger, type Logger } from '@mesh/daemonapi';
 import { TunnelError } from '../errors/errors.js';
 import type { RelayLink } from './relay-link.js';
+import { answerBeaconChallenge, beaconRegistration, punchRequest } from './beacon-proof.js';
 import { PATH_PROBE_PROTO, PathMtu, type PathMtuInfo } from './path-mtu.js';
 
 /** A UDP endpoint. */
@@ -322,7 +323,7 @@ export class Tunnel {
       this.#discoverWaiters.add(resolve);
       timer = setTimeout(() => resolve(undefined), timeoutMs);
     });
-    this.#sendBeacon({ kind: 'discover', node: this.#nodeId });
+    for (const m of beaconRegistration(this.#nodeId, this.#opts.identity)) this.#sendBeacon(m);
     try {
       return await reply;
     } finally {
@@ -333,7 +334,9 @@ export class Tunnel {
 
   /** Sends a beacon Discover with the real node id (keeps the NAT mapping and registration). */
   announceToBeacon(): void {
-    if (this.#opts.beacon !== undefined) this.#sendBeacon({ kind: 'discover', node: this.#nodeId });
+    if (this.#opts.beacon !== undefined) {
+      for (const m of beaconRegistration(this.#nodeId, this.#opts.identity)) this.#sendBeacon(m);
+    }
     if (this.#opts.relayLink !== undefined && this.#nodeId !== 0)
       this.#opts.relayLink.register(this.#nodeId);
   }
@@ -626,11 +629,7 @@ export class Tunnel {
           if (!this.#encrypt) this.#flush(peer);
           // Ask the beacon to coordinate a punch as well: cheap, and opens NATs both ways.
           if (this.#opts.beacon !== undefined && this.#nodeId !== 0) {
-            this.#sendBeacon({
-              kind: 'punch-request',
-              requester: this.#nodeId,
-              target: peer.nodeId,
-            });
+            this.#sendBeacon(punchRequest(this.#nodeId, peer.nodeId));
           }
         } else {
           this.#fallBackToRelay(peer, 'not resolvable');
@@ -803,6 +802,11 @@ export class Tunnel {
       case 'relay-deliver':
         this.#handleRelayed(message.sender, message.frame);
         return;
+      case 'proof-challenge': {
+        const answer = answerBeaconChallenge(message, this.#nodeId, this.#opts.identity);
+        if (answer !== undefined) this.#sendBeacon(answer);
+        return;
+      }
       default:
         return;
     }
