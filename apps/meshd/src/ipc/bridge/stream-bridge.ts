@@ -25,6 +25,7 @@ export class StreamBridge {
   #socketEnded = false;
   #reset = false;
   #finished = false;
+  #stopping = false;
   #closedSent = false;
   // Engine data arrives one segment at a time; corking until the next turn of the event loop
   // turns a burst of segments into one writev on the socket.
@@ -66,7 +67,7 @@ export class StreamBridge {
     socket.on('close', () => {
       // The client is gone from this stream. Unless both directions ended cleanly (the engine
       // finishes its FIN handshake on its own), nothing can deliver the rest: reset.
-      if (!this.#socketEnded || !conn.readableEnded) conn.destroy();
+      if (!this.#stopping && (!this.#socketEnded || !conn.readableEnded)) conn.destroy();
       this.#finish();
     });
     if (this.#reset || conn.destroyed) {
@@ -124,6 +125,7 @@ export class StreamBridge {
   /** The daemon is stopping: end the stream with FIN, drop the raw connection. */
   stop(): void {
     this.#reset = true;
+    this.#stopping = true;
     if (!this.conn.writableEnded && !this.conn.destroyed) this.conn.end();
     this.#socket?.destroy();
     if (this.#socket === undefined) this.#finish();
