@@ -415,7 +415,7 @@ export class IpcServer {
       if (version !== RPC_VERSION) {
         throw new IpcError(
           ErrorCode.versionMismatch,
-          `client speaks rpc_version ${version}, daemon speaks ${RPC_VERSION}`,
+          `this client speaks IPC protocol version ${version}, the daemon speaks version ${RPC_VERSION}`,
           {
             hint: 'use meshctl and @mesh/client from the same release as meshd',
             details: { rpc_version: RPC_VERSION },
