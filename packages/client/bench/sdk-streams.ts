@@ -38,7 +38,8 @@ const children: ChildProcessWithoutNullStreams[] = [];
 function row(name: string, value: string): void {
   console.log(`${name.padEnd(62)} ${value}`);
 }
-const mbps = (ms: number): string => `${((BYTES / 1e6) * 1000) / ms >= 100 ? (((BYTES / 1e6) * 1000) / ms).toFixed(0) : (((BYTES / 1e6) * 1000) / ms).toFixed(1)} MB/s`;
+const mbps = (ms: number): string =>
+  `${((BYTES / 1e6) * 1000) / ms >= 100 ? (((BYTES / 1e6) * 1000) / ms).toFixed(0) : (((BYTES / 1e6) * 1000) / ms).toFixed(1)} MB/s`;
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -68,7 +69,10 @@ function start(
 }
 
 /** Resolves with the next JSON line of a child's stdout that has `key`. */
-function nextJson(child: ChildProcessWithoutNullStreams, key: string): Promise<Record<string, unknown>> {
+function nextJson(
+  child: ChildProcessWithoutNullStreams,
+  key: string,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     let buf = '';
     const onData = (c: Buffer): void => {
@@ -161,7 +165,15 @@ async function engineOneWay(registry: string, beacon: string): Promise<number> {
   const recv = await start([...tsx, 'recv', registry, beacon, '6000'], (l) => l.includes('"addr"'));
   const addr = (JSON.parse(recv.line) as { addr: string }).addr;
   const done = nextJson(recv.child, 'done');
-  const send = spawn(process.execPath, [...tsx, 'send', registry, beacon, addr, '6000', String(BYTES)]);
+  const send = spawn(process.execPath, [
+    ...tsx,
+    'send',
+    registry,
+    beacon,
+    addr,
+    '6000',
+    String(BYTES),
+  ]);
   children.push(send);
   await nextJson(send, 'start');
   const t0 = performance.now();
@@ -206,14 +218,35 @@ async function sdkRtt(a: MeshClient, b: MeshClient, bAddr: string): Promise<numb
 
 try {
   const rv = await start(
-    [RENDEZVOUS, '--registry-addr', '127.0.0.1:0', '--beacon-addr', '127.0.0.1:0', '--ws-addr', '', '--store', ':memory:'],
+    [
+      RENDEZVOUS,
+      '--registry-addr',
+      '127.0.0.1:0',
+      '--beacon-addr',
+      '127.0.0.1:0',
+      '--ws-addr',
+      '',
+      '--store',
+      ':memory:',
+    ],
     (l) => l.includes('"ready"'),
   );
   const { registry, beacon } = JSON.parse(rv.line) as { registry: string; beacon: string };
   const meshd = async (name: string): Promise<MeshClient> => {
     const home = path.join(root, name);
     await start(
-      [MESHD, '--registry', registry, '--beacon', beacon, '--listen', '127.0.0.1:0', '--hostname', `bench-${name}`, '--public'],
+      [
+        MESHD,
+        '--registry',
+        registry,
+        '--beacon',
+        beacon,
+        '--listen',
+        '127.0.0.1:0',
+        '--hostname',
+        `bench-${name}`,
+        '--public',
+      ],
       (l) => /\bready\b/.test(l),
       { MESH_HOME: home, MESH_SOCKET: '' },
     );
@@ -221,7 +254,9 @@ try {
   };
   const [a, b] = await Promise.all([meshd('a'), meshd('b')]);
   const bAddr = (await b.info()).address;
-  console.log(`# node ${process.version}, ${BYTES / MB} MiB one-way, ${PINGS} pings of 64 B, loopback, ${new Date().toISOString().slice(0, 10)}`);
+  console.log(
+    `# node ${process.version}, ${BYTES / MB} MiB one-way, ${PINGS} pings of 64 B, loopback, ${new Date().toISOString().slice(0, 10)}`,
+  );
 
   const sdk = await sdkOneWay(a, b, bAddr);
   const engine = await engineOneWay(registry, beacon);
@@ -232,7 +267,10 @@ try {
   } catch (err) {
     console.log(`# js-libp2p row skipped: ${err instanceof Error ? err.message : String(err)}`);
   }
-  row('one-way, @mesh/client between two meshd processes', `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`);
+  row(
+    'one-way, @mesh/client between two meshd processes',
+    `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`,
+  );
   row('baseline: one-way, two engines in their own processes (no IPC)', mbps(engine));
   row('baseline: one-way, raw TCP', mbps(tcp));
   if (libp2p !== undefined) row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
@@ -240,8 +278,14 @@ try {
   const rtt = await sdkRtt(a, b, bAddr);
   const tcpRtts = await tcpRtt();
   const ms = (v: number): string => `${v.toFixed(3)} ms`;
-  row('64 B round trip, warm stream through @mesh/client, p50 / p99', `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`);
-  row('baseline: 64 B round trip, raw TCP, p50 / p99', `${ms(pct(tcpRtts, 50))} / ${ms(pct(tcpRtts, 99))}`);
+  row(
+    '64 B round trip, warm stream through @mesh/client, p50 / p99',
+    `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`,
+  );
+  row(
+    'baseline: 64 B round trip, raw TCP, p50 / p99',
+    `${ms(pct(tcpRtts, 50))} / ${ms(pct(tcpRtts, 99))}`,
+  );
   await Promise.all([a.close(), b.close()]);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

@@ -175,7 +175,9 @@ describe('raw attach', () => {
   it('answers a version 1 client with version_mismatch naming both versions', async () => {
     const c = await rawClient(tmp.socketPath);
     open.push(c.socket);
-    c.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'rpc.hello', params: { rpc_version: 1 } }));
+    c.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'rpc.hello', params: { rpc_version: 1 } }),
+    );
     const reply = await c.next();
     expect(reply.error.data).toMatchObject({ code: 'version_mismatch', rpc_version: 2 });
     expect(reply.error.message).toMatch(/version 1.*version 2/);

@@ -120,7 +120,10 @@ export class MeshClient {
   }
 
   // Opens the stream's raw connection with its attach token and wraps it.
-  async #attach(info: ConstructorParameters<typeof MeshStream>[1], token: string): Promise<MeshStream> {
+  async #attach(
+    info: ConstructorParameters<typeof MeshStream>[1],
+    token: string,
+  ): Promise<MeshStream> {
     this.#attaching.set(info.connId, undefined);
     let socket;
     try {

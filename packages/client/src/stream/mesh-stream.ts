@@ -31,7 +31,8 @@ export interface StreamHost {
 
 /**
  * One stream connection through the daemon. Reading ends at the peer's FIN; `end()` sends
- * FIN; `destroy()` resets the connection at once. The bytes travel on the stream's own
+ * FIN; `destroy()` after the peer's FIN closes cleanly (FIN for our side), before it or with an
+ * error it resets the connection. The bytes travel on the stream's own
  * connection to the daemon's socket, so a write completes when the kernel took it and a slow
  * reader holds up only its own stream.
  */
@@ -83,7 +84,10 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
       this.#drained(new IpcError(ErrorCode.connectionFailed, 'the stream connection closed'));
       if (!this.destroyed && !(this.#remoteEnded && this.writableFinished))
         this.destroy(
-          new IpcError(ErrorCode.connectionFailed, `connection ${this.connId} closed by the daemon`),
+          new IpcError(
+            ErrorCode.connectionFailed,
+            `connection ${this.connId} closed by the daemon`,
+          ),
         );
     });
   }
@@ -146,10 +150,13 @@ export class MeshStream extends Duplex implements MeshStreamInfo {
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const socket = this.#socket;
     this.#drained(error ?? new IpcError(ErrorCode.connectionFailed, 'the stream was destroyed'));
-    if ((this.#remoteEnded && this.writableFinished) || this.#reset || this.#host.ipc.closed) {
+    if ((error === null && this.#remoteEnded) || this.#reset || this.#host.ipc.closed) {
+      // Nothing more to read (or nothing left to reset): closing the socket is a FIN for
+      // whatever was not ended yet, as `for await` does once it read everything.
       socket.destroy();
     } else {
-      // Reset through control first: closing the socket alone would read as FIN at the daemon.
+      // Closing with bytes still to come, or an error: reset through control first (closing
+      // the socket alone reads as FIN at the daemon).
       socket.pause();
       this.#host.ipc
         .call('conn.reset', { conn_id: this.connId })

@@ -234,7 +234,9 @@ export class IpcServer {
   #attach(socket: Socket, head: Buffer): void {
     const preamble = parseAttachPreamble(head);
     const acceptor =
-      preamble.kind === 'token' ? this.#options.registry.attachHandler?.(preamble.token) : undefined;
+      preamble.kind === 'token'
+        ? this.#options.registry.attachHandler?.(preamble.token)
+        : undefined;
     if (acceptor === undefined) {
       this.#attachRefused++;
       this.#logger.debug('ipc attach refused', {

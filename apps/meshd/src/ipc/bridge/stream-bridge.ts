@@ -38,10 +38,7 @@ export class StreamBridge {
   constructor(conn: EngineConnection, hooks: StreamBridgeHooks) {
     this.conn = conn;
     this.#hooks = hooks;
-    conn.on('end', () => {
-      this.#sendClosed('fin');
-      this.#socket?.end();
-    });
+    conn.on('end', () => this.#socket?.end());
     conn.on('error', (err: Error & { code?: string }) => this.#onReset(err));
     conn.on('close', () => {
       // Closed without both FINs (`disconnect`, idle timeout): a reset as far as the client knows.
