@@ -169,6 +169,22 @@ describe('@mesh/client', () => {
     expect(accepted.destroyed).toBe(true);
   });
 
+  it('a stream reset while it waits in the accept queue raises no unhandled error and is skipped', async () => {
+    const server = await client();
+    const dialer = await client();
+    const listener = await server.listen(8000);
+    const doomed = await dialer.dial(SELF_ADDR, 8000);
+    await expect.poll(() => daemon.conns.size).toBe(2);
+    // Queued at the listener (nobody accepted yet) when the dialer resets it.
+    doomed.on('error', () => {});
+    doomed.destroy(new Error('give up'));
+    await expect.poll(() => daemon.conns.size).toBe(0);
+    const next = await dialer.dial(SELF_ADDR, 8000);
+    const accepted = (await listener.accept())!;
+    next.end('second');
+    expect((await readAll(accepted)).toString()).toBe('second');
+  });
+
   it('keeps bytes the daemon sends right after the attach answer, before the first read', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mesh-client-early-'));
     const registry = new MethodRegistry();

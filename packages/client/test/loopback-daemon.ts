@@ -47,6 +47,7 @@ export async function startLoopbackDaemon(): Promise<{
     const pair = conn.pair;
     if (pair && !pair.reset && !pair.released) {
       pair.reset = true;
+      forget(pair);
       pair.socket?.removeAllListeners('data');
       pair.socket?.resume();
       void pair.owner.notify('conn.closed', { conn_id: pair.id, reason });

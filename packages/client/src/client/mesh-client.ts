@@ -135,13 +135,14 @@ export class MeshClient {
     }
     const reason = this.#attaching.get(info.connId);
     this.#attaching.delete(info.connId);
-    const stream = new MeshStream(this.#host, info, socket);
-    if (this.ipc.closed) {
-      stream.destroy();
-      throw new IpcError(ErrorCode.connectionClosed, 'the IPC connection is closed');
+    if (this.ipc.closed || (reason !== undefined && reason !== 'fin' && reason !== 'closed')) {
+      socket.destroy();
+      throw this.ipc.closed
+        ? new IpcError(ErrorCode.connectionClosed, 'the IPC connection is closed')
+        : new IpcError(ErrorCode.connectionFailed, `connection ${info.connId} ${reason}`);
     }
+    const stream = new MeshStream(this.#host, info, socket);
     this.#streams.set(info.connId, stream);
-    if (reason !== undefined) stream.remoteClose(reason);
     return stream;
   }
 
