@@ -13,8 +13,8 @@ import { formatAddr, parseAddr } from '@mesh/protocol';
 const [role, registry, beacon, ...rest] = process.argv.slice(2);
 const dir = await mkdtemp(path.join(tmpdir(), 'mesh-bench-engine-'));
 const daemon = new Daemon({
-  registry: registry!,
-  beacon: beacon!,
+  registry: registry,
+  beacon: beacon,
   listen: '127.0.0.1:0',
   identityPath: path.join(dir, 'identity.json'),
   public: true,
@@ -38,7 +38,7 @@ if (role === 'recv') {
 } else {
   const [addr, port, bytes] = rest;
   const total = Number(bytes);
-  const conn = await daemon.dial(parseAddr(addr!), Number(port));
+  const conn = await daemon.dial(parseAddr(addr), Number(port));
   conn.resume();
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
   say({ start: true });

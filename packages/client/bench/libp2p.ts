@@ -46,7 +46,7 @@ export async function libp2pOneWay(total: number): Promise<number> {
         if (received >= total) done();
       });
     });
-    const stream = await client.dialProtocol(server.getMultiaddrs()[0]!, PROTOCOL);
+    const stream = await client.dialProtocol(server.getMultiaddrs()[0], PROTOCOL);
     const chunk = new Uint8Array(64 * 1024).fill(0x5a);
     const t0 = performance.now();
     for (let sent = 0; sent < total; sent += chunk.length)

@@ -42,7 +42,7 @@ const mbps = (ms: number): string =>
   `${((BYTES / 1e6) * 1000) / ms >= 100 ? (((BYTES / 1e6) * 1000) / ms).toFixed(0) : (((BYTES / 1e6) * 1000) / ms).toFixed(1)} MB/s`;
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Spawns a child and resolves with its first stdout/stderr line that `match` accepts. */
@@ -288,6 +288,14 @@ try {
   );
   await Promise.all([a.close(), b.close()]);
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map((c) => {
+        const gone = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        return gone;
+      }),
+  );
   rmSync(root, { recursive: true, force: true });
 }

@@ -36,7 +36,7 @@ export type AttachPreamble =
  */
 export function parseAttachPreamble(head: Buffer): AttachPreamble {
   if (!head.subarray(0, ATTACH_MAGIC.length).equals(ATTACH_MAGIC)) return { kind: 'not_attach' };
-  const version = head[ATTACH_MAGIC.length]!;
+  const version = head[ATTACH_MAGIC.length];
   if (version !== ATTACH_VERSION) return { kind: 'bad_version', version };
   return {
     kind: 'token',
