@@ -49,7 +49,7 @@ export interface IpcServerOptions {
   readonly maxConnections?: number;
   /**
    * Bytes of requests still being handled on one connection before the server stops reading
-   * from it (backpressure: a client that pipelines large `conn.send` calls waits instead of
+   * from it (backpressure: a client that pipelines large requests waits instead of
    * growing the daemon's memory). Reading resumes as handlers finish. @defaultValue 16 MiB
    */
   readonly maxInFlightBytes?: number;
