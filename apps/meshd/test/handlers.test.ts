@@ -162,11 +162,11 @@ describe('meshd IPC handlers', () => {
     s.write(Buffer.alloc(64 * 1024));
     const remote = engine.remoteEnds.at(-1)!;
     await new Promise((r) => remote.once('data', r));
-    expect(hub.stats()).toEqual({ connections: 1, ports: 1 });
+    expect(hub.stats()).toEqual({ connections: 1, ports: 1, pendingAttaches: 0 });
     remote.write(Buffer.alloc(256 * 1024)); // data in flight towards the client
     a.ipc.pauseReading();
     await a.close();
-    await expect.poll(() => hub.stats()).toEqual({ connections: 0, ports: 0 });
+    await expect.poll(() => hub.stats()).toEqual({ connections: 0, ports: 0, pendingAttaches: 0 });
     expect(engine.listeners.has(2000)).toBe(false);
     expect(engine.localEnds.at(-1)!.destroyed).toBe(true);
     await survivor.listen(2000);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { IpcServer, MethodRegistry } from '@mesh/ipc';
+import { AttachTokens, IpcServer, MethodRegistry } from '@mesh/ipc';
 import { connect } from '../src/client/mesh-client.js';
 import type { MeshClient } from '../src/client/mesh-client.js';
 import type { MeshStream } from '../src/stream/mesh-stream.js';
@@ -169,28 +169,38 @@ describe('@mesh/client', () => {
     expect(accepted.destroyed).toBe(true);
   });
 
-  it('keeps data that overtakes the dial reply, however many stray pushes for finished streams came before', async () => {
+  it('a stream reset while it waits in the accept queue raises no unhandled error and is skipped', async () => {
+    const server = await client();
+    const dialer = await client();
+    const listener = await server.listen(8000);
+    const doomed = await dialer.dial(SELF_ADDR, 8000);
+    await expect.poll(() => daemon.conns.size).toBe(2);
+    // Queued at the listener (nobody accepted yet) when the dialer resets it.
+    doomed.on('error', () => {});
+    doomed.destroy(new Error('give up'));
+    await expect.poll(() => daemon.conns.size).toBe(0);
+    const next = await dialer.dial(SELF_ADDR, 8000);
+    const accepted = (await listener.accept())!;
+    next.end('second');
+    expect((await readAll(accepted)).toString()).toBe('second');
+  });
+
+  it('keeps bytes the daemon sends right after the attach answer, before the first read', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mesh-client-early-'));
     const registry = new MethodRegistry();
-    // Pushes for connections this client already finished with (late data after destroy()).
-    registry.register('test.stray', async (_p, ctx) => {
-      for (let id = 100_000; id < 101_100; id++)
-        await ctx.peer.notify('conn.data', {
-          conn_id: id,
-          data: Buffer.from('late').toString('base64'),
-        });
-      return null;
-    });
-    // A daemon whose first bytes and FIN on a new connection go out before the dial reply.
-    registry.register('conn.dial', async (_p, ctx) => {
-      await ctx.peer.notify('conn.data', {
-        conn_id: 42,
-        data: Buffer.from('early').toString('base64'),
-      });
-      await ctx.peer.notify('conn.closed', { conn_id: 42, reason: 'fin' });
-      return { conn_id: 42, local_port: 49152, remote_addr: SELF_ADDR, remote_port: 7 };
-    });
-    registry.register('conn.close', () => ({ conn_id: 42 }));
+    const tokens = new AttachTokens<number>();
+    // A daemon whose first bytes and FIN go out in the same write as the attach answer.
+    registry.handleAttach((token) =>
+      tokens.take(token) === undefined ? undefined : (socket) => socket.end('early'),
+    );
+    registry.register('conn.dial', () => ({
+      conn_id: 42,
+      local_port: 49152,
+      remote_addr: SELF_ADDR,
+      remote_port: 7,
+      attach_token: tokens.issue(42),
+    }));
+    registry.register('conn.reset', () => ({ conn_id: 42 }));
     const server = new IpcServer({
       socketPath: path.join(dir, 'mesh.sock'),
       registry,
@@ -200,7 +210,6 @@ describe('@mesh/client', () => {
     try {
       const c = await connect(path.join(dir, 'mesh.sock'));
       clients.push(c);
-      await c.ipc.callRaw('test.stray');
       const stream = await c.dial(SELF_ADDR, 7);
       stream.end();
       expect((await readAll(stream)).toString()).toBe('early');

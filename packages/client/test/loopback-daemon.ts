@@ -1,8 +1,10 @@
-// A minimal in-process daemon for SDK tests: real IpcServer, connections looped back between its clients.
+// A minimal in-process daemon for SDK tests: real IpcServer, connections looped back between its
+// clients, each stream's bytes on its own attached raw connection (RPC version 2).
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { IpcError, IpcServer, MethodRegistry, ParamReader } from '@mesh/ipc';
+import { AttachTokens, IpcError, IpcServer, MethodRegistry, ParamReader } from '@mesh/ipc';
 import type { IpcPeer } from '@mesh/ipc';
 
 interface Conn {
@@ -10,7 +12,10 @@ interface Conn {
   owner: IpcPeer;
   pair?: Conn;
   port: number;
-  closed: boolean;
+  socket?: Socket;
+  head?: Buffer;
+  ended: boolean;
+  reset: boolean;
   released?: boolean;
 }
 
@@ -27,23 +32,68 @@ export async function startLoopbackDaemon(): Promise<{
   const registry = new MethodRegistry();
   const ports = new Map<number, IpcPeer>();
   const conns = new Map<number, Conn>();
+  const tokens = new AttachTokens<Conn>();
   let nextConn = 1;
 
-  const own = (peer: IpcPeer, conn: Conn): void => {
+  const forget = (conn: Conn): void => {
+    conns.delete(conn.id);
+  };
+  // Resets `conn`: its own socket goes, its pair hears `conn.closed` and its socket idles.
+  const reset = (conn: Conn, reason: string): void => {
+    if (conn.reset) return;
+    conn.reset = true;
+    conn.socket?.destroy();
+    forget(conn);
+    const pair = conn.pair;
+    if (pair && !pair.reset && !pair.released) {
+      pair.reset = true;
+      forget(pair);
+      pair.socket?.removeAllListeners('data');
+      pair.socket?.resume();
+      void pair.owner.notify('conn.closed', { conn_id: pair.id, reason });
+    }
+  };
+  const pipe = (from: Conn, to: Conn): void => {
+    const src = from.socket!;
+    const dst = to.socket!;
+    if (from.head && from.head.length > 0) dst.write(from.head);
+    src.on('data', (c: Buffer) => {
+      if (!dst.write(c)) src.pause();
+    });
+    dst.on('drain', () => src.resume());
+    src.on('end', () => {
+      from.ended = true;
+      if (!to.reset) dst.end();
+      if (to.ended) {
+        forget(from);
+        forget(to);
+      }
+    });
+    src.resume();
+  };
+  const own = (peer: IpcPeer, conn: Conn): string => {
     conns.set(conn.id, conn);
     peer.onClose(() => {
       conn.released = true;
-      if (!conn.closed) {
-        conn.closed = true;
-        if (conn.pair && !conn.pair.released)
-          void conn.pair.owner.notify('conn.closed', {
-            conn_id: conn.pair.id,
-            reason: 'reset by peer',
-          });
-      }
-      conns.delete(conn.id);
+      reset(conn, 'reset by peer');
     });
+    return tokens.issue(conn, (c) => reset(c, 'reset by peer'));
   };
+  registry.handleAttach((token) => {
+    const conn = tokens.take(token);
+    if (!conn) return undefined;
+    return (socket, head) => {
+      conn.socket = socket;
+      conn.head = head;
+      socket.on('error', () => {});
+      if (conn.reset) return void socket.resume();
+      const pair = conn.pair!;
+      if (pair.socket && !pair.reset) {
+        pipe(conn, pair);
+        pipe(pair, conn);
+      }
+    };
+  });
 
   registry.handle('info', () => ({ node_id: 5, address: SELF_ADDR }) as never);
   registry.handle('port.listen', (p, ctx) => {
@@ -66,43 +116,39 @@ export async function startLoopbackDaemon(): Promise<{
     const port = r.int('port');
     const listener = ports.get(port);
     if (!listener) throw new IpcError('connection_failed', `connection refused on port ${port}`);
-    const a: Conn = { id: nextConn++, owner: ctx.peer, port: 49152, closed: false };
-    const b: Conn = { id: nextConn++, owner: listener, port, closed: false, pair: a };
+    const a: Conn = { id: nextConn++, owner: ctx.peer, port: 49152, ended: false, reset: false };
+    const b: Conn = { id: nextConn++, owner: listener, port, ended: false, reset: false, pair: a };
     a.pair = b;
-    own(ctx.peer, a);
-    own(listener, b);
+    const tokenA = own(ctx.peer, a);
+    const tokenB = own(listener, b);
     await listener.notify('conn.accepted', {
       port,
       conn_id: b.id,
       remote_addr: SELF_ADDR,
       remote_port: a.port,
+      attach_token: tokenB,
     });
-    return { conn_id: a.id, local_port: a.port, remote_addr: SELF_ADDR, remote_port: port };
+    return {
+      conn_id: a.id,
+      local_port: a.port,
+      remote_addr: SELF_ADDR,
+      remote_port: port,
+      attach_token: tokenA,
+    };
   });
-  registry.handle('conn.send', async (p, ctx) => {
-    const r = new ParamReader(p, 'conn.send');
-    const conn = conns.get(r.int('conn_id'));
-    if (!conn || conn.owner !== ctx.peer || conn.closed)
-      throw new IpcError('not_found', 'no such connection');
-    const data = r.bytes('data');
-    const pair = conn.pair!;
-    if (!pair.released)
-      await pair.owner.notify('conn.data', { conn_id: pair.id, data: data.toString('base64') });
-    return { bytes: data.length };
-  });
-  registry.handle('conn.close', async (p, ctx) => {
-    const id = new ParamReader(p, 'conn.close').int('conn_id');
+  const mine = (id: number, peer: IpcPeer): Conn => {
     const conn = conns.get(id);
-    if (!conn || conn.owner !== ctx.peer) throw new IpcError('not_found', `no connection ${id}`);
-    if (!conn.closed) {
-      conn.closed = true;
-      if (conn.pair?.closed) {
-        conns.delete(conn.id);
-        conns.delete(conn.pair.id);
-      }
-      if (conn.pair && !conn.pair.released)
-        await conn.pair.owner.notify('conn.closed', { conn_id: conn.pair.id, reason: 'fin' });
-    }
+    if (!conn || conn.owner !== peer) throw new IpcError('not_found', `no connection ${id}`);
+    return conn;
+  };
+  registry.handle('conn.close', (p, ctx) => {
+    const id = new ParamReader(p, 'conn.close').int('conn_id');
+    mine(id, ctx.peer).socket?.end();
+    return { conn_id: id };
+  });
+  registry.handle('conn.reset', (p, ctx) => {
+    const id = new ParamReader(p, 'conn.reset').int('conn_id');
+    reset(mine(id, ctx.peer), 'reset by peer');
     return { conn_id: id };
   });
   registry.handle('dgram.send', async (p) => {

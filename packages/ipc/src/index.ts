@@ -51,6 +51,8 @@ export { MethodRegistry } from './server/registry.js';
 export type {
   MethodHandler,
   MethodSource,
+  AttachAcceptor,
+  AttachHandler,
   RegisterOptions,
   TypedMethodHandler,
 } from './server/registry.js';
@@ -72,3 +74,18 @@ export {
   callOnce,
 } from './client/client.js';
 export type { CallOptions, IpcClientOptions } from './client/client.js';
+export {
+  ATTACH_MAGIC,
+  ATTACH_OK,
+  ATTACH_PREAMBLE_BYTES,
+  ATTACH_REFUSED,
+  ATTACH_TOKEN_BYTES,
+  ATTACH_TOKEN_TTL_MS,
+  ATTACH_VERSION,
+  encodeAttachPreamble,
+  parseAttachPreamble,
+} from './attach/preamble.js';
+export type { AttachPreamble } from './attach/preamble.js';
+export { AttachTokens } from './attach/tokens.js';
+export { attachRaw } from './attach/attach-client.js';
+export type { AttachOptions } from './attach/attach-client.js';

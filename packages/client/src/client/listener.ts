@@ -1,6 +1,8 @@
 // A bound port: accepted streams queue here until the application takes them.
 import type { MeshStream } from '../stream/mesh-stream.js';
 
+const ignoreQueuedError = (): void => {};
+
 /**
  * A port bound through the daemon. Iterate it (`for await (const s of listener)`) or call
  * {@link MeshListener.accept}; both end after {@link MeshListener.close}.
@@ -35,7 +37,11 @@ export class MeshListener implements AsyncIterable<MeshStream> {
     }
     const w = this.#waiters.shift();
     if (w) w(stream);
-    else this.#queue.push(stream);
+    else {
+      // Nobody owns a queued stream yet: a peer reset must not become an unhandled 'error'.
+      stream.on('error', ignoreQueuedError);
+      this.#queue.push(stream);
+    }
   }
 
   /**
@@ -43,8 +49,11 @@ export class MeshListener implements AsyncIterable<MeshStream> {
    * @returns the stream, or undefined once the listener is closed.
    */
   accept(): Promise<MeshStream | undefined> {
-    const queued = this.#queue.shift();
-    if (queued) return Promise.resolve(queued);
+    while (this.#queue.length > 0) {
+      const queued = this.#queue.shift()!;
+      queued.off('error', ignoreQueuedError);
+      if (!queued.destroyed) return Promise.resolve(queued); // reset while queued: skip it
+    }
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }

@@ -1,5 +1,5 @@
 // The SDK: typed methods over the daemon's IPC, streams as Duplexes, listeners as async iterables.
-import { ErrorCode, IpcClient, IpcError } from '@mesh/ipc';
+import { ErrorCode, IpcClient, IpcError, attachRaw } from '@mesh/ipc';
 import type {
   CallOptions,
   DiagResult,
@@ -47,13 +47,6 @@ export interface DialOptions {
   readonly timeoutMs?: number;
 }
 
-const MAX_ORPHAN_MESSAGES = 1024;
-const MAX_ORPHAN_BYTES = 8 * 1024 * 1024;
-
-type Orphan =
-  | { readonly kind: 'data'; readonly data: Buffer }
-  | { readonly kind: 'closed'; readonly reason: string };
-
 /**
  * A connection to the local daemon. Create it with {@link connect}; close it with
  * {@link MeshClient.close}, which also closes every stream and listener it opened (the daemon
@@ -63,52 +56,44 @@ export class MeshClient {
   /** The underlying IPC transport, for plugin methods (`ipc.callRaw`). */
   readonly ipc: IpcClient;
   readonly #streams = new Map<number, MeshStream>();
-  readonly #orphans = new Map<number, Orphan[]>();
+  // Resets reported while the stream's raw connection is still being attached.
+  readonly #attaching = new Map<number, string | undefined>();
   readonly #listeners = new Map<number, MeshListener>();
   readonly #datagramListeners = new Set<(d: Datagram) => void>();
-  readonly #backpressured = new Set<MeshStream>();
   readonly #host: StreamHost;
-  #dialsInFlight = 0;
-  #orphanBytes = 0;
 
   /** @param ipc - a connected IPC client (use {@link connect} instead). */
   constructor(ipc: IpcClient) {
     this.ipc = ipc;
     this.#host = {
       ipc,
-      setBackpressure: (stream, full) => {
-        if (full) this.#backpressured.add(stream);
-        else this.#backpressured.delete(stream);
-        if (this.#backpressured.size > 0) ipc.pauseReading();
-        else ipc.resumeReading();
-      },
       forget: (stream) => {
-        this.#streams.delete(stream.connId);
-        this.#backpressured.delete(stream);
-        if (this.#backpressured.size === 0) ipc.resumeReading();
+        if (this.#streams.get(stream.connId) === stream) this.#streams.delete(stream.connId);
       },
     };
-    ipc.onNotification('conn.data', (p) => {
-      const data = Buffer.from(p.data, 'base64');
-      const s = this.#streams.get(p.conn_id);
-      if (s) s.deliver(data);
-      else this.#orphan(p.conn_id, { kind: 'data', data });
-    });
     ipc.onNotification('conn.closed', (p) => {
       const s = this.#streams.get(p.conn_id);
       if (s) s.remoteClose(p.reason);
-      else this.#orphan(p.conn_id, { kind: 'closed', reason: p.reason });
+      else if (this.#attaching.has(p.conn_id)) this.#attaching.set(p.conn_id, p.reason);
     });
     ipc.onNotification('conn.accepted', (p) => {
-      const stream = this.#adopt({
-        connId: p.conn_id,
-        localPort: p.port,
-        remoteAddr: p.remote_addr,
-        remotePort: p.remote_port,
-      });
       const listener = this.#listeners.get(p.port);
-      if (listener) listener.enqueue(stream);
-      else stream.destroy();
+      if (!listener) {
+        void ipc.call('conn.reset', { conn_id: p.conn_id }).catch(() => {});
+        return;
+      }
+      void this.#attach(
+        {
+          connId: p.conn_id,
+          localPort: p.port,
+          remoteAddr: p.remote_addr,
+          remotePort: p.remote_port,
+        },
+        p.attach_token,
+      ).then(
+        (stream) => listener.enqueue(stream),
+        () => {}, // the peer reset it meanwhile, or this client is closing
+      );
     });
     ipc.onNotification('dgram.received', (p) => {
       const d: Datagram = {
@@ -135,37 +120,30 @@ export class MeshClient {
     });
   }
 
-  // Data can overtake the dial reply; hold it until the stream exists. Only while a dial is
-  // pending: anything else for an unknown id is for a stream already finished with (late data
-  // after destroy()), and keeping it would leak and crowd out the next dial's early bytes.
-  #orphan(connId: number, msg: Orphan): void {
-    if (this.#dialsInFlight === 0) return;
-    const size = msg.kind === 'data' ? msg.data.length : 0;
-    if (this.#orphanBytes + size > MAX_ORPHAN_BYTES) return;
-    let list = this.#orphans.get(connId);
-    if (!list) {
-      if (this.#orphans.size >= MAX_ORPHAN_MESSAGES) return;
-      this.#orphans.set(connId, (list = []));
+  // Opens the stream's raw connection with its attach token and wraps it.
+  async #attach(
+    info: ConstructorParameters<typeof MeshStream>[1],
+    token: string,
+  ): Promise<MeshStream> {
+    this.#attaching.set(info.connId, undefined);
+    let socket;
+    try {
+      socket = await attachRaw(this.ipc.socketPath, token);
+    } catch (err) {
+      this.#attaching.delete(info.connId);
+      void this.ipc.call('conn.reset', { conn_id: info.connId }).catch(() => {});
+      throw err;
     }
-    if (list.length < MAX_ORPHAN_MESSAGES) {
-      list.push(msg);
-      this.#orphanBytes += size;
+    const reason = this.#attaching.get(info.connId);
+    this.#attaching.delete(info.connId);
+    if (this.ipc.closed || (reason !== undefined && reason !== 'fin' && reason !== 'closed')) {
+      socket.destroy();
+      throw this.ipc.closed
+        ? new IpcError(ErrorCode.connectionClosed, 'the IPC connection is closed')
+        : new IpcError(ErrorCode.connectionFailed, `connection ${info.connId} ${reason}`);
     }
-  }
-
-  #adopt(info: ConstructorParameters<typeof MeshStream>[1]): MeshStream {
-    const stream = new MeshStream(this.#host, info);
+    const stream = new MeshStream(this.#host, info, socket);
     this.#streams.set(info.connId, stream);
-    const held = this.#orphans.get(info.connId);
-    if (held) {
-      this.#orphans.delete(info.connId);
-      for (const m of held) {
-        if (m.kind === 'data') {
-          this.#orphanBytes -= m.data.length;
-          stream.deliver(m.data);
-        } else stream.remoteClose(m.reason);
-      }
-    }
     return stream;
   }
 
@@ -224,32 +202,24 @@ export class MeshClient {
    * @returns a connected Duplex.
    */
   async dial(target: Target, port: number, options: DialOptions = {}): Promise<MeshStream> {
-    this.#dialsInFlight++;
-    try {
-      const r = await this.ipc.call(
-        'conn.dial',
-        {
-          target: targetText(target),
-          port,
-          ...(options.timeoutMs !== undefined ? { timeout_ms: options.timeoutMs } : {}),
-        },
-        options.timeoutMs !== undefined
-          ? { timeoutMs: options.timeoutMs + 1000 }
-          : { timeoutMs: 0 },
-      );
-      return this.#adopt({
+    const r = await this.ipc.call(
+      'conn.dial',
+      {
+        target: targetText(target),
+        port,
+        ...(options.timeoutMs !== undefined ? { timeout_ms: options.timeoutMs } : {}),
+      },
+      options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs + 1000 } : { timeoutMs: 0 },
+    );
+    return this.#attach(
+      {
         connId: r.conn_id,
         localPort: r.local_port,
         remoteAddr: r.remote_addr,
         remotePort: r.remote_port,
-      });
-    } finally {
-      // With no dial pending, nothing held can still be claimed.
-      if (--this.#dialsInFlight === 0) {
-        this.#orphans.clear();
-        this.#orphanBytes = 0;
-      }
-    }
+      },
+      r.attach_token,
+    );
   }
 
   /**

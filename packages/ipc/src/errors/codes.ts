@@ -37,6 +37,8 @@ export const ErrorCode = {
   unavailable: 'unavailable',
   /** The IPC connection closed before the reply arrived. */
   connectionClosed: 'connection_closed',
+  /** A raw stream attach named an unknown, used or expired token. */
+  attachRefused: 'attach_refused',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */
@@ -60,6 +62,7 @@ export const RpcErrorNumber: Readonly<Record<ErrorCodeString, number>> = Object.
   timeout: -32008,
   unavailable: -32009,
   connection_closed: -32010,
+  attach_refused: -32011,
 });
 
 const KNOWN = new Set<string>(Object.values(ErrorCode));

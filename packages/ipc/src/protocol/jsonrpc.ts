@@ -1,7 +1,10 @@
 // JSON-RPC 2.0 message shapes and the checks that classify an incoming line.
 
-/** The protocol version `rpc.hello` negotiates. Bump on incompatible method or framing changes. */
-export const RPC_VERSION = 1;
+/**
+ * The protocol version `rpc.hello` negotiates. Bump on incompatible method or framing changes.
+ * 2: stream bytes travel on raw attach connections (`attach_token`); `conn.send` / `conn.data` are gone.
+ */
+export const RPC_VERSION = 2;
 
 /** A request id: a number or a string (JSON-RPC 2.0 allows both). */
 export type RequestId = number | string;
@@ -22,7 +25,7 @@ export interface JsonRpcRequest {
 export interface JsonRpcNotification {
   /** Always `'2.0'`. */
   readonly jsonrpc: '2.0';
-  /** Notification name, for example `conn.data`. */
+  /** Notification name, for example `conn.accepted`. */
   readonly method: string;
   /** Named parameters. */
   readonly params?: unknown;

@@ -208,8 +208,13 @@ export interface LookupResult {
 
 /** Result of `conn.dial`. */
 export interface DialResult {
-  /** The connection id; use it with `conn.send` / `conn.close`. */
+  /** The connection id; use it with `conn.close` / `conn.reset`. */
   readonly conn_id: number;
+  /**
+   * Claims the stream's bytes: 32 random bytes (base64), single use, valid for 5 s. Open a new
+   * connection to the IPC socket and write `MRAW`, version 1 and these bytes (see `attachRaw`).
+   */
+  readonly attach_token: string;
   /** The local ephemeral port. */
   readonly local_port: number;
   /** The peer's address text. */
@@ -318,13 +323,10 @@ export interface MeshMethods {
     params: { readonly target: string; readonly port: number; readonly timeout_ms?: number };
     result: DialResult;
   };
-  /** Writes base64 `data`; resolves once the engine queued it. */
-  'conn.send': {
-    params: { readonly conn_id: number; readonly data: string };
-    result: { readonly bytes: number };
-  };
-  /** Sends FIN on one of this client's connections. */
+  /** Sends FIN on one of this client's connections (ending its raw connection does the same). */
   'conn.close': { params: { readonly conn_id: number }; result: { readonly conn_id: number } };
+  /** Resets (RST) one of this client's connections and closes its raw connection. */
+  'conn.reset': { params: { readonly conn_id: number }; result: { readonly conn_id: number } };
   /** Binds `port` for this client; inbound connections arrive as `conn.accepted`. */
   'port.listen': { params: { readonly port: number }; result: { readonly port: number } };
   /** Releases a port this client bound. */
@@ -449,10 +451,14 @@ export interface MeshNotifications {
     readonly conn_id: number;
     readonly remote_addr: string;
     readonly remote_port: number;
+    /** Claims the stream's bytes, as {@link DialResult.attach_token}. */
+    readonly attach_token: string;
   };
-  /** Bytes (base64) received on one of this client's connections. */
-  'conn.data': { readonly conn_id: number; readonly data: string };
-  /** The peer closed (FIN) or the connection was reset; no more `conn.data` follows. */
+  /**
+   * One of this client's connections is finished: `reason` is `fin` or `closed` when it ended
+   * cleanly, anything else (for example `reset`) when it was reset — then the raw connection
+   * stays open, carrying nothing, until the client closes it.
+   */
   'conn.closed': { readonly conn_id: number; readonly reason: string };
   /** A datagram for a port this client listens on. */
   'dgram.received': {

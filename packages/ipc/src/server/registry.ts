@@ -2,6 +2,7 @@
 import { ErrorCode } from '../errors/codes.js';
 import { IpcError } from '../errors/ipc-error.js';
 import type { MeshMethodName, MeshMethods } from '../protocol/methods.js';
+import type { Socket } from 'node:net';
 import type { CallContext } from './connection.js';
 
 /** A handler for any method: validates its own params, returns a JSON-serialisable result. */
@@ -30,6 +31,18 @@ export interface MethodSource {
   names(): string[];
 }
 
+/**
+ * Takes over an attached raw connection: the socket is paused, its answer byte already sent;
+ * `head` holds bytes the client sent after the preamble.
+ */
+export type AttachAcceptor = (socket: Socket, head: Buffer) => void;
+
+/**
+ * Claims an attach token (single use). Returns who takes the raw connection, or undefined to
+ * refuse it (unknown, used or expired token).
+ */
+export type AttachHandler = (token: Buffer) => AttachAcceptor | undefined;
+
 interface Entry {
   readonly handler: MethodHandler;
   readonly owner: string;
@@ -44,6 +57,24 @@ const RESERVED_PREFIX = 'rpc.';
 export class MethodRegistry {
   readonly #entries = new Map<string, Entry>();
   #fallback: MethodSource | undefined;
+  #attach: AttachHandler | undefined;
+
+  /**
+   * Serves raw attach connections (`MRAW` preamble) on the server's socket.
+   * @param handler - claims tokens; replaces an earlier handler.
+   * @returns a function that removes it again (attaches are then refused).
+   */
+  handleAttach(handler: AttachHandler): () => void {
+    this.#attach = handler;
+    return () => {
+      if (this.#attach === handler) this.#attach = undefined;
+    };
+  }
+
+  /** The attach handler, or undefined when raw attaches are refused. */
+  get attachHandler(): AttachHandler | undefined {
+    return this.#attach;
+  }
 
   /**
    * Consults `source` for names this registry does not hold (replaces an earlier fallback).

@@ -5,6 +5,13 @@ import type { Server, Socket } from 'node:net';
 import { ErrorCode } from '../errors/codes.js';
 import { IpcError, toIpcError } from '../errors/ipc-error.js';
 import { LineSplitter } from '../framing/line-splitter.js';
+import {
+  ATTACH_MAGIC,
+  ATTACH_OK,
+  ATTACH_PREAMBLE_BYTES,
+  ATTACH_REFUSED,
+  parseAttachPreamble,
+} from '../attach/preamble.js';
 import { RPC_VERSION, classifyMessage } from '../protocol/jsonrpc.js';
 import type { JsonRpcRequest } from '../protocol/jsonrpc.js';
 import type { HelloResult } from '../protocol/methods.js';
@@ -42,7 +49,7 @@ export interface IpcServerOptions {
   readonly maxConnections?: number;
   /**
    * Bytes of requests still being handled on one connection before the server stops reading
-   * from it (backpressure: a client that pipelines large `conn.send` calls waits instead of
+   * from it (backpressure: a client that pipelines large requests waits instead of
    * growing the daemon's memory). Reading resumes as handlers finish. @defaultValue 16 MiB
    */
   readonly maxInFlightBytes?: number;
@@ -62,6 +69,10 @@ export interface IpcServerStats {
   readonly handlerFailures: number;
   /** Connections whose reading is paused because their in-flight requests hit the byte cap. */
   readonly paused: number;
+  /** Raw stream connections attached now (`MRAW` preamble, see `attachRaw`). */
+  readonly attached: number;
+  /** Attach attempts refused (unknown, used or expired token, or another attach version). */
+  readonly attachRefused: number;
 }
 
 const silent: IpcLogger = { warn() {}, debug() {} };
@@ -88,6 +99,11 @@ export class IpcServer {
   readonly #options: IpcServerOptions;
   readonly #logger: IpcLogger;
   readonly #peers = new Set<PeerConnection>();
+  // Connections that sent nothing yet (JSON-RPC or attach undecided) and attached raw ones:
+  // close() ends them too, or server.close() would wait for them forever.
+  readonly #undecided = new Set<Socket>();
+  readonly #attached = new Set<Socket>();
+  #attachRefused = 0;
   #server: Server | undefined;
   #nextId = 1;
   #accepted = 0;
@@ -114,6 +130,8 @@ export class IpcServer {
       malformed: this.#malformed,
       handlerFailures: this.#handlerFailures,
       paused: [...this.#peers].filter((p) => p.readPaused).length,
+      attached: this.#attached.size,
+      attachRefused: this.#attachRefused,
     };
   }
 
@@ -147,7 +165,8 @@ export class IpcServer {
       }
       await unlink(socketPath).catch(() => {});
     }
-    const server = createServer({ allowHalfOpen: false }, (socket) => this.#accept(socket));
+    // Half-open for raw stream connections (FIN one way only); JSON-RPC connections end both ways.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
     server.maxConnections = this.#options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -170,6 +189,7 @@ export class IpcServer {
     if (!server) return;
     this.#server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of [...this.#undecided, ...this.#attached]) socket.destroy();
     const releases = [...this.#peers].map((p) => {
       p.destroy();
       return p.release();
@@ -179,7 +199,67 @@ export class IpcServer {
     await unlink(this.#options.socketPath).catch(() => {});
   }
 
+  // The first bytes decide: `MRAW` starts a raw stream attach, anything else is JSON-RPC.
   #accept(socket: Socket): void {
+    this.#undecided.add(socket);
+    let head: Buffer = Buffer.alloc(0);
+    const decided = (): void => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', decided);
+      this.#undecided.delete(socket);
+    };
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, ATTACH_MAGIC.length);
+      if (!head.subarray(0, n).equals(ATTACH_MAGIC.subarray(0, n))) {
+        decided();
+        this.#serve(socket, head);
+        return;
+      }
+      if (head.length < ATTACH_PREAMBLE_BYTES) return;
+      socket.pause();
+      decided();
+      this.#attach(socket, head);
+    };
+    const onEnd = (): void => void socket.end();
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', decided);
+    socket.on('error', (err) =>
+      this.#logger.debug('ipc client socket error', { error: err.message }),
+    );
+  }
+
+  #attach(socket: Socket, head: Buffer): void {
+    const preamble = parseAttachPreamble(head);
+    const acceptor =
+      preamble.kind === 'token'
+        ? this.#options.registry.attachHandler?.(preamble.token)
+        : undefined;
+    if (acceptor === undefined) {
+      this.#attachRefused++;
+      this.#logger.debug('ipc attach refused', {
+        reason: preamble.kind === 'token' ? 'unknown, used or expired token' : preamble.kind,
+      });
+      socket.end(Buffer.of(ATTACH_REFUSED));
+      socket.destroySoon();
+      return;
+    }
+    this.#attached.add(socket);
+    socket.once('close', () => this.#attached.delete(socket));
+    socket.write(Buffer.of(ATTACH_OK));
+    try {
+      acceptor(socket, head.subarray(ATTACH_PREAMBLE_BYTES));
+    } catch (err) {
+      this.#logger.warn('ipc attach handler failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      socket.destroy();
+    }
+  }
+
+  #serve(socket: Socket, first: Buffer): void {
     const peer = new PeerConnection(
       this.#nextId++,
       socket,
@@ -189,7 +269,7 @@ export class IpcServer {
     this.#peers.add(peer);
     this.#accepted++;
     const splitter = new LineSplitter(this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       for (const ev of splitter.push(chunk)) {
         if (ev.kind === 'overflow') {
           this.#malformed++;
@@ -208,10 +288,10 @@ export class IpcServer {
         peer.readPaused = true;
         socket.pause();
       }
-    });
-    socket.on('error', (err) =>
-      this.#logger.debug('ipc client socket error', { conn: peer.id, error: err.message }),
-    );
+    };
+    socket.on('data', onData);
+    // A JSON-RPC client that ends its side is done: end ours once the replies are written.
+    socket.on('end', () => void socket.end());
     socket.on('close', () => {
       this.#peers.delete(peer);
       void peer.release();
@@ -225,6 +305,7 @@ export class IpcServer {
         });
       }
     }
+    onData(first);
   }
 
   #line(peer: PeerConnection, line: string): void {
@@ -336,7 +417,7 @@ export class IpcServer {
       if (version !== RPC_VERSION) {
         throw new IpcError(
           ErrorCode.versionMismatch,
-          `client speaks rpc_version ${version}, daemon speaks ${RPC_VERSION}`,
+          `this client speaks IPC protocol version ${version}, the daemon speaks version ${RPC_VERSION}`,
           {
             hint: 'use meshctl and @mesh/client from the same release as meshd',
             details: { rpc_version: RPC_VERSION },

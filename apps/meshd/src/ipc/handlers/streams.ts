@@ -1,14 +1,17 @@
 // conn.* / port.* / dgram.* / disconnect: engine streams and ports bridged to IPC clients, owned per client.
-import { ErrorCode, IpcError, ParamReader } from '@mesh/ipc';
+// Control stays JSON-RPC; each stream's bytes travel on its own raw connection (attach token).
+import { AttachTokens, ErrorCode, IpcError, ParamReader } from '@mesh/ipc';
 import type { IpcPeer, MethodRegistry } from '@mesh/ipc';
 import { formatAddr } from '@mesh/protocol';
 import type { EngineConnection, EngineListener, NodeEngine, StreamEngine } from '../engine.js';
+import { StreamBridge } from '../bridge/stream-bridge.js';
 import { engineError } from '../errors.js';
 import { resolveTarget } from '../target.js';
 
 interface Owned {
   readonly conn: EngineConnection;
   readonly peer: IpcPeer;
+  readonly bridge: StreamBridge;
 }
 
 /** Counters for tests and `diag`. */
@@ -17,6 +20,8 @@ export interface StreamHubStats {
   readonly connections: number;
   /** Ports bound by IPC clients now. */
   readonly ports: number;
+  /** Attach tokens issued and not yet claimed or expired. */
+  readonly pendingAttaches: number;
 }
 
 /**
@@ -30,16 +35,19 @@ export class StreamHub {
   readonly #offDatagram: () => void;
   #stopping = false;
   readonly #dialTimeoutMs: number | undefined;
+  readonly #tokens: AttachTokens<Owned>;
 
   /**
    * @param engine - streams, ports, datagrams and the registry for hostnames.
-   * @param options - `dialTimeoutMs`: the deadline of dials whose client gives none.
+   * @param options - `dialTimeoutMs`: the deadline of dials whose client gives none;
+   *   `attachTtlMs`: how long an attach token is valid (default 5 s).
    */
   constructor(
     engine: StreamEngine & Pick<NodeEngine, 'rawRegistryClient'>,
-    options: { readonly dialTimeoutMs?: number } = {},
+    options: { readonly dialTimeoutMs?: number; readonly attachTtlMs?: number } = {},
   ) {
     this.#engine = engine;
+    this.#tokens = new AttachTokens<Owned>(options.attachTtlMs);
     this.#dialTimeoutMs = options.dialTimeoutMs;
     this.#offDatagram = engine.onAnyDatagram((d) => {
       const owner = this.#ports.get(d.dstPort);
@@ -55,7 +63,11 @@ export class StreamHub {
 
   /** @returns current counts. */
   stats(): StreamHubStats {
-    return { connections: this.#conns.size, ports: this.#ports.size };
+    return {
+      connections: this.#conns.size,
+      ports: this.#ports.size,
+      pendingAttaches: this.#tokens.size,
+    };
   }
 
   /**
@@ -95,35 +107,25 @@ export class StreamHub {
           conn.destroy();
           throw new IpcError(ErrorCode.connectionClosed, 'client went away during the dial');
         }
-        this.#adopt(conn, ctx.peer);
+        const token = this.#adopt(conn, ctx.peer);
         return {
           conn_id: conn.id,
           local_port: conn.localPort,
           remote_addr: formatAddr(conn.remoteAddr),
           remote_port: conn.remotePort,
+          attach_token: token,
         };
-      }),
-      registry.handle('conn.send', async (params, ctx) => {
-        const r = new ParamReader(params, 'conn.send');
-        const owned = this.#own(r.int('conn_id'), ctx.peer);
-        const data = r.bytes('data');
-        const { conn } = owned;
-        if (!conn.writable)
-          throw new IpcError(
-            ErrorCode.connectionFailed,
-            `connection ${conn.id} is closed for writing`,
-          );
-        await new Promise<void>((resolve, reject) => {
-          conn.write(data, (err) =>
-            err ? reject(engineError(err, `send on ${conn.id}`)) : resolve(),
-          );
-        });
-        return { bytes: data.length };
       }),
       registry.handle('conn.close', (params, ctx) => {
         const id = new ParamReader(params, 'conn.close').int('conn_id');
-        const { conn } = this.#own(id, ctx.peer);
-        if (!conn.writableEnded) conn.end();
+        this.#own(id, ctx.peer).bridge.end();
+        return { conn_id: id };
+      }),
+      registry.handle('conn.reset', (params, ctx) => {
+        const id = new ParamReader(params, 'conn.reset').int('conn_id');
+        const owned = this.#own(id, ctx.peer);
+        this.#tokens.revoke((o) => o === owned);
+        owned.bridge.destroy();
         return { conn_id: id };
       }),
       registry.handle('disconnect', (params) => {
@@ -192,6 +194,13 @@ export class StreamHub {
         return { bytes: data.length };
       }),
     ];
+    offs.push(
+      registry.handleAttach((token) => {
+        const owned = this.#tokens.take(token);
+        if (owned === undefined || owned.peer.closed) return undefined;
+        return (socket, head) => owned.bridge.attach(socket, head);
+      }),
+    );
     return () => offs.forEach((off) => off());
   }
 
@@ -216,47 +225,39 @@ export class StreamHub {
         conn.destroy();
         break;
       }
-      // The accepted notification goes out before any data of the connection.
+      const token = this.#adopt(conn, peer);
       await peer.notify('conn.accepted', {
         port: listener.port,
         conn_id: conn.id,
         remote_addr: formatAddr(conn.remoteAddr),
         remote_port: conn.remotePort,
+        attach_token: token,
       });
-      this.#adopt(conn, peer);
     }
     done();
   }
 
-  // Pumps engine data to the client with backpressure and releases the connection with the client.
-  #adopt(conn: EngineConnection, peer: IpcPeer): void {
-    const owned: Owned = { conn, peer };
-    this.#conns.set(conn.id, owned);
-    let closedSent = false;
-    const sendClosed = (reason: string): void => {
-      if (closedSent) return;
-      closedSent = true;
-      void peer.notify('conn.closed', { conn_id: conn.id, reason });
+  // Bridges the stream to the client's raw connection once it attaches (the token is the claim)
+  // and releases it with the client; an unclaimed stream is reset when its token expires.
+  #adopt(conn: EngineConnection, peer: IpcPeer): string {
+    const owned: Owned = {
+      conn,
+      peer,
+      bridge: new StreamBridge(conn, {
+        closed: (reason) => void peer.notify('conn.closed', { conn_id: conn.id, reason }),
+        done: () => {
+          offPeer();
+          if (this.#conns.get(conn.id) === owned) this.#conns.delete(conn.id);
+        },
+      }),
     };
+    this.#conns.set(conn.id, owned);
     const offPeer = peer.onClose(() => {
+      this.#tokens.revoke((o) => o === owned);
       // A client that vanished mid-transfer gets its peer reset; a daemon stop ends cleanly.
-      if (!this.#stopping) conn.destroy();
-      else if (!conn.writableEnded) conn.end();
+      if (this.#stopping) owned.bridge.stop();
+      else owned.bridge.destroy();
     });
-    conn.on('data', (chunk: Buffer) => {
-      conn.pause();
-      void peer
-        .notify('conn.data', { conn_id: conn.id, data: chunk.toString('base64') })
-        .then(() => {
-          if (!peer.closed && !conn.destroyed) conn.resume();
-        });
-    });
-    conn.on('end', () => sendClosed('fin'));
-    conn.on('error', (err: Error) => sendClosed(err.message || 'reset'));
-    conn.on('close', () => {
-      sendClosed('closed');
-      offPeer();
-      if (this.#conns.get(conn.id) === owned) this.#conns.delete(conn.id);
-    });
+    return this.#tokens.issue(owned, (o) => o.bridge.destroy());
   }
 }

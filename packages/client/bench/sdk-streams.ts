@@ -1,0 +1,301 @@
+/**
+ * SDK stream figures between two real meshd processes on loopback (rendezvous in a third), each
+ * row beside its baselines from the same run:
+ * - one-way transfer (BENCH_MB, default 100 MiB) through `@mesh/client`: dial, write, end; the
+ *   receiving client counts bytes until FIN;
+ * - the same transfer between two engines (`@mesh/daemon`) in their own processes, no IPC;
+ * - raw TCP on loopback, and js-libp2p (TCP + noise + yamux) in this process;
+ * - 64-byte round trips on a warm stream through the SDK (p50 / p99), beside raw TCP.
+ * Run: pnpm --filter @mesh/client run bench   (needs meshd, mesh-rendezvous and @mesh/daemon built)
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
+import { connect } from '../src/index.js';
+import type { MeshClient } from '../src/index.js';
+import { libp2pOneWay } from './libp2p.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const apps = path.resolve(here, '../../../apps');
+const MESHD = path.join(apps, 'meshd/dist/index.js');
+const RENDEZVOUS = path.join(apps, 'rendezvous/dist/index.js');
+for (const f of [MESHD, RENDEZVOUS])
+  if (!existsSync(f)) throw new Error(`${f} is missing: run "pnpm turbo run build" first`);
+
+const MB = 1024 * 1024;
+const BYTES = Number(process.env['BENCH_MB'] ?? 100) * MB;
+const PINGS = Number(process.env['BENCH_PINGS'] ?? 2000);
+const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
+const root = mkdtempSync(path.join(tmpdir(), 'mesh-bench-sdk-'));
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function row(name: string, value: string): void {
+  console.log(`${name.padEnd(62)} ${value}`);
+}
+const mbps = (ms: number): string =>
+  `${((BYTES / 1e6) * 1000) / ms >= 100 ? (((BYTES / 1e6) * 1000) / ms).toFixed(0) : (((BYTES / 1e6) * 1000) / ms).toFixed(1)} MB/s`;
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Spawns a child and resolves with its first stdout/stderr line that `match` accepts. */
+function start(
+  args: string[],
+  match: (line: string) => boolean,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ child: ChildProcessWithoutNullStreams; line: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env } });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (c: Buffer): void => {
+      buf += c.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      const line = lines.find(match);
+      if (line !== undefined) resolve({ child, line });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+}
+
+/** Resolves with the next JSON line of a child's stdout that has `key`. */
+function nextJson(
+  child: ChildProcessWithoutNullStreams,
+  key: string,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (c: Buffer): void => {
+      buf += c.toString();
+      for (const line of buf.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const v = JSON.parse(line) as Record<string, unknown>;
+        if (key in v) {
+          child.stdout.off('data', onData);
+          resolve(v);
+          return;
+        }
+      }
+      buf = buf.slice(buf.lastIndexOf('\n') + 1);
+    };
+    child.stdout.on('data', onData);
+  });
+}
+
+async function writeAll(stream: Duplex | Socket, total: number): Promise<void> {
+  for (let sent = 0; sent < total; sent += CHUNK.length)
+    if (!stream.write(CHUNK)) await new Promise((r) => stream.once('drain', r));
+  stream.end();
+}
+
+function countUntilEnd(stream: Duplex | Socket): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    stream.on('data', (c: Buffer) => (n += c.length));
+    stream.once('end', () => resolve(n));
+    stream.once('error', reject);
+  });
+}
+
+async function tcpOneWay(): Promise<number> {
+  let counted: Promise<number> = Promise.resolve(0);
+  const server = createServer((s) => (counted = countUntilEnd(s)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const sock = tcpConnect((server.address() as { port: number }).port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  const t0 = performance.now();
+  await writeAll(sock, BYTES);
+  await new Promise((r) => setImmediate(r));
+  const got = await counted;
+  const ms = performance.now() - t0;
+  server.close();
+  if (got !== BYTES) throw new Error(`tcp lost bytes: ${got}`);
+  return ms;
+}
+
+async function pingPong(stream: Duplex | Socket, n: number): Promise<number[]> {
+  const msg = Buffer.alloc(64, 1);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    let got = 0;
+    const done = new Promise<void>((resolve) => {
+      const onData = (c: Buffer): void => {
+        got += c.length;
+        if (got >= 64) {
+          stream.off('data', onData);
+          resolve();
+        }
+      };
+      stream.on('data', onData);
+    });
+    stream.write(msg);
+    await done;
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function tcpRtt(): Promise<number[]> {
+  const server = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const sock = tcpConnect((server.address() as { port: number }).port, '127.0.0.1');
+  sock.setNoDelay(true);
+  await new Promise((r) => sock.once('connect', r));
+  await pingPong(sock, 100);
+  const rtts = await pingPong(sock, PINGS);
+  sock.destroy();
+  server.close();
+  return rtts;
+}
+
+async function engineOneWay(registry: string, beacon: string): Promise<number> {
+  const peer = path.join(here, 'engine-peer.ts');
+  const tsx = ['--import', 'tsx', peer];
+  const recv = await start([...tsx, 'recv', registry, beacon, '6000'], (l) => l.includes('"addr"'));
+  const addr = (JSON.parse(recv.line) as { addr: string }).addr;
+  const done = nextJson(recv.child, 'done');
+  const send = spawn(process.execPath, [
+    ...tsx,
+    'send',
+    registry,
+    beacon,
+    addr,
+    '6000',
+    String(BYTES),
+  ]);
+  children.push(send);
+  await nextJson(send, 'start');
+  const t0 = performance.now();
+  const got = (await done)['done'];
+  const ms = performance.now() - t0;
+  if (got !== BYTES) throw new Error(`engine lost bytes: ${String(got)}`);
+  await nextJson(send, 'sent');
+  recv.child.stdin.end();
+  send.stdin.end();
+  return ms;
+}
+
+async function sdkOneWay(a: MeshClient, b: MeshClient, bAddr: string): Promise<number> {
+  const listener = await b.listen(7000);
+  const accepted = listener.accept();
+  const stream = await a.dial(bAddr, 7000);
+  stream.resume();
+  const inbound = (await accepted)!;
+  const counted = countUntilEnd(inbound);
+  const t0 = performance.now();
+  await writeAll(stream, BYTES);
+  const got = await counted;
+  const ms = performance.now() - t0;
+  inbound.end();
+  await listener.close();
+  if (got !== BYTES) throw new Error(`sdk lost bytes: ${got}`);
+  return ms;
+}
+
+async function sdkRtt(a: MeshClient, b: MeshClient, bAddr: string): Promise<number[]> {
+  const listener = await b.listen(7001);
+  void (async () => {
+    for await (const s of listener) s.pipe(s);
+  })();
+  const stream = await a.dial(bAddr, 7001);
+  await pingPong(stream, 100);
+  const rtts = await pingPong(stream, PINGS);
+  stream.end();
+  await listener.close();
+  return rtts;
+}
+
+try {
+  const rv = await start(
+    [
+      RENDEZVOUS,
+      '--registry-addr',
+      '127.0.0.1:0',
+      '--beacon-addr',
+      '127.0.0.1:0',
+      '--ws-addr',
+      '',
+      '--store',
+      ':memory:',
+    ],
+    (l) => l.includes('"ready"'),
+  );
+  const { registry, beacon } = JSON.parse(rv.line) as { registry: string; beacon: string };
+  const meshd = async (name: string): Promise<MeshClient> => {
+    const home = path.join(root, name);
+    await start(
+      [
+        MESHD,
+        '--registry',
+        registry,
+        '--beacon',
+        beacon,
+        '--listen',
+        '127.0.0.1:0',
+        '--hostname',
+        `bench-${name}`,
+        '--public',
+      ],
+      (l) => /\bready\b/.test(l),
+      { MESH_HOME: home, MESH_SOCKET: '' },
+    );
+    return connect(path.join(home, 'mesh.sock'));
+  };
+  const [a, b] = await Promise.all([meshd('a'), meshd('b')]);
+  const bAddr = (await b.info()).address;
+  console.log(
+    `# node ${process.version}, ${BYTES / MB} MiB one-way, ${PINGS} pings of 64 B, loopback, ${new Date().toISOString().slice(0, 10)}`,
+  );
+
+  const sdk = await sdkOneWay(a, b, bAddr);
+  const engine = await engineOneWay(registry, beacon);
+  const tcp = await tcpOneWay();
+  let libp2p: number | undefined;
+  try {
+    libp2p = await libp2pOneWay(BYTES);
+  } catch (err) {
+    console.log(`# js-libp2p row skipped: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  row(
+    'one-way, @mesh/client between two meshd processes',
+    `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`,
+  );
+  row('baseline: one-way, two engines in their own processes (no IPC)', mbps(engine));
+  row('baseline: one-way, raw TCP', mbps(tcp));
+  if (libp2p !== undefined) row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
+
+  const rtt = await sdkRtt(a, b, bAddr);
+  const tcpRtts = await tcpRtt();
+  const ms = (v: number): string => `${v.toFixed(3)} ms`;
+  row(
+    '64 B round trip, warm stream through @mesh/client, p50 / p99',
+    `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`,
+  );
+  row(
+    'baseline: 64 B round trip, raw TCP, p50 / p99',
+    `${ms(pct(tcpRtts, 50))} / ${ms(pct(tcpRtts, 99))}`,
+  );
+  await Promise.all([a.close(), b.close()]);
+} finally {
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map((c) => {
+        const gone = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        return gone;
+      }),
+  );
+  rmSync(root, { recursive: true, force: true });
+}
