@@ -138,6 +138,10 @@ export interface DaemonOptions {
     readonly directAttempts?: number;
     /** Frames queued per peer while its key exchange is pending. @default 64 */
     readonly maxQueuedFrames?: number;
+    /** Peers with an anonymous (unauthenticated) session at once. @default 256 */
+    readonly maxAnonymousPeers?: number;
+    /** How often relayed peers are probed to return to a direct path, ms; 0 disables. @default 15000 */
+    readonly directProbeMs?: number;
   };
   /** Stream tunables (tests shrink delays); unset fields take the reference defaults. */
   readonly streams?: Partial<StreamTuning>;

@@ -218,7 +218,7 @@ export class Tunnel {
   // Inbound key exchanges are handled one at a time per claimed node (each may await the registry).
   readonly #kxChains = new Map<number, Promise<void>>();
   // Newest key-exchange timestamp installed per peer: an older one is a replay of a previous run.
-  readonly #kxSeen = new Map<number, number>();
+  readonly #kxSeen = new Map<number, { timestamp: number; x25519: Uint8Array }>();
   // When this run's signed key exchange was made (its freshness timestamp).
   readonly #kxCreatedMs = Date.now();
   #kxPlainFrame: Uint8Array | undefined;
@@ -688,13 +688,17 @@ export class Tunnel {
     from: UdpEndpoint | undefined,
     extended: boolean,
   ): void {
-    const frame = extended ? this.#keyExchangeFrame() : this.#plainKeyExchangeFrame();
+    const frame = this.#replyFrame(extended);
     if (from !== undefined) {
       if (this.#guard.tryReply(from.address, frame.length, Date.now())) this.sendRaw(frame, from);
       else this.stats.amplificationDrops += 1;
       return;
     }
     this.#sendFrame(peer ?? { ...this.#blankPeer(nodeId), relay: true }, frame);
+  }
+
+  #replyFrame(extended: boolean): Uint8Array {
+    return extended ? this.#keyExchangeFrame() : this.#plainKeyExchangeFrame();
   }
 
   /** Anonymous sessions, for the cap on them. */
@@ -1002,19 +1006,33 @@ export class Tunnel {
 
     const existing = this.#peers.get(sender);
     const extended = timestamp !== undefined;
+    // A duplicate (a retry, an echo, or a replay) never moves the peer's address: the answer to
+    // the live key goes the established way, the answer to a candidate back where it came from.
     if (
-      existing !== undefined &&
-      ((existing.session !== undefined &&
-        equalBytes(existing.session.peerPublicKey, frame.x25519)) ||
-        (existing.candidate !== undefined &&
-          equalBytes(existing.candidate.session.peerPublicKey, frame.x25519)))
+      existing?.session !== undefined &&
+      equalBytes(existing.session.peerPublicKey, frame.x25519)
     ) {
-      // A duplicate (a retry, an echo, or a replay): it never moves the peer's address.
-      this.#answerDuplicate(existing, from, extended);
+      this.#answerDuplicate(existing, () => this.#sendFrame(existing, this.#replyFrame(extended)));
       return;
     }
+    if (
+      existing?.candidate !== undefined &&
+      equalBytes(existing.candidate.session.peerPublicKey, frame.x25519)
+    ) {
+      this.#answerDuplicate(existing, () =>
+        this.#replyKeyExchange(existing, sender, from, extended),
+      );
+      return;
+    }
+    // Older than the newest exchange installed for this node (a previous run's, replayed): refused.
+    // The same run's exchange again (same timestamp and key, after this side forgot the peer) is not.
     const seen = this.#kxSeen.get(sender);
-    if (timestamp !== undefined && seen !== undefined && timestamp <= seen) {
+    if (
+      timestamp !== undefined &&
+      seen !== undefined &&
+      (timestamp < seen.timestamp ||
+        (timestamp === seen.timestamp && !equalBytes(seen.x25519, frame.x25519)))
+    ) {
       this.#rejectKeyExchange(sender, 'stale key exchange (older than the current session)');
       return;
     }
@@ -1055,7 +1073,8 @@ export class Tunnel {
       this.#retiredCounters.get(sender) ?? 0,
     );
     this.#retiredCounters.delete(sender);
-    if (timestamp !== undefined) this.#rememberKeyExchange(sender, timestamp);
+    if (timestamp !== undefined)
+      this.#rememberKeyExchange(sender, timestamp, new Uint8Array(frame.x25519));
     // Only an exchange proven fresh moves an existing route; the first one sets it.
     if (from !== undefined && (extended || (peer.endpoint === undefined && !peer.relay))) {
       peer.endpoint = from;
@@ -1091,16 +1110,16 @@ export class Tunnel {
     });
   }
 
-  #rememberKeyExchange(nodeId: number, timestamp: number): void {
+  #rememberKeyExchange(nodeId: number, timestamp: number, x25519: Uint8Array): void {
     this.#kxSeen.delete(nodeId);
     if (this.#kxSeen.size >= MAX_REMEMBERED_KX) {
       const oldest = this.#kxSeen.keys().next().value;
       if (oldest !== undefined) this.#kxSeen.delete(oldest);
     }
-    this.#kxSeen.set(nodeId, timestamp);
+    this.#kxSeen.set(nodeId, { timestamp, x25519 });
   }
 
-  #answerDuplicate(peer: PeerState, from: UdpEndpoint | undefined, extended: boolean): void {
+  #answerDuplicate(peer: PeerState, answer: () => void): void {
     // The peer did not get our reply (or this is its echo): answer a few times, not forever.
     const now = Date.now();
     if (now - peer.duplicateWindowStart >= DUPLICATE_REPLY_WINDOW_MS) {
@@ -1112,7 +1131,7 @@ export class Tunnel {
     const limit = peer.receivedSealed ? 1 : MAX_DUPLICATE_REPLIES;
     if (peer.duplicateReplies < limit) {
       peer.duplicateReplies += 1;
-      this.#replyKeyExchange(peer, peer.nodeId, from, extended);
+      answer();
     }
   }
 
