@@ -230,10 +230,22 @@ describe('tunnel under attack', () => {
     // Let the exchange's handling (a cached registry key: no I/O) run to its end.
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
     expect(route()).toBe(before);
-    // B now opens a stream to A: its frames go to A, none to the attacker.
-    expect(await echo(await b.daemon.dial(a.daemon.addr(), 7), 'not redirected')).toBe(
-      'not redirected',
-    );
+    // B opens a stream to A while the attacker keeps replaying: B's frames go to A, none to the
+    // attacker.
+    let replaying = true;
+    const replays = (async () => {
+      for (let i = 0; replaying && i < 2000; i++) {
+        mallory.send(current, tunnelPort(b));
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    try {
+      const conn = await b.daemon.dial(a.daemon.addr(), 7, { timeoutMs: 5000 });
+      expect(await echo(conn, 'not redirected')).toBe('not redirected');
+    } finally {
+      replaying = false;
+      await replays;
+    }
     expect(sealedToMallory).toBe(0);
     expect(mallory.received).toBeLessThanOrEqual(mallory.sent);
   });
