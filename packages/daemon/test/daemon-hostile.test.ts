@@ -62,7 +62,12 @@ describe('recovery under restarts', () => {
       peer_node_id: bId,
       endpoint: `127.0.0.1:${newPort}`,
     });
-    expect(a.daemon.tunnels().peers().find((p) => p.nodeId === bId)).toMatchObject({
+    expect(
+      a.daemon
+        .tunnels()
+        .peers()
+        .find((p) => p.nodeId === bId),
+    ).toMatchObject({
       endpoint: `127.0.0.1:${newPort}`,
       relay: false,
       authenticated: true,

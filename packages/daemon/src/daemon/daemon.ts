@@ -412,10 +412,7 @@ export class Daemon {
       });
       // The registry answered that it does not know this node (e.g. restarted on an empty store):
       // re-register at once; other failures (the registry unreachable) wait for a few in a row.
-      if (
-        !isNotFound(error) &&
-        this.#heartbeatFailures < (this.#opts.reregisterAfterFailures ?? 3)
-      )
+      if (!isNotFound(error) && this.#heartbeatFailures < (this.#opts.reregisterAfterFailures ?? 3))
         return false;
       try {
         await this.#register();
@@ -1308,6 +1305,8 @@ function localEndpoint(bound: UdpEndpoint): UdpEndpoint {
 /** Whether a registry call failed because the registry does not know the node (`NOT_FOUND`). */
 function isNotFound(err: unknown): boolean {
   return (
-    typeof err === 'object' && err !== null && (err as { remoteCode?: unknown }).remoteCode === 'NOT_FOUND'
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { remoteCode?: unknown }).remoteCode === 'NOT_FOUND'
   );
 }

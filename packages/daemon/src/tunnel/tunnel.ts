@@ -177,7 +177,8 @@ interface PeerState {
   duplicateWindowStart: number;
   relayAnnounced: boolean;
   /** A newer key without proof of freshness: replaces `session` once a frame sealed under it arrives. */
-  candidate: { session: TunnelSession; authenticated: boolean; ed25519: Uint8Array | undefined } | undefined;
+  candidate:
+    { session: TunnelSession; authenticated: boolean; ed25519: Uint8Array | undefined } | undefined;
   /** When an authenticated frame last arrived directly (not relayed), ms. */
   lastDirectRx: number;
   probing: boolean;
@@ -831,7 +832,11 @@ export class Tunnel {
         if (!this.#fromBeacon(rinfo)) return;
         this.#onBeacon(decodeBeaconMessage(bytes));
       } else if (kind === 'tunnel')
-        this.#onFrame(decodeTunnelFrame(bytes), { address: rinfo.address, port: rinfo.port }, bytes);
+        this.#onFrame(
+          decodeTunnelFrame(bytes),
+          { address: rinfo.address, port: rinfo.port },
+          bytes,
+        );
     } catch (error) {
       this.#log.debug('dropped malformed datagram', {
         from: `${rinfo.address}:${rinfo.port}`,
