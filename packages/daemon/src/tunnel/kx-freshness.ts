@@ -1,7 +1,8 @@
 // Freshness of a `PILA` key exchange: a mesh extension after the fields the reference reads.
 // The reference's PILA handler (keyexchange `HandleAuthFrame`) reads fixed offsets after a
 // minimum-length check and ignores trailing bytes, so existing clients accept frames carrying it.
-import { verifySignature, type Identity } from '../identity/identity.js';
+import { verifySignature } from '../identity/identity.js';
+import type { IdentitySigner } from '../identity/identity-holder.js';
 
 /** Size of a `PILA` frame as the reference defines it: magic, node, X25519, Ed25519, signature. */
 export const AUTH_KX_SIZE = 4 + 4 + 32 + 32 + 64;
@@ -34,7 +35,7 @@ function signedBytes(node: number, x25519: Uint8Array, timestampMs: number): Uin
  * @returns {@link FRESHNESS_EXTENSION_SIZE} bytes
  */
 export function encodeFreshness(
-  identity: Identity,
+  identity: IdentitySigner,
   node: number,
   x25519: Uint8Array,
   timestampMs: number,

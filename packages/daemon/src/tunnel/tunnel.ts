@@ -23,7 +23,8 @@ import {
   type X25519KeyPair,
 } from '../crypto/tunnel-crypto.js';
 import type { EventBus } from '../events/event-bus.js';
-import { verifySignature, type Identity } from '../identity/identity.js';
+import { verifySignature } from '../identity/identity.js';
+import type { IdentitySigner } from '../identity/identity-holder.js';
 import { noopLogger, type Logger } from '@mesh/daemonapi';
 import { TunnelError } from '../errors/errors.js';
 import type { RelayLink } from './relay-link.js';
@@ -55,8 +56,8 @@ export interface PacketOrigin {
 export interface TunnelOptions {
   /** Event bus for `tunnel.*` and `security.*` events. */
   readonly bus: EventBus;
-  /** Ed25519 identity; without one the tunnel sends anonymous `PILK` exchanges. */
-  readonly identity?: Identity;
+  /** Ed25519 identity, read on every exchange; without one the tunnel sends anonymous `PILK` exchanges. */
+  readonly identity?: IdentitySigner;
   /**
    * Encrypt frames.
    * @default true
@@ -205,7 +206,7 @@ export class Tunnel {
   readonly #opts: TunnelOptions;
   readonly #log: Logger;
   readonly #encrypt: boolean;
-  readonly #kx: X25519KeyPair = generateX25519KeyPair();
+  #kx: X25519KeyPair = generateX25519KeyPair();
   readonly #peers = new Map<number, PeerState>();
   readonly #keyCache = new Map<number, Uint8Array>();
   // Send counters of removed peers' sessions. The peer may keep its session (and replay window)
@@ -220,8 +221,8 @@ export class Tunnel {
   readonly #kxChains = new Map<number, Promise<void>>();
   // Newest key-exchange timestamp installed per peer: an older one is a replay of a previous run.
   readonly #kxSeen = new Map<number, { timestamp: number; x25519: Uint8Array }>();
-  // When this run's signed key exchange was made (its freshness timestamp).
-  readonly #kxCreatedMs = Date.now();
+  // When the current ephemeral key's signed key exchange was made (its freshness timestamp).
+  #kxCreatedMs = Date.now();
   #kxPlainFrame: Uint8Array | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
   #pendingLookups = 0;
@@ -278,6 +279,30 @@ export class Tunnel {
     this.#nodeId = nodeId;
     this.#kxFrame = undefined;
     this.#kxPlainFrame = undefined;
+  }
+
+  /**
+   * After a key rotation: a new ephemeral X25519 key and a fresh key exchange with every peer
+   * that has a session, signed by the identity as it is now, so peers authenticate the new key.
+   * Old sessions end here (their keys came from the old X25519 key); packets queue until the new
+   * exchange completes.
+   */
+  rekeyAll(): void {
+    this.#kx = generateX25519KeyPair();
+    // The new key's exchange must be newer than the old one's (peers refuse an older or equal
+    // timestamp with another key as a replay).
+    this.#kxCreatedMs = Math.max(Date.now(), this.#kxCreatedMs + 1);
+    this.#kxFrame = undefined;
+    this.#kxPlainFrame = undefined;
+    // Counters were kept to continue a session under the same key; every key changes now.
+    this.#retiredCounters.clear();
+    for (const peer of this.#peers.values()) {
+      if (peer.session === undefined) continue;
+      peer.session = undefined;
+      peer.candidate = undefined;
+      peer.authenticated = false;
+      this.#startKeyExchange(peer);
+    }
   }
 
   /**
