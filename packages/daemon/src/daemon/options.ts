@@ -142,6 +142,12 @@ export interface DaemonOptions {
     readonly maxAnonymousPeers?: number;
     /** How often relayed peers are probed to return to a direct path, ms; 0 disables. @default 15000 */
     readonly directProbeMs?: number;
+    /**
+     * Path MTU probing of direct paths (streams start at `streams.segmentSize`): the largest
+     * segment size probed (the base size turns probing off) and the probe timeout, ms.
+     * @default { maxSegmentSize: 16384, probeTimeoutMs: 500 }
+     */
+    readonly pathMtu?: { readonly maxSegmentSize?: number; readonly probeTimeoutMs?: number };
   };
   /** Stream tunables (tests shrink delays); unset fields take the reference defaults. */
   readonly streams?: Partial<StreamTuning>;
