@@ -270,11 +270,12 @@ describe('Tunnel', () => {
     const forged = encodeBeaconMessage({ kind: 'relay-deliver', sender: 171, frame: punch });
     stranger.socket.send(forged, b.endpoint.port, '127.0.0.1');
     // A sealed frame from an unknown sender: answered with a key exchange, but no peer entry.
+    // (It is as large as the answer: unauthenticated traffic is never answered with more bytes.)
     const sealed = encodeTunnelFrame({
       kind: 'encrypted',
       sender: 173,
       nonce: new Uint8Array(12),
-      ciphertext: new Uint8Array(16),
+      ciphertext: new Uint8Array(256),
     });
     stranger.socket.send(sealed, b.endpoint.port, '127.0.0.1');
     const reply = await stranger.next();
@@ -291,24 +292,23 @@ describe('Tunnel', () => {
     const sock = await udpSocket();
     cleanups.push(() => sock.close());
     const x = generateX25519KeyPair().publicKey;
+    // Padded to the size of the PILA answer (trailing bytes are ignored): unauthenticated
+    // traffic is never answered with more bytes than its source sent.
+    const pilk = (sender: number): Uint8Array => {
+      const out = new Uint8Array(136);
+      out.set(encodeTunnelFrame({ kind: 'key-exchange', sender, x25519: x }));
+      return out;
+    };
     // Node 181 has no registry key: the anonymous exchange is accepted, unauthenticated.
     keys.delete(181);
     const established = nextEvent(b.bus, 'tunnel.established');
-    sock.socket.send(
-      encodeTunnelFrame({ kind: 'key-exchange', sender: 181, x25519: x }),
-      b.endpoint.port,
-      '127.0.0.1',
-    );
+    sock.socket.send(pilk(181), b.endpoint.port, '127.0.0.1');
     expect((await established).payload).toMatchObject({ peer_node_id: 181, authenticated: false });
     expect(decodeTunnelFrame((await sock.next()).msg).kind).toBe('auth-key-exchange');
     // Node 183 has a registry key: its anonymous exchange is refused and answered with PILA.
     keys.set(183, Identity.generate().publicKey);
     const refused = nextEvent(b.bus, 'security.key_exchange_rejected');
-    sock.socket.send(
-      encodeTunnelFrame({ kind: 'key-exchange', sender: 183, x25519: x }),
-      b.endpoint.port,
-      '127.0.0.1',
-    );
+    sock.socket.send(pilk(183), b.endpoint.port, '127.0.0.1');
     expect((await refused).payload).toMatchObject({ peer_node_id: 183 });
     expect(decodeTunnelFrame((await sock.next()).msg).kind).toBe('auth-key-exchange');
     expect(b.tunnel.isAuthenticated(183)).toBe(false);

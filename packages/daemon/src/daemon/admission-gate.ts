@@ -63,7 +63,8 @@ export class AdmissionGate {
     if (origin.spoofed) return { allowed: false, reason: 'spoof' };
     const syn = packet.proto === Proto.STREAM && packet.flags === Flags.SYN;
     if (!syn && packet.proto !== Proto.DATAGRAM) return ALLOWED;
-    if (!this.isPeerAdmitted(origin.peer)) return { allowed: false, reason: 'trust' };
+    if (!this.isPeerAdmitted(origin.peer, origin.authenticated))
+      return { allowed: false, reason: 'trust' };
     const allowed = this.evaluatePolicy(
       syn ? 'connect' : 'datagram',
       packet.dstPort,
@@ -94,14 +95,18 @@ export class AdmissionGate {
   }
 
   /**
-   * The trust gate.
-   * @param peer the authenticated source node
+   * The trust gate. A public node admits everyone (anonymous peers of the existing network
+   * included); a private node never admits an unauthenticated session, whatever node id it
+   * claims (trust is granted to node ids, and only an authenticated session proves one).
+   * @param peer the source node
+   * @param authenticated whether the peer's session was authenticated with its registry key
    * @returns whether traffic from `peer` is admitted
    */
-  isPeerAdmitted(peer: number): boolean {
+  isPeerAdmitted(peer: number, authenticated: boolean): boolean {
     const session = this.#opts.session();
     if (session === undefined) return false;
     if (session.settings.public || peer === session.nodeId) return true;
+    if (!authenticated) return false;
     const services = this.#opts.services;
     if (services.get(HandshakeServiceKey)?.isTrusted(peer) === true) return true;
     if (services.get(TrustCheckerKey)?.isTrusted(peer).trusted === true) return true;

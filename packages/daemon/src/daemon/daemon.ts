@@ -270,7 +270,15 @@ export class Daemon {
       logger: this.#log.child('tunnel'),
       lookupKey: async (nodeId) => {
         // The same answer tells which networks the peer is in (trust gate: shared network).
-        const info = await session.lookupPeer(nodeId);
+        let info;
+        try {
+          info = await session.lookupPeer(nodeId);
+        } catch (err) {
+          // "Not registered" is an answer (the node has no key); anything else is none (rethrown:
+          // the tunnel then refuses the exchange for now instead of accepting it unauthenticated).
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
         this.#peers.learn(nodeId, info.publicKey, info.hostname);
         return info.publicKey === ''
           ? undefined
@@ -444,7 +452,10 @@ export class Daemon {
         failures: this.#heartbeatFailures,
         error: String(error),
       });
-      if (this.#heartbeatFailures < (this.#opts.reregisterAfterFailures ?? 3)) return false;
+      // The registry answered that it does not know this node (e.g. restarted on an empty store):
+      // re-register at once; other failures (the registry unreachable) wait for a few in a row.
+      if (!isNotFound(error) && this.#heartbeatFailures < (this.#opts.reregisterAfterFailures ?? 3))
+        return false;
       try {
         await this.#register();
         this.#heartbeatFailures = 0;
@@ -663,11 +674,16 @@ export class Daemon {
    * The trust gate (§E.1 [N]): a public node accepts everyone; a private node accepts a peer
    * the registered trust checker or handshake service trusts, or one sharing a non-backbone
    * network with it. Visibility is the current one (see {@link setVisibility}).
-   * @param peer the authenticated source node
+   * An unauthenticated (anonymous) session never passes the trust gate of a private node.
+   * @param peer the source node
+   * @param authenticated whether its session is authenticated (default: as the tunnel knows it)
    * @returns whether traffic from `peer` is admitted
    */
-  isPeerAdmitted(peer: number): boolean {
-    return this.#gate.isPeerAdmitted(peer);
+  isPeerAdmitted(peer: number, authenticated?: boolean): boolean {
+    return this.#gate.isPeerAdmitted(
+      peer,
+      authenticated ?? (peer === this.nodeId() || this.#tunnel?.isAuthenticated(peer) === true),
+    );
   }
 
   /**
@@ -1124,7 +1140,7 @@ export class Daemon {
       await registry.lookup(dst.node);
     } catch (err) {
       // The registry classifies its refusal once (RegistryRemoteError.remoteCode): no text matching.
-      if ((err as { remoteCode?: unknown }).remoteCode === 'NOT_FOUND') {
+      if (isNotFound(err)) {
         throw new DaemonError(
           'NO_SUCH_NODE',
           `no such node: ${formatAddr(dst)} (node ${dst.node}) is not registered`,
@@ -1347,4 +1363,13 @@ function localEndpoint(bound: UdpEndpoint): UdpEndpoint {
   if (bound.address === '0.0.0.0') return { address: '127.0.0.1', port: bound.port };
   if (bound.address === '::') return { address: '::1', port: bound.port };
   return bound;
+}
+
+/** Whether a registry call failed because the registry does not know the node (`NOT_FOUND`). */
+function isNotFound(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { remoteCode?: unknown }).remoteCode === 'NOT_FOUND'
+  );
 }

@@ -138,6 +138,10 @@ export interface DaemonOptions {
     readonly directAttempts?: number;
     /** Frames queued per peer while its key exchange is pending. @default 64 */
     readonly maxQueuedFrames?: number;
+    /** Peers with an anonymous (unauthenticated) session at once. @default 256 */
+    readonly maxAnonymousPeers?: number;
+    /** How often relayed peers are probed to return to a direct path, ms; 0 disables. @default 15000 */
+    readonly directProbeMs?: number;
     /**
      * Path MTU probing of direct paths (streams start at `streams.segmentSize`): the largest
      * segment size probed (the base size turns probing off) and the probe timeout, ms.

@@ -460,7 +460,9 @@ export class Transport extends EventEmitter<{
       return;
     }
     const now = this.scheduler.clock.now();
-    if (!this.synGlobal.take(now) || !this.synPerSource.take(String(p.src.node), now)) {
+    // Per source first: a source over its own limit must not use up the global budget that
+    // every other peer's SYN needs.
+    if (!this.synPerSource.take(String(p.src.node), now) || !this.synGlobal.take(now)) {
       this.counters.synRateLimited++;
       this.event('security.syn_rate_limited', {
         src_addr: formatAddr(p.src),

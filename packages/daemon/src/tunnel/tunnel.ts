@@ -10,7 +10,9 @@ import {
   encodeTunnelFrame,
   formatHostPort,
   parseHostPort,
+  type AuthKeyExchangeFrame,
   type BeaconMessage,
+  type KeyExchangeFrame,
   type Packet,
   type TunnelFrame,
 } from '@mesh/protocol';
@@ -27,6 +29,9 @@ import { noopLogger, type Logger } from '@mesh/daemonapi';
 import { TunnelError } from '../errors/errors.js';
 import type { RelayLink } from './relay-link.js';
 import { answerBeaconChallenge, beaconRegistration, punchRequest } from './beacon-proof.js';
+import { AmplificationGuard } from './amplification-guard.js';
+import { AUTH_KX_SIZE, encodeFreshness, readFreshness } from './kx-freshness.js';
+import { KeyExchangeAdmission, type RegistryAnswer } from './kx-admission.js';
 import { PATH_PROBE_PROTO, PathMtu, type PathMtuInfo } from './path-mtu.js';
 
 /** A UDP endpoint. */
@@ -70,7 +75,12 @@ export interface TunnelOptions {
   readonly host?: string;
   /** UDP port. @default 0 */
   readonly port?: number;
-  /** The peer's Ed25519 key as the registry knows it (`lookup`); `undefined` when unknown. */
+  /**
+   * The peer's Ed25519 key as the registry knows it (`lookup`): resolves `undefined` when the
+   * registry answers that the node has no key or is not registered; rejects when the registry
+   * cannot answer (then key exchanges from that node are refused for now, never accepted
+   * unauthenticated).
+   */
   readonly lookupKey: (nodeId: number) => Promise<Uint8Array | undefined>;
   /** The peer's UDP endpoint as the registry resolves it; `undefined` when not resolvable. */
   readonly resolveEndpoint: (nodeId: number) => Promise<UdpEndpoint | undefined>;
@@ -102,6 +112,18 @@ export interface TunnelOptions {
    * @default 256
    */
   readonly maxPendingPeers?: number;
+  /**
+   * Peers with an unauthenticated (anonymous `PILK`) session at once; further anonymous
+   * exchanges are refused.
+   * @default 256
+   */
+  readonly maxAnonymousPeers?: number;
+  /**
+   * How often a relayed peer is probed directly (at its registry endpoint) to switch it back to
+   * a direct path; `0` disables probing.
+   * @default 15000
+   */
+  readonly directProbeMs?: number;
   /**
    * Path MTU probing of direct paths: the reference segment size every path starts at, the
    * largest size probed (set it to the base to turn probing off) and the probe timeout.
@@ -148,6 +170,8 @@ export interface TunnelStats {
   rejectedKeyExchanges: number;
   /** Frames dropped from full pending queues. */
   queueDrops: number;
+  /** Replies to unauthenticated traffic withheld because they would exceed what the source sent. */
+  amplificationDrops: number;
 }
 
 interface PeerState {
@@ -161,11 +185,16 @@ interface PeerState {
   kxAttempts: number;
   kxTimer: NodeJS.Timeout | undefined;
   resolving: boolean;
-  chain: Promise<void>;
   receivedSealed: boolean;
   duplicateReplies: number;
   duplicateWindowStart: number;
   relayAnnounced: boolean;
+  /** A newer key without proof of freshness: replaces `session` once a frame sealed under it arrives. */
+  candidate:
+    { session: TunnelSession; authenticated: boolean; ed25519: Uint8Array | undefined } | undefined;
+  /** When an authenticated frame last arrived directly (not relayed), ms. */
+  lastDirectRx: number;
+  probing: boolean;
 }
 
 const MAX_KX_RETRY_MS = 8000;
@@ -175,6 +204,10 @@ const MAX_DUPLICATE_REPLIES = 3;
 const DUPLICATE_REPLY_WINDOW_MS = 2000;
 const UNKNOWN_SESSION_REPLY_MS = 1000;
 const MAX_PENDING_LOOKUPS = 64;
+// A relayed frame does not switch a peer back to the relay while direct frames arrived this recently
+// (frames relayed before a switch to direct are still in flight).
+const DIRECT_GRACE_MS = 5000;
+const MAX_REMEMBERED_KX = 4096;
 
 /**
  * The tunnel layer: one UDP socket carrying beacon messages and `PILT`/`PILS`/`PILK`/`PILA`/`PILP`
@@ -194,6 +227,16 @@ export class Tunnel {
   readonly #retiredCounters = new Map<number, number>();
   readonly #discoverWaiters = new Set<(ep: UdpEndpoint) => void>();
   readonly #unknownSessionReplies = new Map<number, number>();
+  readonly #guard = new AmplificationGuard();
+  readonly #admission = new KeyExchangeAdmission();
+  // Inbound key exchanges are handled one at a time per claimed node (each may await the registry).
+  readonly #kxChains = new Map<number, Promise<void>>();
+  // Newest key-exchange timestamp installed per peer: an older one is a replay of a previous run.
+  readonly #kxSeen = new Map<number, { timestamp: number; x25519: Uint8Array }>();
+  // When the current ephemeral key's signed key exchange was made (its freshness timestamp).
+  #kxCreatedMs = Date.now();
+  #kxPlainFrame: Uint8Array | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
   #pendingLookups = 0;
   #socket: Socket | undefined;
   #nodeId = 0;
@@ -211,6 +254,7 @@ export class Tunnel {
     authFailures: 0,
     rejectedKeyExchanges: 0,
     queueDrops: 0,
+    amplificationDrops: 0,
   };
 
   /**
@@ -258,6 +302,7 @@ export class Tunnel {
   setNodeId(nodeId: number): void {
     this.#nodeId = nodeId;
     this.#kxFrame = undefined;
+    this.#kxPlainFrame = undefined;
   }
 
   /**
@@ -268,12 +313,17 @@ export class Tunnel {
    */
   rekeyAll(): void {
     this.#kx = generateX25519KeyPair();
+    // The new key's exchange must be newer than the old one's (peers refuse an older or equal
+    // timestamp with another key as a replay).
+    this.#kxCreatedMs = Math.max(Date.now(), this.#kxCreatedMs + 1);
     this.#kxFrame = undefined;
+    this.#kxPlainFrame = undefined;
     // Counters were kept to continue a session under the same key; every key changes now.
     this.#retiredCounters.clear();
     for (const peer of this.#peers.values()) {
       if (peer.session === undefined) continue;
       peer.session = undefined;
+      peer.candidate = undefined;
       peer.authenticated = false;
       this.#startKeyExchange(peer);
     }
@@ -304,6 +354,13 @@ export class Tunnel {
     }
     const addr = socket.address();
     this.#local = { address: addr.address, port: addr.port };
+    const probeMs = this.#opts.directProbeMs ?? 15_000;
+    if (this.#encrypt && probeMs > 0) {
+      this.#probeTimer = setInterval(() => {
+        for (const peer of this.#peers.values()) this.#probeDirect(peer);
+      }, probeMs);
+      this.#probeTimer.unref();
+    }
     return this.#local;
   }
 
@@ -520,6 +577,7 @@ export class Tunnel {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#probeTimer !== undefined) clearInterval(this.#probeTimer);
     this.#pmtu.close();
     for (const peer of this.#peers.values()) this.#stopKeyExchange(peer);
     this.#peers.clear();
@@ -594,11 +652,13 @@ export class Tunnel {
       kxAttempts: 0,
       kxTimer: undefined,
       resolving: false,
-      chain: Promise.resolve(),
       receivedSealed: false,
       duplicateReplies: 0,
       duplicateWindowStart: 0,
       relayAnnounced: false,
+      candidate: undefined,
+      lastDirectRx: 0,
+      probing: false,
     };
   }
 
@@ -654,23 +714,104 @@ export class Tunnel {
     this.activateRelay(peer.nodeId);
   }
 
+  /** This run's key exchange: `PILA` with the signed freshness extension, or a padded `PILK`. */
   #keyExchangeFrame(): Uint8Array {
     if (this.#kxFrame !== undefined) return this.#kxFrame;
+    const plain = this.#plainKeyExchangeFrame();
+    const identity = this.#opts.identity;
+    if (identity === undefined) {
+      this.#kxFrame = plain;
+      return plain;
+    }
+    const ext = encodeFreshness(identity, this.#nodeId, this.#kx.publicKey, this.#kxCreatedMs);
+    const out = new Uint8Array(plain.length + ext.length);
+    out.set(plain, 0);
+    out.set(ext, plain.length);
+    this.#kxFrame = out;
+    return out;
+  }
+
+  /**
+   * The key exchange without the extension, as the reference sends it: the reply to a peer that
+   * did not send the extension (so the reply is no larger than its request). A `PILK` is padded
+   * to the `PILA` size (trailing bytes are ignored) so that the peer may answer it at once.
+   */
+  #plainKeyExchangeFrame(): Uint8Array {
+    if (this.#kxPlainFrame !== undefined) return this.#kxPlainFrame;
     const identity = this.#opts.identity;
     const x25519 = this.#kx.publicKey;
-    const frame: TunnelFrame =
-      identity === undefined
-        ? { kind: 'key-exchange', sender: this.#nodeId, x25519 }
-        : {
-            kind: 'auth-key-exchange',
-            sender: this.#nodeId,
-            x25519,
-            ed25519: identity.publicKey,
-            signature: identity.sign(authChallenge(this.#nodeId, x25519)),
-          };
-    const encoded = encodeTunnelFrame(frame);
-    this.#kxFrame = encoded;
+    let encoded: Uint8Array;
+    if (identity === undefined) {
+      encoded = new Uint8Array(AUTH_KX_SIZE);
+      encoded.set(encodeTunnelFrame({ kind: 'key-exchange', sender: this.#nodeId, x25519 }), 0);
+    } else {
+      encoded = encodeTunnelFrame({
+        kind: 'auth-key-exchange',
+        sender: this.#nodeId,
+        x25519,
+        ed25519: identity.publicKey,
+        signature: identity.sign(authChallenge(this.#nodeId, x25519)),
+      });
+    }
+    this.#kxPlainFrame = encoded;
     return encoded;
+  }
+
+  /**
+   * Answers a key exchange the way it came: to its source address (never with more bytes than
+   * that address sent recently: it may be forged) or through the relay.
+   * @param peer the peer's state, when one exists
+   * @param nodeId the peer
+   * @param from the source address, `undefined` when relayed
+   * @param extended whether the peer sent the freshness extension (answer in kind)
+   */
+  #replyKeyExchange(
+    peer: PeerState | undefined,
+    nodeId: number,
+    from: UdpEndpoint | undefined,
+    extended: boolean,
+  ): void {
+    const frame = this.#replyFrame(extended);
+    if (from !== undefined) {
+      if (this.#guard.tryReply(from.address, frame.length, Date.now())) this.sendRaw(frame, from);
+      else this.stats.amplificationDrops += 1;
+      return;
+    }
+    this.#sendFrame(peer ?? { ...this.#blankPeer(nodeId), relay: true }, frame);
+  }
+
+  #replyFrame(extended: boolean): Uint8Array {
+    return extended ? this.#keyExchangeFrame() : this.#plainKeyExchangeFrame();
+  }
+
+  /** Anonymous sessions, for the cap on them. */
+  #anonymousPeers(): number {
+    let n = 0;
+    for (const p of this.#peers.values()) if (p.session !== undefined && !p.authenticated) n++;
+    return n;
+  }
+
+  /**
+   * Sends a relayed peer an empty sealed frame at its registry endpoint: if it arrives, the peer
+   * switches us to direct and answers directly, which switches it to direct here as well.
+   * @param peer the peer
+   */
+  #probeDirect(peer: PeerState): void {
+    if (this.#closed || peer.probing || !peer.relay || peer.session === undefined) return;
+    if (this.#opts.relayLink?.preferred === true) return; // UDP is blocked: nothing to probe
+    peer.probing = true;
+    this.#opts.resolveEndpoint(peer.nodeId).then(
+      (endpoint) => {
+        peer.probing = false;
+        if (endpoint === undefined || endpoint.port === 0 || this.#closed) return;
+        if (this.#peers.get(peer.nodeId) !== peer || !peer.relay || peer.session === undefined)
+          return;
+        this.sendRaw(peer.session.sealFrame(new Uint8Array(0), this.#nodeId), endpoint);
+      },
+      () => {
+        peer.probing = false;
+      },
+    );
   }
 
   #startKeyExchange(peer: PeerState): void {
@@ -763,6 +904,7 @@ export class Tunnel {
   #onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.#closed) return;
     this.stats.bytesRecv += msg.length;
+    this.#guard.received(rinfo.address, msg.length, Date.now());
     const bytes = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const kind = classifyDatagram(bytes);
     try {
@@ -772,7 +914,11 @@ export class Tunnel {
         if (!this.#fromBeacon(rinfo)) return;
         this.#onBeacon(decodeBeaconMessage(bytes));
       } else if (kind === 'tunnel')
-        this.#onFrame(decodeTunnelFrame(bytes), { address: rinfo.address, port: rinfo.port });
+        this.#onFrame(
+          decodeTunnelFrame(bytes),
+          { address: rinfo.address, port: rinfo.port },
+          bytes,
+        );
     } catch (error) {
       this.#log.debug('dropped malformed datagram', {
         from: `${rinfo.address}:${rinfo.port}`,
@@ -824,30 +970,44 @@ export class Tunnel {
     // the key exchange and the AEAD below.
     if ('sender' in frame && frame.sender !== undefined && frame.sender !== sender) return;
     const peer = this.#peer(sender);
-    if (!peer.relay) {
+    // Frames relayed before a switch back to direct may still arrive: only a peer whose direct
+    // frames stopped goes back to the relay.
+    if (!peer.relay && Date.now() - peer.lastDirectRx >= DIRECT_GRACE_MS) {
       peer.relay = true;
       this.#announceRelay(peer);
     }
-    this.#onFrame(frame, undefined);
+    this.#onFrame(frame, undefined, frameBytes);
   }
 
-  #onFrame(frame: TunnelFrame, from: UdpEndpoint | undefined): void {
+  #onFrame(frame: TunnelFrame, from: UdpEndpoint | undefined, raw: Uint8Array): void {
     switch (frame.kind) {
       case 'encrypted':
         this.#onSealed(frame.sender, frame.nonce, frame.ciphertext, from);
         return;
       case 'auth-key-exchange':
       case 'key-exchange': {
-        const peer = this.#peer(frame.sender);
-        // Serialise per peer: a key exchange awaits a registry lookup.
-        peer.chain = peer.chain
-          .then(() => this.#onKeyExchange(peer, frame, from))
+        const sender = frame.sender;
+        if (sender === 0 || sender === this.#nodeId || !this.#encrypt) return;
+        // Bounded before any work: per source first, so one flooding source cannot use up the
+        // global budget honest peers need. A refused exchange is retried by an honest peer.
+        const source = from === undefined ? `relay:${sender}` : from.address;
+        if (!this.#admission.tryBegin(source, sender)) {
+          this.#rejectKeyExchange(sender, 'too many key exchanges in flight');
+          return;
+        }
+        // Serialise per claimed node: a key exchange awaits a registry lookup. No peer state is
+        // created before the exchange is accepted.
+        const previous = this.#kxChains.get(sender) ?? Promise.resolve();
+        const next: Promise<void> = previous
+          .then(() => this.#onKeyExchange(frame, from, raw))
           .catch((error: unknown) => {
-            this.#log.warn('key exchange handling failed', {
-              peer: frame.sender,
-              error: String(error),
-            });
+            this.#log.warn('key exchange handling failed', { peer: sender, error: String(error) });
+          })
+          .finally(() => {
+            this.#admission.end(source, sender);
+            if (this.#kxChains.get(sender) === next) this.#kxChains.delete(sender);
           });
+        this.#kxChains.set(sender, next);
         return;
       }
       case 'plain':
@@ -887,89 +1047,154 @@ export class Tunnel {
   }
 
   async #onKeyExchange(
-    peer: PeerState,
-    frame: TunnelFrame,
+    frame: KeyExchangeFrame | AuthKeyExchangeFrame,
     from: UdpEndpoint | undefined,
+    raw: Uint8Array,
   ): Promise<void> {
-    if (this.#closed || !this.#encrypt) return;
-    if (frame.kind !== 'auth-key-exchange' && frame.kind !== 'key-exchange') return;
-    if (frame.sender === 0 || frame.sender === this.#nodeId) return;
+    if (this.#closed) return;
+    const sender = frame.sender;
     let authenticated = false;
+    let timestamp: number | undefined;
     if (frame.kind === 'auth-key-exchange') {
-      if (
-        !verifySignature(frame.signature, authChallenge(frame.sender, frame.x25519), frame.ed25519)
-      ) {
-        this.#rejectKeyExchange(frame.sender, 'bad signature');
+      if (!verifySignature(frame.signature, authChallenge(sender, frame.x25519), frame.ed25519)) {
+        this.#rejectKeyExchange(sender, 'bad signature');
         return;
       }
-      let registered = await this.#registryKey(frame.sender, false);
-      if (registered !== undefined && !equalBytes(registered, frame.ed25519)) {
+      let answer = await this.#registryKey(sender, false);
+      if (answer.kind === 'key' && !equalBytes(answer.key, frame.ed25519)) {
         // The cache may be stale after a key rotation: ask once more.
-        registered = await this.#registryKey(frame.sender, true);
+        answer = await this.#registryKey(sender, true);
       }
-      if (registered === undefined) {
-        this.#rejectKeyExchange(frame.sender, 'no registry key');
+      if (answer.kind === 'unavailable') {
+        this.#rejectKeyExchange(sender, 'registry lookup unavailable');
         return;
       }
-      if (!equalBytes(registered, frame.ed25519)) {
-        this.#rejectKeyExchange(frame.sender, 'key differs from registry');
+      if (answer.kind === 'unknown') {
+        this.#rejectKeyExchange(sender, 'no registry key');
         return;
       }
+      if (!equalBytes(answer.key, frame.ed25519)) {
+        this.#rejectKeyExchange(sender, 'key differs from registry');
+        return;
+      }
+      const freshness = readFreshness(raw, sender, frame.x25519, frame.ed25519);
+      if (freshness.kind === 'invalid') {
+        this.#rejectKeyExchange(sender, 'invalid freshness signature');
+        return;
+      }
+      if (freshness.kind === 'fresh') timestamp = freshness.timestampMs;
       authenticated = true;
     } else if (this.#opts.identity !== undefined) {
-      const registered = await this.#registryKey(frame.sender, false);
-      if (registered !== undefined) {
+      const answer = await this.#registryKey(sender, false);
+      if (answer.kind === 'unavailable') {
+        // Without an answer the node may have a key: never accept it unauthenticated.
+        this.#rejectKeyExchange(sender, 'registry lookup unavailable');
+        return;
+      }
+      if (answer.kind === 'key') {
         // The node has an identity: refuse the anonymous exchange, answer with ours.
-        this.#rejectKeyExchange(
-          frame.sender,
-          'anonymous exchange from a node with a registered key',
-        );
-        if (from !== undefined) peer.endpoint ??= from;
-        this.#sendFrame(peer, this.#keyExchangeFrame());
+        this.#rejectKeyExchange(sender, 'anonymous exchange from a node with a registered key');
+        this.#replyKeyExchange(this.#peers.get(sender), sender, from, false);
         return;
       }
     }
-    if (this.#closed || this.#peers.get(peer.nodeId) !== peer) return;
+    if (this.#closed) return;
 
-    const existing = peer.session;
-    const duplicate = existing !== undefined && equalBytes(existing.peerPublicKey, frame.x25519);
-    if (from !== undefined) {
-      peer.endpoint = from;
-      peer.relay = false;
-    }
-    if (duplicate) {
-      // The peer did not get our reply (or this is its echo): answer a few times, not forever.
-      const now = Date.now();
-      if (now - peer.duplicateWindowStart >= DUPLICATE_REPLY_WINDOW_MS) {
-        peer.duplicateWindowStart = now;
-        peer.duplicateReplies = 0;
-      }
-      // Once sealed frames arrive, a duplicate is usually a crossed retry: answer once per window
-      // only, which still lets a peer that forgot us (and kept our key) rebuild its session.
-      const limit = peer.receivedSealed ? 1 : MAX_DUPLICATE_REPLIES;
-      if (peer.duplicateReplies < limit) {
-        peer.duplicateReplies += 1;
-        this.#sendFrame(peer, this.#keyExchangeFrame());
-      }
+    const existing = this.#peers.get(sender);
+    const extended = timestamp !== undefined;
+    // A duplicate (a retry, an echo, or a replay) never moves the peer's address: the answer to
+    // the live key goes the established way, the answer to a candidate back where it came from.
+    if (
+      existing?.session !== undefined &&
+      equalBytes(existing.session.peerPublicKey, frame.x25519)
+    ) {
+      this.#answerDuplicate(existing, () => this.#sendFrame(existing, this.#replyFrame(extended)));
       return;
+    }
+    if (
+      existing?.candidate !== undefined &&
+      equalBytes(existing.candidate.session.peerPublicKey, frame.x25519)
+    ) {
+      this.#answerDuplicate(existing, () =>
+        this.#replyKeyExchange(existing, sender, from, extended),
+      );
+      return;
+    }
+    // Older than the newest exchange installed for this node (a previous run's, replayed): refused.
+    // The same run's exchange again (same timestamp and key, after this side forgot the peer) is not.
+    const seen = this.#kxSeen.get(sender);
+    if (
+      timestamp !== undefined &&
+      seen !== undefined &&
+      (timestamp < seen.timestamp ||
+        (timestamp === seen.timestamp && !equalBytes(seen.x25519, frame.x25519)))
+    ) {
+      this.#rejectKeyExchange(sender, 'stale key exchange (older than the current session)');
+      return;
+    }
+    const live = existing?.session !== undefined;
+    const liveAuthenticated = live && existing?.authenticated === true;
+    if (liveAuthenticated && !authenticated) {
+      this.#rejectKeyExchange(sender, 'anonymous exchange for an authenticated peer');
+      return;
+    }
+    if (!authenticated && !(live && !liveAuthenticated)) {
+      if (this.#anonymousPeers() >= (this.#opts.maxAnonymousPeers ?? 256)) {
+        this.#rejectKeyExchange(sender, 'too many anonymous peers');
+        return;
+      }
     }
     let key: Buffer;
     try {
       key = deriveTunnelKey(this.#kx.privateKey, frame.x25519);
     } catch {
-      this.#rejectKeyExchange(frame.sender, 'invalid X25519 key');
+      this.#rejectKeyExchange(sender, 'invalid X25519 key');
       return;
     }
-    const rekeyed = existing !== undefined;
-    peer.session = new TunnelSession(
+    const ed25519 = frame.kind === 'auth-key-exchange' ? new Uint8Array(frame.ed25519) : undefined;
+    // A new key replaces a live session at once only with proof that it is newer (the signed
+    // timestamp), or between anonymous sessions (nothing to protect); otherwise it waits as a
+    // candidate until a frame sealed under it arrives, which a replayed exchange never brings.
+    if (existing !== undefined && liveAuthenticated && !extended) {
+      const session = new TunnelSession(key, new Uint8Array(frame.x25519));
+      existing.candidate = { session, authenticated, ed25519 };
+      this.#replyKeyExchange(existing, sender, from, false);
+      return;
+    }
+    const peer = existing ?? this.#peer(sender);
+    const session = new TunnelSession(
       key,
       new Uint8Array(frame.x25519),
       undefined,
-      this.#retiredCounters.get(peer.nodeId) ?? 0,
+      this.#retiredCounters.get(sender) ?? 0,
     );
-    this.#retiredCounters.delete(peer.nodeId);
+    this.#retiredCounters.delete(sender);
+    if (timestamp !== undefined)
+      this.#rememberKeyExchange(sender, timestamp, new Uint8Array(frame.x25519));
+    // Only an exchange proven fresh moves an existing route; the first one sets it.
+    if (from !== undefined && (extended || (peer.endpoint === undefined && !peer.relay))) {
+      peer.endpoint = from;
+      peer.relay = false;
+      peer.relayAnnounced = false;
+    }
+    this.#install(peer, session, authenticated, ed25519, live);
+    this.#replyKeyExchange(peer, sender, from, extended);
+    this.#flush(peer);
+    // The peer restarted and reached us through the relay: look for its new direct route now.
+    if (live && peer.relay) this.#probeDirect(peer);
+  }
+
+  #install(
+    peer: PeerState,
+    session: TunnelSession,
+    authenticated: boolean,
+    ed25519: Uint8Array | undefined,
+    rekeyed: boolean,
+  ): void {
+    peer.session = session;
+    peer.candidate = undefined;
     peer.authenticated = authenticated;
-    peer.ed25519 = frame.kind === 'auth-key-exchange' ? new Uint8Array(frame.ed25519) : undefined;
+    peer.ed25519 = ed25519;
     peer.receivedSealed = false;
     peer.duplicateReplies = 0;
     this.#stopKeyExchange(peer);
@@ -979,9 +1204,31 @@ export class Tunnel {
       relay: peer.relay,
       rekeyed,
     });
-    // Always answer a new or re-keyed peer so it can derive the same session.
-    this.#sendFrame(peer, this.#keyExchangeFrame());
-    this.#flush(peer);
+  }
+
+  #rememberKeyExchange(nodeId: number, timestamp: number, x25519: Uint8Array): void {
+    this.#kxSeen.delete(nodeId);
+    if (this.#kxSeen.size >= MAX_REMEMBERED_KX) {
+      const oldest = this.#kxSeen.keys().next().value;
+      if (oldest !== undefined) this.#kxSeen.delete(oldest);
+    }
+    this.#kxSeen.set(nodeId, { timestamp, x25519 });
+  }
+
+  #answerDuplicate(peer: PeerState, answer: () => void): void {
+    // The peer did not get our reply (or this is its echo): answer a few times, not forever.
+    const now = Date.now();
+    if (now - peer.duplicateWindowStart >= DUPLICATE_REPLY_WINDOW_MS) {
+      peer.duplicateWindowStart = now;
+      peer.duplicateReplies = 0;
+    }
+    // Once sealed frames arrive, a duplicate is usually a crossed retry: answer once per window
+    // only, which still lets a peer that forgot us (and kept our key) rebuild its session.
+    const limit = peer.receivedSealed ? 1 : MAX_DUPLICATE_REPLIES;
+    if (peer.duplicateReplies < limit) {
+      peer.duplicateReplies += 1;
+      answer();
+    }
   }
 
   #rejectKeyExchange(nodeId: number, reason: string): void {
@@ -1001,27 +1248,31 @@ export class Tunnel {
     this.#opts.bus.publish('security.key_exchange_rejected', { peer_node_id: nodeId, reason });
   }
 
-  async #registryKey(nodeId: number, refresh: boolean): Promise<Uint8Array | undefined> {
+  async #registryKey(nodeId: number, refresh: boolean): Promise<RegistryAnswer> {
     if (!refresh) {
       const cached = this.#keyCache.get(nodeId);
-      if (cached !== undefined) return cached;
+      if (cached !== undefined) return { kind: 'key', key: cached };
     }
-    // Bounded: a flood of exchanges claiming random node ids must not flood the registry.
-    if (this.#pendingLookups >= MAX_PENDING_LOOKUPS) return undefined;
+    // Bounded: a flood of exchanges claiming random node ids must not flood the registry. A
+    // saturated lookup is no answer (the node may have a key), never "no key".
+    if (this.#pendingLookups >= MAX_PENDING_LOOKUPS) return { kind: 'unavailable' };
     let key: Uint8Array | undefined;
     this.#pendingLookups += 1;
     try {
       key = await this.#opts.lookupKey(nodeId);
     } catch (error) {
       this.#log.debug('registry key lookup failed', { peer: nodeId, error: String(error) });
-      return undefined;
+      return { kind: 'unavailable' };
     } finally {
       this.#pendingLookups -= 1;
     }
     if (this.#keyCache.size >= 4096 && !this.#keyCache.has(nodeId)) this.#keyCache.clear();
-    if (key !== undefined && key.length === 32) this.#keyCache.set(nodeId, key);
-    else this.#keyCache.delete(nodeId);
-    return key?.length === 32 ? key : undefined;
+    if (key !== undefined && key.length === 32) {
+      this.#keyCache.set(nodeId, key);
+      return { kind: 'key', key };
+    }
+    this.#keyCache.delete(nodeId);
+    return key === undefined ? { kind: 'unknown' } : { kind: 'unavailable' };
   }
 
   #onSealed(
@@ -1040,18 +1291,30 @@ export class Tunnel {
       const now = Date.now();
       const last = this.#unknownSessionReplies.get(sender) ?? 0;
       if (now - last >= UNKNOWN_SESSION_REPLY_MS) {
+        const frame = this.#keyExchangeFrame();
+        // The sender is unauthenticated: within what its address sent (it may be forged).
+        if (from !== undefined && !this.#guard.tryReply(from.address, frame.length, now)) {
+          this.stats.amplificationDrops += 1;
+          return;
+        }
         if (this.#unknownSessionReplies.size >= 1024) this.#unknownSessionReplies.clear();
         this.#unknownSessionReplies.set(sender, now);
-        if (from !== undefined) this.sendRaw(this.#keyExchangeFrame(), from);
-        else
-          this.#sendFrame(
-            peer ?? { ...this.#blankPeer(sender), relay: true },
-            this.#keyExchangeFrame(),
-          );
+        if (from !== undefined) this.sendRaw(frame, from);
+        else this.#sendFrame(peer ?? { ...this.#blankPeer(sender), relay: true }, frame);
       }
       return;
     }
-    const result = session.open(nonce, ciphertext, sender);
+    let result = session.open(nonce, ciphertext, sender);
+    if (!result.ok && result.reason === 'auth' && peer.candidate !== undefined) {
+      // A frame sealed under the candidate key proves the peer holds it: the candidate wins.
+      const candidate = peer.candidate;
+      const opened = candidate.session.open(nonce, ciphertext, sender);
+      if (opened.ok) {
+        result = opened;
+        if (from !== undefined) peer.endpoint = from;
+        this.#install(peer, candidate.session, candidate.authenticated, candidate.ed25519, true);
+      }
+    }
     if (!result.ok) {
       if (result.reason === 'replay' || result.reason === 'too_old') {
         this.stats.replays += 1;
@@ -1070,8 +1333,13 @@ export class Tunnel {
       return;
     }
     peer.receivedSealed = true;
-    // An authenticated frame proves the path: follow the peer when its endpoint changes.
-    if (from !== undefined && !peer.relay) peer.endpoint = from;
+    // An authenticated, fresh (not replayed) frame proves the path: follow the peer when its
+    // endpoint changes, and leave the relay when its frames arrive directly again.
+    if (from !== undefined) {
+      peer.endpoint = from;
+      peer.lastDirectRx = Date.now();
+      if (peer.relay) this.#restoreDirect(peer, from);
+    }
     this.#deliver(result.plaintext, {
       peer: sender,
       authenticated: peer.authenticated,
@@ -1079,7 +1347,19 @@ export class Tunnel {
     });
   }
 
+  #restoreDirect(peer: PeerState, to: UdpEndpoint): void {
+    peer.relay = false;
+    peer.relayAnnounced = false;
+    this.#opts.bus.publish('tunnel.direct_restored', {
+      peer_node_id: peer.nodeId,
+      endpoint: formatEndpoint(to),
+    });
+    // Tell the peer the direct path works both ways (it switches on this authenticated frame).
+    this.#sendSealed(peer, new Uint8Array(0));
+  }
+
   #deliver(bytes: Uint8Array, origin: Omit<PacketOrigin, 'spoofed'>): void {
+    if (bytes.length === 0) return; // a direct-path probe carries nothing
     let packet: Packet;
     try {
       packet = decodePacket(bytes);

@@ -72,6 +72,8 @@ export interface MeshEventMap {
   'tunnel.peer_added': { readonly peer_node_id: number; readonly endpoint: string };
   /** Traffic to a peer now goes through the beacon relay. */
   'tunnel.relay_activated': { readonly peer_node_id: number };
+  /** A relayed peer's frames arrive directly again: traffic to it leaves the relay. */
+  'tunnel.direct_restored': { readonly peer_node_id: number; readonly endpoint: string };
   /** A stream was established. */
   'conn.established': {
     readonly src_addr: string;
