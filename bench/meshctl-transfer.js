@@ -31,14 +31,19 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function writeFile(file, size) {
   const fd = openSync(file, 'w');
   const block = randomBytes(4 * MB);
-  for (let off = 0; off < size; off += block.length) writeSync(fd, block, 0, Math.min(block.length, size - off));
+  for (let off = 0; off < size; off += block.length)
+    writeSync(fd, block, 0, Math.min(block.length, size - off));
   closeSync(fd);
 }
 
 const rendezvous = await startRendezvous();
 const daemons = [];
 try {
-  const sender = await startMeshd(client, { home: path.join(dir, 'a'), rendezvous, args: ['--hostname', 'bench-sender'] });
+  const sender = await startMeshd(client, {
+    home: path.join(dir, 'a'),
+    rendezvous,
+    args: ['--hostname', 'bench-sender'],
+  });
   daemons.push(sender);
   const receiver = await startMeshd(client, {
     home: path.join(dir, 'b'),
@@ -46,10 +51,16 @@ try {
     args: ['--hostname', 'bench-receiver', '--public'],
   });
   daemons.push(receiver);
-  const node = spawn(process.execPath, ['-e', "setInterval(() => {}, 1e9); console.log('up')"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const node = spawn(process.execPath, ['-e', "setInterval(() => {}, 1e9); console.log('up')"], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   await new Promise((r) => node.stdout.once('data', r));
   await sleep(SETTLE_MS);
-  const idle = { sender: rssOf(sender.proc.pid).rss, receiver: rssOf(receiver.proc.pid).rss, node: rssOf(node.pid).rss };
+  const idle = {
+    sender: rssOf(sender.proc.pid).rss,
+    receiver: rssOf(receiver.proc.pid).rss,
+    node: rssOf(node.pid).rss,
+  };
   await stopChild(node);
 
   const file = path.join(dir, 'big.bin');
@@ -59,15 +70,27 @@ try {
     peak.sender = Math.max(peak.sender, rssOf(sender.proc.pid).rss);
     peak.receiver = Math.max(peak.receiver, rssOf(receiver.proc.pid).rss);
   }, 20);
-  const ms = await timeNode([BINARIES.meshctl, 'send-file', 'bench-receiver', file, '--json'], sender.env);
+  const ms = await timeNode(
+    [BINARIES.meshctl, 'send-file', 'bench-receiver', file, '--json'],
+    sender.env,
+  );
   clearInterval(sample);
   const hwm = { sender: rssOf(sender.proc.pid).peak, receiver: rssOf(receiver.proc.pid).peak };
 
   console.log(`meshd RSS during meshctl send-file of ${SIZE / MB} MiB (node ${process.version})`);
   console.log(`  meshd: ${BINARIES.meshd}`);
-  row('send-file wall time (hash + transfer + verify)', `${(ms / 1000).toFixed(1)} s, ${(SIZE / MB / (ms / 1000)).toFixed(1)} MiB/s`);
-  row('sending meshd RSS: idle / sampled peak / VmHWM', `${idle.sender.toFixed(1)} / ${peak.sender.toFixed(1)} / ${hwm.sender.toFixed(1)} MB`);
-  row('receiving meshd RSS: idle / sampled peak / VmHWM', `${idle.receiver.toFixed(1)} / ${peak.receiver.toFixed(1)} / ${hwm.receiver.toFixed(1)} MB`);
+  row(
+    'send-file wall time (hash + transfer + verify)',
+    `${(ms / 1000).toFixed(1)} s, ${(SIZE / MB / (ms / 1000)).toFixed(1)} MiB/s`,
+  );
+  row(
+    'sending meshd RSS: idle / sampled peak / VmHWM',
+    `${idle.sender.toFixed(1)} / ${peak.sender.toFixed(1)} / ${hwm.sender.toFixed(1)} MB`,
+  );
+  row(
+    'receiving meshd RSS: idle / sampled peak / VmHWM',
+    `${idle.receiver.toFixed(1)} / ${peak.receiver.toFixed(1)} / ${hwm.receiver.toFixed(1)} MB`,
+  );
   row('baseline: bare node, idle', `${idle.node.toFixed(1)} MB`);
 } finally {
   for (const d of daemons) await d.stop();

@@ -21,7 +21,9 @@ export const BINARIES = {
 export function assertBuilt() {
   for (const [name, file] of Object.entries(BINARIES))
     if (!existsSync(file))
-      throw new Error(`${name} is not built (${file}): run "pnpm turbo run build --filter=meshctl..."`);
+      throw new Error(
+        `${name} is not built (${file}): run "pnpm turbo run build --filter=meshctl..."`,
+      );
 }
 
 /** `@mesh/client` from its build: the bench speaks the same IPC as meshctl (hello + info). */
@@ -46,7 +48,17 @@ export function timeNode(args, env = process.env) {
 export async function startRendezvous() {
   const proc = spawn(
     process.execPath,
-    [BINARIES.rendezvous, '--registry-addr', '127.0.0.1:0', '--beacon-addr', '127.0.0.1:0', '--ws-addr', '', '--store', ':memory:'],
+    [
+      BINARIES.rendezvous,
+      '--registry-addr',
+      '127.0.0.1:0',
+      '--beacon-addr',
+      '127.0.0.1:0',
+      '--ws-addr',
+      '',
+      '--store',
+      ':memory:',
+    ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const ready = await new Promise((resolve, reject) => {
@@ -75,7 +87,7 @@ export async function stopChild(proc) {
  */
 export async function waitReady(client, socketPath, proc) {
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`meshd exited (${proc.exitCode}) during start`);
+    if (proc.exitCode !== null) throw new Error(`meshd exited during start (${proc.startLog})`);
     try {
       const c = await client.connect({ socketPath, timeoutMs: 1000 });
       try {
@@ -90,20 +102,41 @@ export async function waitReady(client, socketPath, proc) {
 }
 
 /**
- * Spawns meshd with `MESH_HOME=home` against a rendezvous and resolves once it is ready.
+ * Spawns meshd (`meshd`: another build's entry) with `MESH_HOME=home` against a rendezvous and
+ * resolves once it is ready.
  * @returns the child, its socket path and the start-to-ready time in ms.
  */
-export async function startMeshd(client, { home, rendezvous, args = [] }) {
+export async function startMeshd(client, { home, rendezvous, args = [], meshd = BINARIES.meshd }) {
   const socketPath = path.join(home, 'mesh.sock');
   const env = { ...process.env, MESH_HOME: home, MESH_SOCKET: '' };
   const t0 = performance.now();
   const proc = spawn(
     process.execPath,
-    [BINARIES.meshd, '--registry', rendezvous.registry, '--beacon', rendezvous.beacon, '--listen', '127.0.0.1:0', ...args],
-    { env, stdio: 'ignore' },
+    [
+      meshd,
+      '--registry',
+      rendezvous.registry,
+      '--beacon',
+      rendezvous.beacon,
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // The log's tail, for the error when the daemon exits during start.
+  let log = '';
+  proc.stderr.on('data', (c) => (log = (log + c.toString()).slice(-2000)));
+  proc.once('exit', (code) => (proc.startLog = `exit ${code}: ${log}`));
   const info = await waitReady(client, socketPath, proc);
-  return { proc, socketPath, env, info, readyMs: performance.now() - t0, stop: () => stopChild(proc) };
+  return {
+    proc,
+    socketPath,
+    env,
+    info,
+    readyMs: performance.now() - t0,
+    stop: () => stopChild(proc),
+  };
 }
 
 /** `VmRSS` (current) and `VmHWM` (peak) of a process in MiB, from /proc (Linux only). */
