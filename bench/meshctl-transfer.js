@@ -15,6 +15,7 @@ import {
   rssOf,
   startMeshd,
   startRendezvous,
+  track,
   stopChild,
   timeNode,
 } from './lib/mesh.js';
@@ -54,6 +55,7 @@ try {
   const node = spawn(process.execPath, ['-e', "setInterval(() => {}, 1e9); console.log('up')"], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  track(node);
   await new Promise((r) => node.stdout.once('data', r));
   await sleep(SETTLE_MS);
   const idle = {

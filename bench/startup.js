@@ -22,6 +22,7 @@ import {
   stats,
   stopChild,
   timeNode,
+  track,
 } from './lib/mesh.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
@@ -44,7 +45,9 @@ const mb = (xs) => `${stats(xs).median.toFixed(1)} MB`;
 
 /** Spawns a node process that stays up; resolves at its "up" line. */
 async function bareNode(code) {
-  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const proc = track(
+    spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
   await new Promise((resolve) => proc.stdout.once('data', resolve));
   return proc;
 }

@@ -10,6 +10,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+// Every child still running when the bench exits (a failed run included) is stopped with it.
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Tracks a child until it exits, so it is stopped with the bench. */
+export function track(proc) {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
 /** The built entry points; MESHD, MESHCTL and RENDEZVOUS in the environment override them. */
 export const BINARIES = {
   meshd: process.env.MESHD ?? path.join(root, 'apps/meshd/dist/index.js'),
@@ -61,6 +74,7 @@ export async function startRendezvous() {
     ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
+  track(proc);
   const ready = await new Promise((resolve, reject) => {
     let buf = '';
     proc.stdout.on('data', (c) => {
@@ -124,6 +138,7 @@ export async function startMeshd(client, { home, rendezvous, args = [], meshd = 
     ],
     { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  track(proc);
   // The log's tail, for the error when the daemon exits during start.
   let log = '';
   proc.stderr.on('data', (c) => (log = (log + c.toString()).slice(-2000)));
