@@ -18,7 +18,7 @@ const REPORT = `data:text/javascript,${encodeURIComponent(
 function builtinsLoaded(args: string[]): Promise<string[]> {
   return new Promise((resolve, reject) =>
     execFile(process.execPath, ['--import', REPORT, MESHD, ...args], (err, _out, stderr) => {
-      if (err) reject(err);
+      if (err) reject(new Error(`meshd ${args.join(' ')} failed: ${err.message}`));
       else
         resolve(
           stderr
