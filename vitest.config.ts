@@ -8,6 +8,7 @@ export default defineConfig({
       'packages/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
       'tooling/vitest.config.ts',
+      'examples/plugin-hello/vitest.config.ts',
     ],
   },
 });

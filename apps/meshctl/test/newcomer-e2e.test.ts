@@ -134,6 +134,18 @@ describe('README "Writing a plugin", followed as written', () => {
     }).outputText;
   };
 
+  it('its code blocks are the files of examples/plugin-hello', () => {
+    const readme = readFileSync(path.join(repo, 'README.md'), 'utf8');
+    const start = readme.indexOf('### Writing a plugin');
+    const text = readme.slice(start, readme.indexOf('\n## ', start));
+    const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const example = path.join(repo, 'examples/plugin-hello');
+    expect(blocks).toEqual([
+      readFileSync(path.join(example, 'src/index.ts'), 'utf8'),
+      readFileSync(path.join(example, 'test/compliance.test.ts'), 'utf8'),
+    ]);
+  });
+
   it('the example plugin passes the compliance suite', async () => {
     const file = path.join(root, 'readme-plugin-test.mjs');
     writeFileSync(file, section());

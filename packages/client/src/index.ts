@@ -14,6 +14,7 @@ export type {
   HandshakeActionResult,
   InfoResult,
   LookupResult,
+  RotateKeyResult,
   PeerSummary,
   PendingHandshake,
   PluginSummary,

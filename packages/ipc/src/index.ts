@@ -37,6 +37,7 @@ export type {
   ResolveResult,
   VersionResult,
   LookupResult,
+  RotateKeyResult,
   TrustedPeer,
 } from './protocol/methods.js';
 export {

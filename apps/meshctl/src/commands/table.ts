@@ -31,6 +31,7 @@ import { POLICY_COMMANDS } from './policy.js';
 import { publish } from './publish.js';
 import { recv } from './recv.js';
 import { reject } from './reject.js';
+import { rotateKey } from './rotate-key.js';
 import { send } from './send.js';
 import { sendFile } from './send-file.js';
 import { sendMessage } from './send-message.js';
@@ -68,6 +69,7 @@ export const COMMANDS: readonly Command[] = [
   setTags,
   setWebhook,
   events,
+  rotateKey,
   deregister,
   send,
   recv,

@@ -30,6 +30,9 @@ const ENGINE_CODES: Readonly<Record<string, IpcCode>> = {
   TUNNEL_NO_SESSION: ErrorCode.connectionFailed,
   TUNNEL_CLOSED: ErrorCode.connectionFailed,
   TUNNEL_QUEUE_FULL: ErrorCode.busy,
+  ROTATION_REFUSED: ErrorCode.unavailable,
+  ROTATION_UNKNOWN: ErrorCode.connectionFailed,
+  ROTATION_CONFLICT: ErrorCode.alreadyExists,
   // contract (@mesh/daemonapi)
   SERVICE_UNAVAILABLE: ErrorCode.unavailable,
   // the handshake plugin's service (HandshakeError codes)
@@ -66,6 +69,11 @@ const REGISTRY_CODES: Readonly<Record<string, IpcCode>> = {
 /** What to do about errors a person can fix, by engine code. */
 const HINTS: Readonly<Record<string, string>> = {
   SERVICE_UNAVAILABLE: 'load the plugin that provides it (meshd --plugins <module>)',
+  ROTATION_REFUSED:
+    'the old key is still in use; check the registry log, then run rotate-key again',
+  ROTATION_UNKNOWN:
+    'the daemon asks the registry at its next heartbeat and finishes or rolls back; meshctl lookup <this node> shows the key the registry holds',
+  ROTATION_CONFLICT: 'wait for the running rotation to finish, then run rotate-key again',
 };
 
 function stringField(err: unknown, key: string): string {

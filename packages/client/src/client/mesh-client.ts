@@ -6,6 +6,7 @@ import type {
   HandshakeActionResult,
   InfoResult,
   LookupResult,
+  RotateKeyResult,
   VersionResult,
   IpcClientOptions,
   MeshMethodName,
@@ -352,6 +353,18 @@ export class MeshClient {
    */
   async lookup(nodeId: number): Promise<LookupResult> {
     return this.ipc.call('lookup', { node_id: nodeId });
+  }
+
+  /**
+   * Rotates the node's Ed25519 key: the registry learns the new key (signed with the old one), the
+   * daemon swaps it in, keeps the old key as `identity.json.old` and re-keys every tunnel.
+   * @returns the node id, the new and the old key, and the files written.
+   * @throws IpcError with `details.engine_code` `ROTATION_REFUSED` (old key kept),
+   *   `ROTATION_UNKNOWN` (the registry's answer was lost; the daemon settles it at its next
+   *   heartbeat) or `ROTATION_CONFLICT`.
+   */
+  async rotateKey(): Promise<RotateKeyResult> {
+    return this.ipc.call('rotate_key', {});
   }
 
   /**

@@ -30,9 +30,11 @@ import {
 } from '@mesh/protocol';
 import type { RegistryClient } from '@mesh/registry-client';
 import path from 'node:path';
-import { DaemonError } from '../errors/errors.js';
+import { DaemonError, KeyRotationError } from '../errors/errors.js';
 import { EventBus } from '../events/event-bus.js';
 import { Identity } from '../identity/identity.js';
+import { IdentityHolder } from '../identity/identity-holder.js';
+import { KeyRotation, type KeyRotationResult } from '../identity/key-rotation.js';
 import { EnginePeerDirectory } from '../peers/peer-directory.js';
 import { PluginRuntime, type LoadedPlugin } from '../plugins/plugin-runtime.js';
 import { PluginRegistryClient } from '../registry/registry-adapter.js';
@@ -88,7 +90,8 @@ export class Daemon {
   readonly #plugins: PluginRuntime;
   readonly #peers: EnginePeerDirectory;
   #state: DaemonState = 'new';
-  #identity: Identity | undefined;
+  #holder: IdentityHolder | undefined;
+  #rotation: KeyRotation | undefined;
   #session: RegistrySession | undefined;
   #pluginRegistry: PluginRegistryClient | undefined;
   #tunnel: Tunnel | undefined;
@@ -186,14 +189,17 @@ export class Daemon {
   async #startEngine(): Promise<void> {
     const opts = this.#opts;
     this.#startedAt = Date.now();
+    let loaded: Identity;
     if (opts.identityPath !== undefined) {
       const { identity, created } = await Identity.loadOrCreate(opts.identityPath);
-      this.#identity = identity;
+      loaded = identity;
       if (created) this.#log.info('identity created', { path: opts.identityPath });
     } else {
-      this.#identity = opts.identity ?? Identity.generate();
+      loaded = opts.identity ?? Identity.generate();
     }
-    const identity = this.#identity;
+    // The tunnel and the registry session read the key through the holder: a rotation swaps it once.
+    const identity = new IdentityHolder(loaded);
+    this.#holder = identity;
 
     const registryAddrs = opts.registry.split(',').map((a) => {
       const e = parseEndpoint(a.trim());
@@ -311,10 +317,39 @@ export class Daemon {
     if (endpoint === undefined || endpoint.address === '') endpoint = localEndpoint(bound);
     this.#endpoint = endpoint;
 
+    const rotation = new KeyRotation({
+      holder: identity,
+      identityPath: opts.identityPath,
+      registry: () => this.#session,
+      nodeId: () => this.#session?.nodeId ?? 0,
+      rekey: () => tunnel.rekeyAll(),
+      bus: this.#bus,
+      logger: this.#log.child('identity'),
+    });
+    this.#rotation = rotation;
+    if (await rotation.loadPending()) await this.#settleRotationAtStart(rotation);
+
     await this.#register();
     this.#scheduleHeartbeat();
     this.#startRxWatchdog();
     this.#startServices();
+  }
+
+  // A rotation interrupted by a crash: registering with the wrong key would give the node a new
+  // id, so the registry is asked first which key it holds.
+  async #settleRotationAtStart(rotation: KeyRotation): Promise<void> {
+    const outcome = await rotation.reconcile();
+    const pending = KeyRotation.pendingPath(this.#opts.identityPath ?? 'identity.json');
+    if (outcome === 'unknown')
+      throw new KeyRotationError(
+        'ROTATION_UNKNOWN',
+        `an interrupted key rotation is pending (${pending}) and the registry cannot be asked which key it holds; start again once the registry is reachable`,
+      );
+    if (outcome === 'conflict')
+      throw new KeyRotationError(
+        'ROTATION_CONFLICT',
+        `the registry holds neither the current key nor the pending one (${pending}); remove the pending file to start with the current key`,
+      );
   }
 
   #startRxWatchdog(): void {
@@ -392,6 +427,8 @@ export class Daemon {
     if (this.#state !== 'running' || this.#heartbeating) return false;
     this.#heartbeating = true;
     try {
+      // A rotation whose outcome was unknown: settle it before signing with either key.
+      if (this.#rotation?.hasPending === true) await this.#rotation.reconcile();
       const beat = await this.#session!.heartbeat();
       this.#heartbeatFailures = 0;
       if (beat.keyExpiryWarning)
@@ -454,9 +491,25 @@ export class Daemon {
   }
 
   #requireIdentity(): Identity {
-    if (this.#identity === undefined)
+    if (this.#holder === undefined)
       throw new DaemonError('NOT_STARTED', 'the daemon is not started');
-    return this.#identity;
+    return this.#holder.current;
+  }
+
+  /**
+   * Rotates the node's Ed25519 key: the registry is told with the old key (`rotate_key`), then the
+   * new key is used for every registry call and every tunnel (fresh key exchanges with all peers).
+   * With an identity file the new key is written to `identity.json.pending` first, the old one is
+   * kept as `identity.json.old` and the pending file is renamed over `identity.json`. A rotation
+   * whose outcome is unknown (`ROTATION_UNKNOWN`) is settled by asking the registry at the next
+   * heartbeat, rotation or start.
+   * @returns the node id and both keys
+   * @throws KeyRotationError `ROTATION_REFUSED`, `ROTATION_UNKNOWN` or `ROTATION_CONFLICT`
+   */
+  async rotateKey(): Promise<KeyRotationResult> {
+    if (this.#state !== 'running' || this.#rotation === undefined)
+      throw new DaemonError('NOT_STARTED', 'the daemon is not running');
+    return this.#rotation.rotate();
   }
 
   // ---- node settings (owned by the registry session) -----------------------------------------
@@ -652,7 +705,7 @@ export class Daemon {
    * @returns it, once started
    */
   identity(): Identity | undefined {
-    return this.#identity;
+    return this.#holder?.current;
   }
 
   /**
@@ -669,7 +722,7 @@ export class Daemon {
    * @returns the signature, or `undefined` before start
    */
   sign(message: Uint8Array): Uint8Array | undefined {
-    return this.#identity?.sign(message);
+    return this.#holder?.sign(message);
   }
 
   /**
@@ -1244,7 +1297,7 @@ export class Daemon {
       authenticated_peers: peers.filter((p) => p.authenticated).length,
       encrypt: tunnel?.encrypted ?? this.#opts.encrypt ?? true,
       identity: this.#opts.identityPath !== undefined,
-      public_key: this.#identity?.publicKeyBase64 ?? '',
+      public_key: this.#holder?.publicKeyBase64 ?? '',
       owner: this.#opts.owner ?? '',
       bytes_sent: stats?.bytesSent ?? 0,
       bytes_recv: stats?.bytesRecv ?? 0,

@@ -1,7 +1,7 @@
 import type { Logger } from '@mesh/daemonapi';
-import { RegistryClient, type NodeInfo } from '@mesh/registry-client';
+import { RegistryClient, type NodeInfo, type RotateKeyResult } from '@mesh/registry-client';
 import type { EventBus } from '../events/event-bus.js';
-import type { Identity } from '../identity/identity.js';
+import type { IdentitySigner } from '../identity/identity-holder.js';
 import { RegistryLink } from './registry-link.js';
 
 /** The node settings a {@link RegistrySession} owns (what the registry should say about us). */
@@ -28,8 +28,8 @@ export interface RegistrySessionOptions {
   readonly mode: 'binary' | 'json';
   /** Request timeout, ms. */
   readonly timeoutMs: number;
-  /** Signs registry challenges. */
-  readonly identity: Identity;
+  /** Signs registry challenges; read on every call, so a key rotation takes effect at once. */
+  readonly identity: IdentitySigner;
   /** Where link and registration events go. */
   readonly bus: EventBus;
   /** Logger. */
@@ -150,6 +150,27 @@ export class RegistrySession {
       await this.#refreshOwnNetworks();
       return { nodeId: result.nodeId, address: result.address, reregistered };
     });
+  }
+
+  /**
+   * Tells the registry this node's new key (`rotate_key`, signed with the current key). Never
+   * retried: the client surfaces a transport error instead, and the outcome is then unknown.
+   * @param newPublicKey the new Ed25519 public key, base64
+   * @returns the registry's answer
+   */
+  rotateKey(newPublicKey: string): Promise<RotateKeyResult> {
+    return this.#exclusive(() =>
+      this.link.track(this.client.rotateKey(newPublicKey), 'rotate_key'),
+    );
+  }
+
+  /**
+   * The key the registry holds for a node (a plain lookup; nothing is cached).
+   * @param nodeId the node, usually this one
+   * @returns the base64 public key, `''` when none
+   */
+  async registeredKey(nodeId: number): Promise<string> {
+    return (await this.link.track(this.client.lookup(nodeId), 'lookup')).publicKey;
   }
 
   /**

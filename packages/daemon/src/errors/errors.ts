@@ -17,7 +17,10 @@ export type DaemonErrorCode =
   | 'CONFIG'
   | 'POLICY_DENIED'
   | 'PORT_IN_USE'
-  | 'NO_SUCH_NODE';
+  | 'NO_SUCH_NODE'
+  | 'ROTATION_REFUSED'
+  | 'ROTATION_UNKNOWN'
+  | 'ROTATION_CONFLICT';
 
 /** Base class of every engine error: a stable `code` plus a message a person can act on. */
 export class DaemonError extends Error {
@@ -86,5 +89,32 @@ export class PluginLoadError extends DaemonError {
   constructor(message: string, options: ErrorOptions = {}) {
     super('PLUGIN', message, options);
     this.name = 'PluginLoadError';
+  }
+}
+
+/**
+ * A key rotation did not complete:
+ * - `ROTATION_REFUSED`: the registry refused it (or could not be reached before anything was
+ *   sent); the old key stays in use.
+ * - `ROTATION_UNKNOWN`: the connection dropped after the request was sent, so whether the registry
+ *   switched keys is unknown. The new key is kept in `identity.json.pending`; the daemon asks the
+ *   registry which key it holds (next heartbeat, next rotation or next start) and finishes or rolls
+ *   back. Retryable.
+ * - `ROTATION_CONFLICT`: another rotation is in progress, the registry holds the new key for another
+ *   node, or it holds neither the old nor the new key of this node.
+ */
+export class KeyRotationError extends DaemonError {
+  /**
+   * @param code which outcome
+   * @param message what happened and what to do
+   * @param options `cause`
+   */
+  constructor(
+    code: 'ROTATION_REFUSED' | 'ROTATION_UNKNOWN' | 'ROTATION_CONFLICT',
+    message: string,
+    options: ErrorOptions = {},
+  ) {
+    super(code, message, { ...options, retryable: code === 'ROTATION_UNKNOWN' });
+    this.name = 'KeyRotationError';
   }
 }

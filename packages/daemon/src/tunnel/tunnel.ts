@@ -21,7 +21,8 @@ import {
   type X25519KeyPair,
 } from '../crypto/tunnel-crypto.js';
 import type { EventBus } from '../events/event-bus.js';
-import { verifySignature, type Identity } from '../identity/identity.js';
+import { verifySignature } from '../identity/identity.js';
+import type { IdentitySigner } from '../identity/identity-holder.js';
 import { noopLogger, type Logger } from '@mesh/daemonapi';
 import { TunnelError } from '../errors/errors.js';
 import type { RelayLink } from './relay-link.js';
@@ -50,8 +51,8 @@ export interface PacketOrigin {
 export interface TunnelOptions {
   /** Event bus for `tunnel.*` and `security.*` events. */
   readonly bus: EventBus;
-  /** Ed25519 identity; without one the tunnel sends anonymous `PILK` exchanges. */
-  readonly identity?: Identity;
+  /** Ed25519 identity, read on every exchange; without one the tunnel sends anonymous `PILK` exchanges. */
+  readonly identity?: IdentitySigner;
   /**
    * Encrypt frames.
    * @default true
@@ -172,7 +173,7 @@ export class Tunnel {
   readonly #opts: TunnelOptions;
   readonly #log: Logger;
   readonly #encrypt: boolean;
-  readonly #kx: X25519KeyPair = generateX25519KeyPair();
+  #kx: X25519KeyPair = generateX25519KeyPair();
   readonly #peers = new Map<number, PeerState>();
   readonly #keyCache = new Map<number, Uint8Array>();
   // Send counters of removed peers' sessions. The peer may keep its session (and replay window)
@@ -233,6 +234,25 @@ export class Tunnel {
   setNodeId(nodeId: number): void {
     this.#nodeId = nodeId;
     this.#kxFrame = undefined;
+  }
+
+  /**
+   * After a key rotation: a new ephemeral X25519 key and a fresh key exchange with every peer
+   * that has a session, signed by the identity as it is now, so peers authenticate the new key.
+   * Old sessions end here (their keys came from the old X25519 key); packets queue until the new
+   * exchange completes.
+   */
+  rekeyAll(): void {
+    this.#kx = generateX25519KeyPair();
+    this.#kxFrame = undefined;
+    // Counters were kept to continue a session under the same key; every key changes now.
+    this.#retiredCounters.clear();
+    for (const peer of this.#peers.values()) {
+      if (peer.session === undefined) continue;
+      peer.session = undefined;
+      peer.authenticated = false;
+      this.#startKeyExchange(peer);
+    }
   }
 
   /**

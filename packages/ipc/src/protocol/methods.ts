@@ -174,6 +174,20 @@ export interface VersionResult {
   readonly build_time: string;
 }
 
+/** Result of `rotate_key`. */
+export interface RotateKeyResult {
+  /** The node id (unchanged by a rotation). */
+  readonly node_id: number;
+  /** The new Ed25519 public key, base64. */
+  readonly public_key: string;
+  /** The replaced public key, base64. */
+  readonly old_public_key: string;
+  /** The identity file now holding the new key, `''` when the daemon keeps its key in memory. */
+  readonly identity_path: string;
+  /** The backup of the old key (`identity.json.old`), `''` without an identity file. */
+  readonly backup_path: string;
+}
+
 /** Result of `lookup`: what the registry says about a node. */
 export interface LookupResult {
   /** The node id. */
@@ -339,6 +353,11 @@ export interface MeshMethods {
   version: { params: Record<string, never>; result: VersionResult };
   /** Looks a node up in the registry by id. */
   lookup: { params: { readonly node_id: number }; result: LookupResult };
+  /**
+   * Rotates the node's Ed25519 key (registry first, then every tunnel). Fails with engine code
+   * `ROTATION_REFUSED`, `ROTATION_UNKNOWN` or `ROTATION_CONFLICT` in `details.engine_code`.
+   */
+  rotate_key: { params: Record<string, never>; result: RotateKeyResult };
   /** Drops every piece of state about a peer (tunnel, keys); it is learned again on next contact. */
   'peers.forget': {
     params: { readonly node_id: number };

@@ -1,7 +1,7 @@
-// version, lookup, peers.forget: what the engine can do that meshctl had no command for.
+// version, lookup, rotate_key, peers.forget: what the engine can do that meshctl had no command for.
 import { CONTRACT_VERSION } from '@mesh/daemonapi';
 import { ErrorCode, IpcError, ParamReader, RPC_VERSION } from '@mesh/ipc';
-import type { LookupResult, MethodRegistry, VersionResult } from '@mesh/ipc';
+import type { LookupResult, MethodRegistry, RotateKeyResult, VersionResult } from '@mesh/ipc';
 import type { NodeEngine } from '../engine.js';
 import { engineError } from '../errors.js';
 
@@ -24,10 +24,12 @@ export interface AdminEngine extends Pick<NodeEngine, 'rawRegistryClient'> {
   versionInfo?(): { version: string; commit: string; buildTime: string };
   /** Drops a peer's tunnel and tells the plugins. */
   forgetPeer?(nodeId: number): Promise<void>;
+  /** Rotates the node's key (registry, identity file, tunnels). */
+  rotateKey?(): Promise<RotateKeyResult>;
 }
 
 /**
- * Registers `version`, `lookup` and `peers.forget`.
+ * Registers `version`, `lookup`, `rotate_key` and `peers.forget`.
  * @param registry - the IPC method table.
  * @param engine - the engine view.
  * @param daemonVersion - the daemon's version.
@@ -73,6 +75,22 @@ export function registerAdminHandlers(
             cause: err,
           });
         throw e;
+      }
+    }),
+    registry.handle('rotate_key', async (): Promise<RotateKeyResult> => {
+      if (!engine.rotateKey)
+        throw new IpcError(ErrorCode.unavailable, 'this engine cannot rotate its key');
+      try {
+        const r = await engine.rotateKey();
+        return {
+          node_id: r.node_id,
+          public_key: r.public_key,
+          old_public_key: r.old_public_key,
+          identity_path: r.identity_path,
+          backup_path: r.backup_path,
+        };
+      } catch (err) {
+        throw engineError(err, 'rotate key');
       }
     }),
     registry.handle('peers.forget', async (params) => {
