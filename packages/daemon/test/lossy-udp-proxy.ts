@@ -11,6 +11,8 @@ export interface Impairments {
   /** Extra delay of a reordered datagram, ms. */
   reorderDelayMs: number;
   seed: number;
+  /** Drops every datagram for which this returns true (counted as dropped). */
+  dropIf?: (datagram: Buffer) => boolean;
 }
 
 /** The running proxy: `port` is what the far side registers as its endpoint. */
@@ -20,6 +22,8 @@ export interface LossyProxy {
   setServerPort(port: number): void;
   /** Datagrams dropped so far. */
   dropped(): number;
+  /** From now on drop datagrams larger than `bytes` (a path with a smaller MTU). */
+  setMaxDatagram(bytes: number): void;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function startLossyProxy(imp: Impairments, serverPortInit = 0): Pro
   const rand = mulberry32(imp.seed);
   let clientPort = 0;
   let dropped = 0;
+  let maxDatagram = Infinity;
   const timers = new Set<NodeJS.Timeout>();
   socket.on('message', (msg, rinfo) => {
     if (serverPort === 0) return;
@@ -39,6 +44,10 @@ export async function startLossyProxy(imp: Impairments, serverPortInit = 0): Pro
     if (toServer) clientPort = rinfo.port;
     const dest = toServer ? serverPort : clientPort;
     if (dest === 0) return;
+    if (msg.length > maxDatagram || imp.dropIf?.(msg) === true) {
+      dropped++;
+      return;
+    }
     if (rand() < imp.drop) {
       dropped++;
       return;
@@ -63,6 +72,9 @@ export async function startLossyProxy(imp: Impairments, serverPortInit = 0): Pro
       serverPort = port;
     },
     dropped: () => dropped,
+    setMaxDatagram: (bytes) => {
+      maxDatagram = bytes;
+    },
     close: async () => {
       for (const t of timers) clearTimeout(t);
       await new Promise<void>((r) => socket.close(() => r()));

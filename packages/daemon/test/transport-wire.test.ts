@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Packet } from '@mesh/protocol';
 import { Flags, Proto, decodeSack, makeAddr } from '@mesh/protocol';
-import type { Connection } from '../src/transport/index.js';
+import type { Connection, StreamTuning } from '../src/transport/index.js';
 import { Transport } from '../src/transport/index.js';
 
 const A = makeAddr(0, 1);
@@ -16,10 +16,11 @@ afterEach(async () => {
   await transport.close();
 });
 
-function setup(): void {
+function setup(tuning: Partial<StreamTuning> = {}): void {
   sent = [];
   transport = new Transport({
     localAddr: A,
+    tuning,
     send: (p) => {
       sent.push({ ...p, payload: p.payload.slice() });
       onSend?.();
@@ -89,8 +90,8 @@ describe('wire behaviour', () => {
     expect(sent.at(-1)!.ack).toBe(201);
   });
 
-  it('ACKs every segment at first, then every second one or after the delayed-ACK timer', async () => {
-    setup();
+  it('ACKs every segment at first, then every second one or after the delayed-ACK timer (reference rule)', async () => {
+    setup({ combinedAcks: false });
     await established();
     const data = (seq: number): Packet =>
       peer({ flags: Flags.ACK, seq, ack: 1, payload: new Uint8Array(10) });
@@ -108,6 +109,34 @@ describe('wire behaviour', () => {
     await new Promise<void>((resolve) => (onSend = resolve));
     onSend = undefined;
     expect(sent[0]).toMatchObject({ flags: Flags.ACK, ack: seq });
+  });
+
+  it('combines the ACKs of one read batch into one, and ACKs per two segments after a hole', async () => {
+    setup();
+    await established();
+    const data = (seq: number): Packet =>
+      peer({ flags: Flags.ACK, seq, ack: 1, payload: new Uint8Array(10) });
+    let seq = 1;
+    for (let i = 0; i < 32; i++, seq += 10) transport.receive(data(seq), B.node);
+    sent.length = 0;
+    // Ten segments in one turn (one read batch): no ACK yet, one ACK for all once it is over.
+    for (let i = 0; i < 10; i++, seq += 10) transport.receive(data(seq), B.node);
+    expect(sent).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ flags: Flags.ACK, ack: seq });
+    // A hole: the out-of-order segment is SACKed at once; after the repair the reference's
+    // one-ACK-per-two-segments rule applies again.
+    sent.length = 0;
+    transport.receive(data(seq + 10), B.node);
+    expect(decodeSack(sent.at(-1)!.payload)).toEqual([{ left: seq + 10, right: seq + 20 }]);
+    transport.receive(data(seq), B.node);
+    expect(sent.at(-1)!.ack).toBe(seq + 20);
+    seq += 20;
+    sent.length = 0;
+    for (let i = 0; i < 4; i++, seq += 10) transport.receive(data(seq), B.node);
+    expect(sent).toHaveLength(2);
+    expect(sent.at(-1)!.ack).toBe(seq);
   });
 
   it('never lets a data segment look like a SACK payload', async () => {

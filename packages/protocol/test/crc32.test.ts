@@ -1,6 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../src/index.js';
+import { crc32Portable } from '../src/crc32/crc32.js';
 
 describe('crc32', () => {
   it('matches the IEEE check value', () => {
@@ -17,6 +18,16 @@ describe('crc32', () => {
       }
     }
     expect(crc32(data)).toBe(zlibCrc32(data));
+  });
+
+  it('gives the same result on the native and the portable path, also across pieces', () => {
+    const data = new Uint8Array(20_000).map((_, i) => (i * 31 + 11) & 0xff);
+    expect(crc32Portable(data)).toBe(zlibCrc32(data));
+    expect(crc32(data)).toBe(zlibCrc32(data));
+    // A running checksum may switch paths between pieces (small header, large payload).
+    const head = crc32Portable(data.subarray(0, 30));
+    expect(crc32(data.subarray(30), head)).toBe(zlibCrc32(data));
+    expect(crc32Portable(data.subarray(300), crc32(data.subarray(0, 300)))).toBe(zlibCrc32(data));
   });
 
   it('continues a running checksum', () => {

@@ -2,6 +2,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   generateKeyPairSync,
   hkdfSync,
@@ -82,11 +83,15 @@ export type OpenResult =
  * separated by each side's random 4-byte prefix, the sender's node id is the additional data.
  */
 export class TunnelSession {
-  readonly #key: Buffer;
+  // One key object per session: passing raw key bytes makes node:crypto import them on every
+  // createCipheriv / createDecipheriv call.
+  readonly #key: KeyObject;
   readonly #prefix: Buffer;
   #counter = 0;
   #aadNode = -1;
   #aad: Buffer = Buffer.alloc(4);
+  #openAadNode = -1;
+  #openAad: Buffer = Buffer.alloc(4);
   /** Receive-side anti-replay window for this session. */
   readonly replay: ReplayWindow = new ReplayWindow();
   /** The peer's X25519 public key this session was derived from. */
@@ -106,7 +111,7 @@ export class TunnelSession {
     prefix: Buffer = randomBytes(4),
     firstCounter = 0,
   ) {
-    this.#key = key;
+    this.#key = createSecretKey(key);
     this.peerPublicKey = peerPublicKey;
     this.#prefix = prefix;
     this.#counter = firstCounter;
@@ -194,7 +199,11 @@ export class TunnelSession {
     if (verdict !== 'ok') return { ok: false, reason: verdict, counter };
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, nonce);
-      decipher.setAAD(nodeIdBytes(senderNodeId));
+      if (this.#openAadNode !== senderNodeId) {
+        this.#openAad = nodeIdBytes(senderNodeId);
+        this.#openAadNode = senderNodeId;
+      }
+      decipher.setAAD(this.#openAad);
       decipher.setAuthTag(ciphertext.subarray(ciphertext.length - GCM_TAG_BYTES));
       const body = decipher.update(ciphertext.subarray(0, ciphertext.length - GCM_TAG_BYTES));
       const final = decipher.final();

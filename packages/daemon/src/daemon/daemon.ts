@@ -282,6 +282,7 @@ export class Daemon {
       },
       onPacket: (packet, origin) => this.#route(packet, origin),
       ...opts.tunnel,
+      pathMtu: { baseSegmentSize: opts.streams?.segmentSize ?? 1152, ...opts.tunnel?.pathMtu },
     });
     this.#tunnel = tunnel;
     // A tunnel to a peer the directory has not seen yet (an unauthenticated exchange): learn it.
@@ -299,6 +300,8 @@ export class Daemon {
       ...(opts.limits === undefined ? {} : { limits: opts.limits }),
       onEvent: (topic, data) => this.#bus.publish(topic, data),
       onDialStalled: (peer) => tunnel.activateRelay(peer.node),
+      pathSegmentSize: (node) => tunnel.segmentSize(node),
+      onPathLoss: (node) => tunnel.pathLoss(node),
     });
     this.#transport.on('datagram', (d) => this.#deliverDatagram(d));
     const bound = await tunnel.bind();

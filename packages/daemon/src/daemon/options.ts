@@ -138,6 +138,12 @@ export interface DaemonOptions {
     readonly directAttempts?: number;
     /** Frames queued per peer while its key exchange is pending. @default 64 */
     readonly maxQueuedFrames?: number;
+    /**
+     * Path MTU probing of direct paths (streams start at `streams.segmentSize`): the largest
+     * segment size probed (the base size turns probing off) and the probe timeout, ms.
+     * @default { maxSegmentSize: 16384, probeTimeoutMs: 500 }
+     */
+    readonly pathMtu?: { readonly maxSegmentSize?: number; readonly probeTimeoutMs?: number };
   };
   /** Stream tunables (tests shrink delays); unset fields take the reference defaults. */
   readonly streams?: Partial<StreamTuning>;

@@ -121,6 +121,12 @@ export interface ConnectionHost {
   detach(conn: Connection): void;
   /** The direct SYN attempts were used up (relay fallback point). */
   dialStalled(remote: Addr): void;
+  /** Segment size the path to `node` allows now (path MTU probing; else the tuned size). */
+  segmentSize(node: number): number;
+  /** Segments larger than the tuned size were lost until an RTO: the path may have shrunk. */
+  pathLoss(node: number): void;
+  /** Sends this connection's ACK once the current batch of received packets is processed. */
+  ackSoon(conn: Connection): void;
 }
 
 interface Segment {
@@ -168,6 +174,8 @@ export class Connection extends Duplex {
   private readonly host: ConnectionHost;
   private noDelay: boolean;
   private readonly rtt: RttEstimator;
+  /** Segment size in use (the path's, refreshed on every flush). */
+  private mss: number;
 
   // Send side.
   private sndUna = 0;
@@ -205,6 +213,11 @@ export class Connection extends Duplex {
   private finReceived = false;
   private eofPushed = false;
   private segsSinceAck = 0;
+  /** Bytes queued for the application (the window is counted in reference-size slots). */
+  private deliverBytes = 0;
+  /** Received segments still to see before ACKs are combined again (set after loss). */
+  private ackEachUntil = 0;
+  private ackQueued = false;
   private lastAdvWindow = 0;
   private lastRecvAt: number;
   private lastKeepaliveAt = 0;
@@ -271,6 +284,7 @@ export class Connection extends Duplex {
       maxMs: init.tuning.maxRtoMs,
       granularityMs: init.tuning.rtoGranularityMs,
     });
+    this.mss = init.tuning.segmentSize;
     this.cwnd = init.tuning.initialCwndSegments * init.tuning.segmentSize;
     this.ssthresh = init.tuning.initialSsthresh;
     this.probeInterval = init.tuning.zeroWindowProbeMs;
@@ -483,13 +497,24 @@ export class Connection extends Duplex {
       this.onFin();
       return;
     }
-    if (ackNow) this.sendAck();
-    else if (gotData) {
+    if (ackNow) {
+      this.sendAck();
+      // After a hole, ACK the way the reference does for a while (every 2nd segment), so the
+      // sender's loss recovery sees progress at its usual granularity.
+      if (data.length > 0)
+        this.ackEachUntil = this.stats.segmentsReceived + this.tuning.receiveWindow;
+    } else if (gotData) {
       this.segsSinceAck++;
-      if (
-        this.stats.segmentsReceived <= this.tuning.quickAckSegments ||
-        this.segsSinceAck >= this.tuning.delayedAckSegments
-      ) {
+      if (this.stats.segmentsReceived <= this.tuning.quickAckSegments) {
+        this.sendAck();
+      } else if (this.tuning.combinedAcks && this.stats.segmentsReceived > this.ackEachUntil) {
+        // One ACK for every segment of this read batch (sent before the next poll): the sender
+        // counts acknowledged bytes, so fewer ACKs cost it nothing, and we save sends.
+        if (!this.ackQueued) {
+          this.ackQueued = true;
+          this.host.ackSoon(this);
+        }
+      } else if (this.segsSinceAck >= this.tuning.delayedAckSegments) {
         this.sendAck();
       } else {
         this.delackTimer.ensure(this.tuning.delayedAckMs);
@@ -497,6 +522,13 @@ export class Connection extends Duplex {
     }
     this.retransmitLost();
     this.flush();
+  }
+
+  /** @internal The transport's end-of-batch ACK for {@link ConnectionHost.ackSoon}. */
+  flushAck(): void {
+    if (!this.ackQueued) return;
+    this.ackQueued = false;
+    if (this.segsSinceAck > 0) this.sendAck();
   }
 
   private onRst(): void {
@@ -590,7 +622,7 @@ export class Connection extends Duplex {
     if (rttSample !== undefined) this.rtt.sample(rttSample);
     else this.rtt.resetBackoff();
 
-    const mss = this.tuning.segmentSize;
+    const mss = this.mss;
     if (this.recovery !== 'none' && seqAfterOrEqual(ack, this.recoveryPoint)) {
       if (this.recovery === 'fast') this.cwnd = Math.max(this.ssthresh, mss);
       this.recovery = 'none';
@@ -666,14 +698,14 @@ export class Connection extends Duplex {
 
   private enterFastRecovery(): void {
     this.enterRecovery();
-    this.cwnd = this.ssthresh + 3 * this.tuning.segmentSize;
+    this.cwnd = this.ssthresh + 3 * this.mss;
     const head = this.inflight.find((s) => !s.sacked);
     if (head !== undefined) this.markSegLost(head);
   }
 
   private enterRecovery(): void {
     this.stats.fastRetransmits++;
-    this.ssthresh = Math.max(Math.floor(this.cwnd / 2), this.tuning.segmentSize);
+    this.ssthresh = Math.max(Math.floor(this.cwnd / 2), this.mss);
     this.cwnd = this.ssthresh;
     this.recovery = 'fast';
     this.recoveryPoint = this.sndNxt;
@@ -702,6 +734,11 @@ export class Connection extends Duplex {
       );
       return false;
     }
+    if (s.data.length > this.tuning.segmentSize) {
+      // The path may have shrunk since (path MTU fallback): resend in pieces that fit.
+      this.mss = this.host.segmentSize(this.remoteAddr.node);
+      if (s.data.length > this.mss) this.split(s);
+    }
     s.attempts++;
     if (s.lost) {
       this.pipeBytes += s.data.length;
@@ -715,11 +752,32 @@ export class Connection extends Duplex {
     return true;
   }
 
+  /**
+   * Cuts a segment larger than the current segment size into pieces of that size (the path
+   * shrank under it), in place in the in-flight list; the pieces keep its flags.
+   */
+  private split(s: Segment): void {
+    const mss = this.mss;
+    const idx = this.inflight.indexOf(s);
+    if (idx < 0 || s.fin) return;
+    const pieces: Segment[] = [];
+    for (let off = mss; off < s.data.length; off += mss) {
+      pieces.push({ ...s, seq: seqAdd(s.seq, off), data: s.data.subarray(off, off + mss) });
+    }
+    s.data = s.data.subarray(0, mss);
+    this.inflight.splice(idx + 1, 0, ...pieces);
+  }
+
   private onRtoTimer(): void {
     if (this.inflight.length === 0 || this._state === 'CLOSED') return;
     this.stats.timeouts++;
     const head = this.inflight.find((s) => !s.sacked) ?? this.inflight[0];
-    const mss = this.tuning.segmentSize;
+    if (head.data.length > this.tuning.segmentSize) {
+      // Large segments may have met a smaller path MTU: have the path re-validated; if it
+      // fails, retransmissions from then on are cut to the smaller size (see retransmit).
+      this.host.pathLoss(this.remoteAddr.node);
+    }
+    const mss = this.mss;
     if (this.recovery !== 'rto') this.ssthresh = Math.max(Math.floor(this.cwnd / 2), mss);
     this.cwnd = this.tuning.initialCwndSegments * mss;
     this.recovery = 'rto';
@@ -753,7 +811,11 @@ export class Connection extends Duplex {
       this.lastOooSeq = seq;
       return { ackNow: true, inOrder: false };
     }
-    if (this.deliverQ.length >= 4 * this.tuning.receiveWindow + this.tuning.maxOutOfOrder) {
+    const hardBound = 4 * this.tuning.receiveWindow + this.tuning.maxOutOfOrder;
+    if (
+      this.deliverQ.length >= hardBound ||
+      this.deliverBytes >= hardBound * Math.max(this.tuning.segmentSize, 4096)
+    ) {
       // Hard bound. Some reference builds turn the window into bytes (slots × 4096) while
       // sending 1152-byte segments, so up to ~4× the slots may legitimately arrive; beyond
       // that the peer ignores our window and we drop rather than buffer without bound.
@@ -790,11 +852,26 @@ export class Connection extends Duplex {
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
     this.stats.bytesReceived += data.length;
     if (this.wantRead && this.deliverQ.length === 0) this.wantRead = this.push(data);
-    else this.deliverQ.push(data);
+    else {
+      this.deliverQ.push(data);
+      this.deliverBytes += data.length;
+    }
   }
 
   private freeSlots(): number {
-    return Math.max(0, Math.min(0xffff, this.tuning.receiveWindow - this.deliverQ.length));
+    // Slots of the reference segment size, so larger segments (path MTU probing) do not buffer
+    // more unread bytes than the reference window allows.
+    const used = Math.max(
+      this.deliverQ.length,
+      Math.ceil(this.deliverBytes / this.tuning.segmentSize),
+    );
+    return Math.max(0, Math.min(0xffff, this.tuning.receiveWindow - used));
+  }
+
+  private shiftDelivered(): Uint8Array {
+    const d = this.deliverQ.shift()!;
+    this.deliverBytes -= d.length;
+    return d;
   }
 
   /**
@@ -824,7 +901,7 @@ export class Connection extends Duplex {
   override _read(): void {
     this.wantRead = true;
     while (this.wantRead && this.deliverQ.length > 0)
-      this.wantRead = this.push(this.deliverQ.shift()!);
+      this.wantRead = this.push(this.shiftDelivered());
     if (this.deliverQ.length === 0 && this.finReceived && !this.eofPushed) {
       this.eofPushed = true;
       this.push(null);
@@ -1033,7 +1110,7 @@ export class Connection extends Duplex {
       if (c.length === 0) continue;
       this.unsent.push(c);
       this.unsentBytes += c.length;
-      if (c.length >= this.tuning.segmentSize) this.pushTail = true;
+      if (c.length >= this.mss) this.pushTail = true;
     }
     this.flush();
     if (this.unsentBytes < this.tuning.sendBuffer || this.isClosed()) cb();
@@ -1045,6 +1122,8 @@ export class Connection extends Duplex {
     const st = this._state;
     if ((st !== 'ESTABLISHED' && st !== 'CLOSE_WAIT') || this.finSent) return;
     const t = this.tuning;
+    if (this.unsentBytes > 0) this.mss = this.host.segmentSize(this.remoteAddr.node);
+    const mss = this.mss;
     while (this.unsentBytes > 0) {
       const wnd = Math.min(t.maxUnacked, this.peerWindow);
       if (this.inflight.length >= wnd) {
@@ -1053,9 +1132,9 @@ export class Connection extends Duplex {
         break;
       }
       if (this.pipeBytes >= this.cwnd) break;
-      let size = Math.min(t.segmentSize, this.unsentBytes);
+      let size = Math.min(mss, this.unsentBytes);
       if (
-        size < t.segmentSize &&
+        size < mss &&
         !this.noDelay &&
         !this.pushTail &&
         !this.nagleExpired &&

@@ -37,6 +37,12 @@ export interface StreamTuning {
   readonly delayedAckSegments: number;
   /** First segments of a connection that are each ACKed at once. @default 32 */
   readonly quickAckSegments: number;
+  /**
+   * Combine the ACKs of in-order segments received in one read batch into one ACK sent before
+   * the next poll, instead of one per `delayedAckSegments` (after loss the per-2 rule applies
+   * for a receive window's worth of segments). @default true
+   */
+  readonly combinedAcks: boolean;
   /** Disables Nagle (send sub-segment tails at once). @default false */
   readonly noDelay: boolean;
   /** How long Nagle holds a short tail while data is unacknowledged, ms. @default 40 */
@@ -100,6 +106,7 @@ export const DEFAULT_STREAM_TUNING: StreamTuning = Object.freeze({
   delayedAckMs: 5,
   delayedAckSegments: 2,
   quickAckSegments: 32,
+  combinedAcks: true,
   noDelay: false,
   nagleDelayMs: 40,
   zeroWindowProbeMs: 500,

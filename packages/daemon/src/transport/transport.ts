@@ -40,6 +40,13 @@ export interface TransportOptions {
   onEvent?(topic: string, data: Record<string, unknown>): void;
   /** A dial used up its direct SYN attempts: switch the peer to the relay now. */
   onDialStalled?(peer: Addr): void;
+  /**
+   * Segment size the path to `node` allows now (the engine's path MTU probing); read on every
+   * flush. @default the tuned `segmentSize`
+   */
+  pathSegmentSize?(node: number): number;
+  /** Segments larger than the tuned size to `node` were lost until an RTO (path re-check). */
+  onPathLoss?(node: number): void;
 }
 
 /** Options of {@link Transport.dial}. */
@@ -136,6 +143,8 @@ export class Transport extends EventEmitter<{
   private readonly synPerSource: KeyedRateLimiter;
   private readonly host: ConnectionHost;
   private nextId = 1;
+  private readonly ackQueue: Connection[] = [];
+  private ackFlushScheduled = false;
   private closed = false;
   private readonly counters: Mutable<
     Omit<TransportStats, 'connections' | 'activeConnections' | 'listeners'>
@@ -179,6 +188,19 @@ export class Transport extends EventEmitter<{
       event: (topic, data) => this.event(topic, data),
       detach: (c) => this.detach(c),
       dialStalled: (peer) => this.onDialStalledFn(peer),
+      segmentSize:
+        options.pathSegmentSize === undefined
+          ? () => this.tuning.segmentSize
+          : (node) => options.pathSegmentSize!(node),
+      pathLoss: (node) => options.onPathLoss?.(node),
+      ackSoon: (conn) => {
+        this.ackQueue.push(conn);
+        if (!this.ackFlushScheduled) {
+          this.ackFlushScheduled = true;
+          // setImmediate runs after the poll phase, i.e. after every datagram of this read batch.
+          setImmediate(() => this.flushAcks());
+        }
+      },
     };
   }
 
@@ -549,6 +571,12 @@ export class Transport extends EventEmitter<{
       window: 0,
       payload: new Uint8Array(0),
     });
+  }
+
+  private flushAcks(): void {
+    this.ackFlushScheduled = false;
+    const queued = this.ackQueue.splice(0);
+    for (const c of queued) c.flushAck();
   }
 
   private output(p: Packet): void {

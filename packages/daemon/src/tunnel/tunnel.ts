@@ -26,6 +26,7 @@ import type { IdentitySigner } from '../identity/identity-holder.js';
 import { noopLogger, type Logger } from '@mesh/daemonapi';
 import { TunnelError } from '../errors/errors.js';
 import type { RelayLink } from './relay-link.js';
+import { PATH_PROBE_PROTO, PathMtu, type PathMtuInfo } from './path-mtu.js';
 
 /** A UDP endpoint. */
 export interface UdpEndpoint {
@@ -100,6 +101,16 @@ export interface TunnelOptions {
    * @default 256
    */
   readonly maxPendingPeers?: number;
+  /**
+   * Path MTU probing of direct paths: the reference segment size every path starts at, the
+   * largest size probed (set it to the base to turn probing off) and the probe timeout.
+   * @default { baseSegmentSize: 1152, maxSegmentSize: 16384, probeTimeoutMs: 500 }
+   */
+  readonly pathMtu?: {
+    readonly baseSegmentSize?: number;
+    readonly maxSegmentSize?: number;
+    readonly probeTimeoutMs?: number;
+  };
 }
 
 /** A snapshot of one peer, for `info`. */
@@ -188,6 +199,7 @@ export class Tunnel {
   #kxFrame: Uint8Array | undefined;
   #closed = false;
   #local: UdpEndpoint | undefined;
+  readonly #pmtu: PathMtu;
   /** Traffic and security counters. */
   readonly stats: TunnelStats = {
     bytesSent: 0,
@@ -207,6 +219,17 @@ export class Tunnel {
     this.#opts = options;
     this.#log = options.logger ?? noopLogger;
     this.#encrypt = options.encrypt ?? true;
+    this.#pmtu = new PathMtu({
+      baseSegmentSize: options.pathMtu?.baseSegmentSize ?? 1152,
+      ...(options.pathMtu?.maxSegmentSize === undefined
+        ? {}
+        : { maxSegmentSize: options.pathMtu.maxSegmentSize }),
+      ...(options.pathMtu?.probeTimeoutMs === undefined
+        ? {}
+        : { probeTimeoutMs: options.pathMtu.probeTimeoutMs }),
+      send: (node, packet) => this.send(node, packet),
+      localAddr: () => ({ network: 0, node: this.#nodeId }),
+    });
     options.relayLink?.onFrame((sender, frame) => this.#handleRelayed(sender, frame));
   }
 
@@ -430,6 +453,40 @@ export class Tunnel {
     if (peer.session !== undefined) this.#retiredCounters.set(nodeId, peer.session.sent);
     this.#peers.delete(nodeId);
     this.#keyCache.delete(nodeId);
+    this.#pmtu.forget(nodeId);
+  }
+
+  /**
+   * Stream segment size for a peer: the reference size until a probe of the direct path
+   * confirmed more (relay paths and peers without a session keep the reference size).
+   * @param nodeId the peer
+   * @returns payload bytes per segment
+   */
+  segmentSize(nodeId: number): number {
+    const peer = this.#peers.get(nodeId);
+    const direct =
+      peer !== undefined &&
+      !peer.relay &&
+      peer.endpoint !== undefined &&
+      (peer.session !== undefined || !this.#encrypt);
+    return this.#pmtu.segmentSize(nodeId, direct ? peer.endpoint : undefined);
+  }
+
+  /**
+   * Large segments to the peer were lost until a retransmission timeout: re-validate its path.
+   * @param nodeId the peer
+   */
+  pathLoss(nodeId: number): void {
+    this.#pmtu.lossReported(nodeId);
+  }
+
+  /**
+   * Path MTU probing state of a peer.
+   * @param nodeId the peer
+   * @returns the state, or `undefined` before its direct path was used
+   */
+  pathInfo(nodeId: number): PathMtuInfo | undefined {
+    return this.#pmtu.info(nodeId);
   }
 
   /**
@@ -460,6 +517,7 @@ export class Tunnel {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#pmtu.close();
     for (const peer of this.#peers.values()) this.#stopKeyExchange(peer);
     this.#peers.clear();
     for (const waiter of this.#discoverWaiters) waiter({ address: '', port: 0 });
@@ -812,6 +870,10 @@ export class Tunnel {
     const peer = this.#peer(packet.src.node);
     if (from !== undefined && !this.#encrypt) peer.endpoint ??= from;
     this.stats.pktsRecv += 1;
+    if (packet.proto === PATH_PROBE_PROTO) {
+      if (!this.#encrypt) this.#pmtu.receive(packet, packet.src.node, from === undefined);
+      return;
+    }
     this.#opts.onPacket(packet, {
       peer: packet.src.node,
       authenticated: false,
@@ -1031,6 +1093,10 @@ export class Tunnel {
       packet = { ...packet, src: { network: packet.src.network, node: origin.peer } };
     }
     this.stats.pktsRecv += 1;
+    if (packet.proto === PATH_PROBE_PROTO) {
+      this.#pmtu.receive(packet, origin.peer, origin.relay);
+      return;
+    }
     this.#opts.onPacket(packet, { ...origin, spoofed });
   }
 }
