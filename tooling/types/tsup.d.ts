@@ -8,6 +8,13 @@ export interface MeshTsupOptions {
   platform?: 'node' | 'neutral';
   /** A line put at the top of every output file (e.g. a `#!/usr/bin/env node` for binaries). */
   banner?: string;
+  /**
+   * Binaries: compile the `@mesh/*` workspace packages into the output (one file to load at
+   * start). `except` lists `@mesh` packages that stay imports (loaded on demand). Third-party
+   * packages always stay imports and must be dependencies of the binary. `MESH_UNBUNDLED=1`
+   * in the environment builds the unbundled layout instead.
+   */
+  bundle?: { except?: readonly string[] };
 }
 
 /** The shared tsup configuration: ESM only, `.d.ts` per entry, source maps. */

@@ -59,7 +59,7 @@ import {
   type PacketOrigin,
   type UdpEndpoint,
 } from '../tunnel/tunnel.js';
-import { WsRelayLink } from '../tunnel/ws-relay-link.js';
+import type { WsRelayLink } from '../tunnel/ws-relay-link.js';
 import { AdmissionGate, type PortEvent } from './admission-gate.js';
 import { BUILD_INFO, DAEMON_VERSION } from './build-info.js';
 import { ConnReadWriterAdapter, ConnectionHandle, ListenerAdapter } from './contract-adapters.js';
@@ -252,6 +252,8 @@ export class Daemon {
           `transport "${transport}" needs the beacon WebSocket URL (beaconWs)`,
         );
       }
+      // Imported here: `ws` (with http, https and tls) is only loaded by daemons that relay over it.
+      const { WsRelayLink } = await import('../tunnel/ws-relay-link.js');
       relayLink = new WsRelayLink({
         url: opts.beaconWs,
         preferred: transport === 'ws',

@@ -1,5 +1,3 @@
-import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
 import {
   createPrivateKey,
   createPublicKey,
@@ -11,9 +9,6 @@ import {
 import { open } from 'node:fs/promises';
 import { IdentityError, DaemonError } from '../errors/errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-
-// noble v3 needs a synchronous SHA-512 for the sync calls.
-ed.hashes.sha512 = sha512;
 
 // DER prefixes of Ed25519 PKCS#8 private and SPKI public keys; the raw 32 bytes follow.
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -35,12 +30,16 @@ export class Identity {
   /** The 32-byte Ed25519 public key. */
   readonly publicKey: Uint8Array;
 
-  // node:crypto signs ~10x faster than pure JS (bench/crypto.ts); built lazily from the seed.
-  #keyObject: KeyObject | undefined;
+  // node:crypto signs ~10x faster than pure JS (bench/crypto.ts).
+  readonly #keyObject: KeyObject;
 
-  private constructor(seed: Uint8Array, publicKey: Uint8Array) {
+  private constructor(seed: Uint8Array, keyObject: KeyObject) {
     this.#seed = seed;
-    this.publicKey = publicKey;
+    this.#keyObject = keyObject;
+    // Derived by node:crypto: a pure-JS scalar multiplication builds its precomputed tables on
+    // first use, tens of milliseconds at every daemon start.
+    const spki = createPublicKey(keyObject).export({ format: 'der', type: 'spki' });
+    this.publicKey = new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
   }
 
   /**
@@ -60,7 +59,12 @@ export class Identity {
     if (seed.length !== 32)
       throw new IdentityError(`an Ed25519 seed is 32 bytes, got ${seed.length}`);
     const copy = new Uint8Array(seed);
-    return new Identity(copy, ed.getPublicKey(copy));
+    const key = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, copy]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    return new Identity(copy, key);
   }
 
   /**
@@ -177,11 +181,6 @@ export class Identity {
    * @returns the 64-byte signature
    */
   sign(message: Uint8Array): Uint8Array {
-    this.#keyObject ??= createPrivateKey({
-      key: Buffer.concat([ED25519_PKCS8_PREFIX, this.#seed]),
-      format: 'der',
-      type: 'pkcs8',
-    });
     return new Uint8Array(nodeSign(null, message, this.#keyObject));
   }
 

@@ -1,6 +1,4 @@
 // One HTTP POST with a deadline, through the guarded DNS lookup.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from '../url/url-policy.js';
 
 /** Outcome of one attempt. */
@@ -41,7 +39,12 @@ export function postJson(
       options.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // Loaded at the first delivery, not at daemon start: most daemons never POST a webhook, and
+    // node:https brings node:tls with it.
+    const send =
+      url.protocol === 'https:'
+        ? process.getBuiltinModule('node:https').request
+        : process.getBuiltinModule('node:http').request;
     const req = send(url, {
       method: 'POST',
       lookup: options.lookup,

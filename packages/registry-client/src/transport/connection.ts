@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { isIP, connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { RegistryTlsClientOptions } from '../types.js';
 import type { Socket } from 'node:net';
@@ -50,8 +49,10 @@ export class RegistryConnection {
   ): Promise<RegistryConnection> {
     return new Promise((resolve, reject) => {
       const pin = tlsOptions?.fingerprint?.replace(/:/g, '').toLowerCase();
+      // node:tls is loaded on first use: most daemons talk plain TCP to the registry, and loading
+      // it costs start-up time and memory.
       const socket: Socket = tlsOptions
-        ? tlsConnect({
+        ? process.getBuiltinModule('node:tls').connect({
             host,
             port,
             servername: tlsOptions.servername ?? (isIP(host) ? undefined : host),
