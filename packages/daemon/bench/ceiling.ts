@@ -19,7 +19,8 @@
  * transfer only (`engine-send.cpuprofile`, `engine-recv.cpuprofile`, for `bench/profile-summary.ts`);
  * `CEILING_ONLY=engine` or `pipes` runs one part; `CEILING_ROUNDS=n` repeats the rows.
  * `CEILING_BASE=<daemon package dir>` adds an engine row for another copy of the sources (a
- * "before" tree) ahead of this tree's in every round, for comparisons within one run.
+ * "before" tree) beside this tree's in every round (order alternating), for comparisons
+ * within one run.
  * Run: pnpm --filter @mesh/daemon run bench:ceiling   (needs @mesh/registry and @mesh/beacon built)
  */
 import { Beacon } from '@mesh/beacon';
@@ -428,9 +429,14 @@ async function parent(): Promise<void> {
     const r = `127.0.0.1:${raddr.port}`;
     const b = `127.0.0.1:${beacon.address().udp!.port}`;
     const base = process.env['CEILING_BASE'];
-    if (base !== undefined)
-      await engine('engine (before)', path.join(base, 'src/daemon/daemon.ts'), r, b);
-    await engine(base === undefined ? 'engine' : 'engine (now)', ENGINE, r, b);
+    const before = (): Promise<void> =>
+      engine('engine (before)', path.join(base!, 'src/daemon/daemon.ts'), r, b);
+    const now = (): Promise<void> =>
+      engine(base === undefined ? 'engine' : 'engine (now)', ENGINE, r, b);
+    // Alternate the order per round: the machine's load drifts within a round.
+    if (base !== undefined && i % 2 === 0) await before();
+    await now();
+    if (base !== undefined && i % 2 === 1) await before();
   }
   process.stdout.write(
     `# load average after: ${loadavg()
