@@ -321,10 +321,16 @@ try {
 
   if (ONLY === 'oneway') console.log(`one-way SDK only: ${mbps(await sdkOneWay(a, b, bAddr))}`);
   if (ONLY === 'rtt') {
-    const r = await sdkRtt(a, b, bAddr);
-    console.log(
-      `SDK 64 B round trip only, p50 / p99: ${pct(r, 50).toFixed(3)} / ${pct(r, 99).toFixed(3)} ms`,
+    const r = await cpuOf(
+      'the SDK round trips',
+      [
+        ['meshd a', meshdPids[0]],
+        ['meshd b', meshdPids[1]],
+      ],
+      () => sdkRtt(a, b, bAddr),
     );
+    const q = [50, 90, 95, 99, 99.9].map((p) => `p${p} ${pct(r, p).toFixed(3)}`).join(', ');
+    console.log(`SDK 64 B round trip only, ms: ${q}, max ${Math.max(...r).toFixed(3)}`);
   }
   if (ONLY !== undefined) {
     for (const n of cpuNotes) console.log(n);
@@ -349,6 +355,7 @@ try {
     row('baseline: one-way, raw TCP', mbps(tcp));
     if (libp2p !== undefined)
       row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
+    for (const n of cpuNotes) console.log(n);
 
     const rtt = await sdkRtt(a, b, bAddr);
     const tcpRtts = await tcpRtt();
