@@ -236,6 +236,26 @@ async function engineOneWay(registry: string, beacon: string): Promise<number> {
   return ms;
 }
 
+async function engineRtt(registry: string, beacon: string): Promise<{ p50: number; p99: number }> {
+  const tsx = ['--import', 'tsx', path.join(here, 'engine-peer.ts')];
+  const echo = await start([...tsx, 'echo', registry, beacon, '6001'], (l) => l.includes('"addr"'));
+  const addr = (JSON.parse(echo.line) as { addr: string }).addr;
+  const ping = spawn(process.execPath, [
+    ...tsx,
+    'ping',
+    registry,
+    beacon,
+    addr,
+    '6001',
+    String(PINGS),
+  ]);
+  children.push(ping);
+  const rtt = (await nextJson(ping, 'rtt'))['rtt'] as { p50: number; p99: number };
+  echo.child.stdin.end();
+  ping.stdin.end();
+  return rtt;
+}
+
 async function sdkOneWay(a: MeshClient, b: MeshClient, bAddr: string): Promise<number> {
   const listener = await b.listen(7000);
   const accepted = listener.accept();
@@ -331,6 +351,8 @@ try {
     );
     const q = [50, 90, 95, 99, 99.9].map((p) => `p${p} ${pct(r, p).toFixed(3)}`).join(', ');
     console.log(`SDK 64 B round trip only, ms: ${q}, max ${Math.max(...r).toFixed(3)}`);
+    const e = await engineRtt(registry, beacon);
+    console.log(`engine 64 B round trip, ms: p50 ${e.p50.toFixed(3)}, p99 ${e.p99.toFixed(3)}`);
   }
   if (ONLY !== undefined) {
     for (const n of cpuNotes) console.log(n);
@@ -358,11 +380,16 @@ try {
     for (const n of cpuNotes) console.log(n);
 
     const rtt = await sdkRtt(a, b, bAddr);
+    const engineRtts = await engineRtt(registry, beacon);
     const tcpRtts = await tcpRtt();
     const ms = (v: number): string => `${v.toFixed(3)} ms`;
     row(
       '64 B round trip, warm stream through @mesh/client, p50 / p99',
       `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`,
+    );
+    row(
+      'baseline: 64 B round trip, two engines (no IPC), p50 / p99',
+      `${ms(engineRtts.p50)} / ${ms(engineRtts.p99)}`,
     );
     row(
       'baseline: 64 B round trip, raw TCP, p50 / p99',
