@@ -40,13 +40,13 @@ const ONLY = process.env['BENCH_ONLY'];
 const root = mkdtempSync(path.join(tmpdir(), 'mesh-bench-sdk-'));
 const children: ChildProcessWithoutNullStreams[] = [];
 
-/** CPU time (user + system) a process used so far, ms; undefined off Linux. */
-function cpuMs(pid: number | undefined): number | undefined {
+/** CPU time (user + system, or system only) a process used so far, ms; undefined off Linux. */
+function cpuMs(pid: number | undefined, systemOnly = false): number | undefined {
   if (pid === undefined) return undefined;
   try {
     // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name), in 1/100 s.
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
+    return ((systemOnly ? 0 : Number(f[11])) + Number(f[12])) * 10;
   } catch {
     return undefined;
   }
@@ -62,12 +62,14 @@ async function cpuOf<T>(
   section: () => Promise<T>,
 ): Promise<T> {
   const before = pids.map(([, pid]) => cpuMs(pid));
+  const sysBefore = pids.map(([, pid]) => cpuMs(pid, true));
   const self0 = selfCpuMs();
   const out = await section();
   const parts = pids.map(([name, pid], i) => {
     const a = before[i];
     const b = cpuMs(pid);
-    return `${name} ${a === undefined || b === undefined ? '?' : (b - a).toFixed(0)} ms`;
+    const sys = (cpuMs(pid, true) ?? 0) - (sysBefore[i] ?? 0);
+    return `${name} ${a === undefined || b === undefined ? '?' : (b - a).toFixed(0)} ms (system ${sys.toFixed(0)})`;
   });
   cpuNotes.push(
     `# cpu during ${label}: ${[...parts, `bench ${(selfCpuMs() - self0).toFixed(0)} ms`].join(', ')}`,
