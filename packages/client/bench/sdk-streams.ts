@@ -203,6 +203,32 @@ async function tcpRtt(): Promise<number[]> {
   return rtts;
 }
 
+// A process that forwards every connection on `listen` to `target` (unix socket paths), both ways.
+const RELAY = `const net = require('node:net');
+const [listen, target] = process.argv.slice(1);
+net.createServer((s) => { const t = net.connect(target); s.pipe(t).pipe(s); })
+  .listen(listen, () => console.log('ready'));`;
+
+/**
+ * The process hops of an SDK round trip without the engine: this process → relay A → relay B →
+ * echo in this process → B → A → back, over unix sockets. The floor for six hops between Node
+ * processes on this machine, so the SDK row's distance from it is what meshd adds.
+ */
+async function relayRtt(): Promise<number[]> {
+  const sock = (n: string): string => path.join(root, `relay-${n}.sock`);
+  const echo = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(sock('echo'), r));
+  await start(['-e', RELAY, sock('b'), sock('echo')], (l) => l === 'ready');
+  await start(['-e', RELAY, sock('a'), sock('b')], (l) => l === 'ready');
+  const conn = tcpConnect(sock('a'));
+  await new Promise((r) => conn.once('connect', r));
+  await pingPong(conn, 100);
+  const rtts = await pingPong(conn, PINGS);
+  conn.destroy();
+  echo.close();
+  return rtts;
+}
+
 async function engineOneWay(registry: string, beacon: string): Promise<number> {
   const peer = path.join(here, 'engine-peer.ts');
   const tsx = ['--import', 'tsx', peer];
@@ -355,6 +381,10 @@ try {
     console.log(`SDK 64 B round trip only, ms: ${q}, max ${Math.max(...r).toFixed(3)}`);
     const e = await engineRtt(registry, beacon);
     console.log(`engine 64 B round trip, ms: p50 ${e.p50.toFixed(3)}, p99 ${e.p99.toFixed(3)}`);
+    const relay = await relayRtt();
+    console.log(
+      `relay 64 B round trip, ms: p50 ${pct(relay, 50).toFixed(3)}, p99 ${pct(relay, 99).toFixed(3)}`,
+    );
   }
   if (ONLY !== undefined) {
     for (const n of cpuNotes) console.log(n);
@@ -383,6 +413,7 @@ try {
 
     const rtt = await sdkRtt(a, b, bAddr);
     const engineRtts = await engineRtt(registry, beacon);
+    const relayRtts = await relayRtt();
     const tcpRtts = await tcpRtt();
     const ms = (v: number): string => `${v.toFixed(3)} ms`;
     row(
@@ -392,6 +423,10 @@ try {
     row(
       'baseline: 64 B round trip, two engines (no IPC), p50 / p99',
       `${ms(engineRtts.p50)} / ${ms(engineRtts.p99)}`,
+    );
+    row(
+      'baseline: 64 B round trip, same 6 process hops via plain relays, p50 / p99',
+      `${ms(pct(relayRtts, 50))} / ${ms(pct(relayRtts, 99))}`,
     );
     row(
       'baseline: 64 B round trip, raw TCP, p50 / p99',
