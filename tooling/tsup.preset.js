@@ -3,6 +3,9 @@
  * The shared tsup (esbuild) build: ESM only, `.d.ts` beside each entry, source maps, one output
  * file per exports-map entry (`src/<name>.ts` → `dist/<name>.js`).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { defineConfig } from 'tsup';
 
 /** Escapes a package name for a regular expression. */
@@ -30,6 +33,42 @@ const asciiOnly = {
     };
   },
 };
+
+/**
+ * Resolves a bundled `@mesh/*` import to the package's TypeScript source (`dist/<name>.js` of its
+ * exports map → `src/<name>.ts`) instead of its built `dist/`. Each package's `dist/index.js` is
+ * one file, and a bundle keeps a file whole as soon as one export of it is used, with that file's
+ * `node:` imports (the IPC client pulled in the IPC server's `node:fs/promises` and the attach
+ * tokens' `node:crypto`); from source, with the packages' `sideEffects: false`, only the files
+ * actually used are compiled in, and code splitting can move a package's files into the chunk
+ * of the dynamic `import()` that needs them. Falls back to normal resolution when no source file
+ * matches.
+ * @param {readonly string[]} except - `@mesh` packages left as imports.
+ * @type {(except: readonly string[]) => NonNullable<import('tsup').Options['esbuildPlugins']>[number]}
+ */
+const meshSource = (except) => ({
+  name: 'mesh-source',
+  setup(build) {
+    build.onResolve({ filter: /^@mesh\/[^/]+(\/.*)?$/ }, (args) => {
+      const [, name, sub] = /^(@mesh\/[^/]+)(\/.*)?$/.exec(args.path) ?? [];
+      if (!name || except.includes(name) || !args.importer) return undefined;
+      let manifest;
+      try {
+        manifest = createRequire(args.importer).resolve(`${name}/package.json`);
+      } catch {
+        return undefined;
+      }
+      const dir = path.dirname(manifest);
+      const exportsMap = JSON.parse(readFileSync(manifest, 'utf8')).exports ?? {};
+      const target = exportsMap[`.${sub ?? ''}`];
+      const built = typeof target === 'string' ? target : target?.import;
+      const match = typeof built === 'string' ? /^\.\/dist\/(.+)\.js$/.exec(built) : null;
+      if (!match) return undefined;
+      const source = path.join(dir, 'src', `${match[1]}.ts`);
+      return existsSync(source) ? { path: source } : undefined;
+    });
+  },
+});
 
 /**
  * @param {{
@@ -71,6 +110,7 @@ export function meshTsup({ entry, platform = 'node', banner, bundle }) {
             ),
           ],
           plugins: [asciiOnly],
+          esbuildPlugins: [meshSource(except)],
           // Less source text to scan and to keep in the heap; names stay (stack traces, errors).
           minifyWhitespace: true,
           minifySyntax: true,
