@@ -35,23 +35,23 @@ const asciiOnly = {
 };
 
 /**
- * Resolves a bundled `@mesh/*` import to the package's TypeScript source (`dist/<name>.js` of its
- * exports map → `src/<name>.ts`) instead of its built `dist/`. Each package's `dist/index.js` is
- * one file, and a bundle keeps a file whole as soon as one export of it is used, with that file's
- * `node:` imports (the IPC client pulled in the IPC server's `node:fs/promises` and the attach
- * tokens' `node:crypto`); from source, with the packages' `sideEffects: false`, only the files
- * actually used are compiled in, and code splitting can move a package's files into the chunk
- * of the dynamic `import()` that needs them. Falls back to normal resolution when no source file
- * matches.
- * @param {readonly string[]} except - `@mesh` packages left as imports.
- * @type {(except: readonly string[]) => NonNullable<import('tsup').Options['esbuildPlugins']>[number]}
+ * Resolves the named `@mesh/*` packages to their TypeScript source (`dist/<name>.js` of the
+ * exports map → `src/<name>.ts`) instead of their built `dist/`. Each package's `dist/index.js`
+ * is one file, and a bundle keeps a file's external imports as soon as one export of it is used
+ * (meshctl's IPC client brought the IPC server's `node:fs/promises` and the attach tokens'
+ * `node:crypto`); from source, with the packages' `sideEffects: false`, only the files actually
+ * used are compiled in, and code splitting can put them in the chunk of the dynamic `import()`
+ * that needs them. Only for packages whose own build is plain (no `define`, no banner):
+ * `@mesh/daemon` stamps its build info at build time, for instance. Falls back to normal
+ * resolution when no source file matches.
+ * @type {(packages: readonly string[]) => NonNullable<import('tsup').Options['esbuildPlugins']>[number]}
  */
-const meshSource = (except) => ({
+const meshSource = (packages) => ({
   name: 'mesh-source',
   setup(build) {
     build.onResolve({ filter: /^@mesh\/[^/]+(\/.*)?$/ }, (args) => {
       const [, name, sub] = /^(@mesh\/[^/]+)(\/.*)?$/.exec(args.path) ?? [];
-      if (!name || except.includes(name) || !args.importer) return undefined;
+      if (!name || !packages.includes(name) || !args.importer) return undefined;
       let manifest;
       try {
         manifest = createRequire(args.importer).resolve(`${name}/package.json`);
@@ -75,12 +75,14 @@ const meshSource = (except) => ({
  *   entry: Record<string, string>,
  *   platform?: 'node' | 'neutral',
  *   banner?: string,
- *   bundle?: { except?: readonly string[] },
+ *   bundle?: { except?: readonly string[], source?: readonly string[] },
  * }} options
  *   `platform: 'neutral'` for runtime-neutral packages (browsers, Deno, Bun).
  *   `bundle` (binaries): the `@mesh/*` workspace packages are compiled into the output, so a
  *   start loads one file instead of a graph of packages and chunks; `except` names `@mesh`
  *   packages that stay imports (loaded on demand, e.g. `@mesh/plugin-host` with grpc-js).
+ *   `source` names `@mesh` packages compiled from their TypeScript source rather than their
+ *   `dist/` (file-level tree shaking; see `meshSource`).
  *   Third-party packages stay imports either way and must be dependencies of the binary.
  *   `MESH_UNBUNDLED=1 tsup` builds the unbundled layout instead, to measure the difference.
  */
@@ -110,7 +112,7 @@ export function meshTsup({ entry, platform = 'node', banner, bundle }) {
             ),
           ],
           plugins: [asciiOnly],
-          esbuildPlugins: [meshSource(except)],
+          esbuildPlugins: [meshSource(bundle?.source ?? [])],
           // Less source text to scan and to keep in the heap; names stay (stack traces, errors).
           minifyWhitespace: true,
           minifySyntax: true,
