@@ -1,5 +1,6 @@
 // meshctl inbox / received: what the data-exchange service saved under $MESH_HOME (list, show, clear).
 import { createReadStream } from 'node:fs';
+import type * as FsPromises from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../cli/errors.js';
 import type { Command, CommandContext } from '../cli/types.js';
@@ -23,7 +24,7 @@ export interface ReceivedEntry {
 }
 
 /** `node:fs/promises`, loaded when an inbox command runs (not at every meshctl start). */
-const fsp = (): Promise<typeof import('node:fs/promises')> => import('node:fs/promises');
+const fsp = (): Promise<typeof FsPromises> => import('node:fs/promises');
 
 const dirOf = (ctx: CommandContext, which: 'inbox' | 'received'): string =>
   path.join(ctx.home, which);

@@ -33,7 +33,7 @@ function pow(b: bigint, e: bigint): bigint {
 export function ed25519ToX25519(ed25519PublicKey: Uint8Array): Uint8Array {
   if (ed25519PublicKey.length !== 32) throw new Error('Ed25519 public key must be 32 bytes');
   let y = 0n;
-  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(ed25519PublicKey[i]!);
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(ed25519PublicKey[i]);
   const xOdd = y >> 255n === 1n;
   y &= (1n << 255n) - 1n;
   // A point (RFC 8032 §5.1.3 decoding): y < p, and x^2 = (y^2 - 1) / (d y^2 + 1) has a root.
