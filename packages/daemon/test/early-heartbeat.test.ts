@@ -25,16 +25,24 @@ function scripted(outcomes: boolean[]): { beat: () => Promise<boolean>; at: numb
 describe('EarlyHeartbeat', () => {
   it('backs off 250 ms, 500 ms, 1 s … up to the cap, and stops at the first success', async () => {
     const s = scripted([false, false, false, false, false, true]);
-    const early = new EarlyHeartbeat({ beat: s.beat, maxDelayMs: 3000 });
+    const early = new EarlyHeartbeat({ beat: s.beat, maxDelayMs: 3000, random: () => 1 });
     early.trigger();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(s.at).toEqual([250, 750, 1750, 3750, 6750, 9750]);
     expect(early.active).toBe(false);
   });
 
+  it('jitters each wait down to half its delay', async () => {
+    const s = scripted([false, false]);
+    const early = new EarlyHeartbeat({ beat: s.beat, maxDelayMs: 60_000, random: () => 0 });
+    early.trigger();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.at).toEqual([125, 375, 875]);
+  });
+
   it('runs nothing after stop(), and ignores later triggers', async () => {
     const s = scripted([false]);
-    const early = new EarlyHeartbeat({ beat: s.beat, maxDelayMs: 60_000 });
+    const early = new EarlyHeartbeat({ beat: s.beat, maxDelayMs: 60_000, random: () => 1 });
     early.trigger();
     await vi.advanceTimersByTimeAsync(300);
     expect(s.at).toEqual([250]);
@@ -54,6 +62,7 @@ describe('EarlyHeartbeat', () => {
         return new Promise<boolean>((resolve) => (finish = resolve));
       },
       maxDelayMs: 60_000,
+      random: () => 1,
     });
     const t0 = Date.now();
     early.trigger();

@@ -6,11 +6,15 @@ export interface EarlyHeartbeatOptions {
   readonly initialDelayMs?: number;
   /** Largest delay between attempts, ms (the regular heartbeat interval). */
   readonly maxDelayMs: number;
+  /** Source of jitter in [0, 1): each wait is between half and all of its delay. @default Math.random */
+  readonly random?: () => number;
 }
 
 /**
  * Heartbeats early after the registry connection dropped (e.g. the rendezvous restarted): at
- * 250 ms, then 500 ms, 1 s … up to `maxDelayMs`, until one succeeds. A successful heartbeat
+ * 250 ms, then 500 ms, 1 s … up to `maxDelayMs`, until one succeeds. Each wait is jittered down
+ * to half its delay, so the nodes of a restarted registry do not all come back in the same
+ * instant. A successful heartbeat
  * re-announces the node to the beacon, and a `NOT_FOUND` answer re-registers it, so a restarted
  * rendezvous knows the node again within about a second of coming back instead of at the next
  * regular heartbeat.
@@ -19,6 +23,7 @@ export class EarlyHeartbeat {
   readonly #beat: () => Promise<boolean>;
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #random: () => number;
   #delay: number;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -31,6 +36,7 @@ export class EarlyHeartbeat {
     this.#beat = options.beat;
     this.#initialDelayMs = options.initialDelayMs ?? 250;
     this.#maxDelayMs = Math.max(options.maxDelayMs, this.#initialDelayMs);
+    this.#random = options.random ?? Math.random;
     this.#delay = this.#initialDelayMs;
   }
 
@@ -59,7 +65,8 @@ export class EarlyHeartbeat {
 
   #schedule(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#attempt(), this.#delay);
+    const wait = this.#delay / 2 + (this.#random() * this.#delay) / 2;
+    this.#timer = setTimeout(() => void this.#attempt(), wait);
     this.#timer.unref();
   }
 
