@@ -61,6 +61,14 @@ export interface MeshEventMap {
     readonly lost_reason: string;
     readonly down_ms: number;
   };
+  /** The registry warned that this node's key is about to expire (on a heartbeat). */
+  'identity.key_expiry_warning': { readonly node_id: number };
+  /** The node's identity key was replaced; peers learn the new key from the registry. */
+  'identity.rotated': {
+    readonly node_id: number;
+    readonly public_key: string;
+    readonly old_public_key: string;
+  };
   /** A tunnel session was established with a peer. */
   'tunnel.established': {
     readonly peer_node_id: number;
