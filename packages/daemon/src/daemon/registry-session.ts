@@ -40,6 +40,8 @@ export interface RegistrySessionOptions {
   readonly owner?: string;
   /** Version string sent at registration. */
   readonly version: string;
+  /** The registry dropped the connection (after `registry.disconnected` is published). */
+  readonly onConnectionLost?: () => void;
 }
 
 /** What {@link RegistrySession.register} learned. */
@@ -88,6 +90,11 @@ export class RegistrySession {
       signer: (challenge) => identity.sign(new TextEncoder().encode(challenge)),
       timeoutMs: options.timeoutMs,
       reconnect: { attempts: 2, initialDelayMs: 200, maxDelayMs: 1000 },
+      // Learnt at once, not at the next call: the owner heartbeats early (see EarlyHeartbeat).
+      onConnectionLost: (e) => {
+        this.link.lost(`connection dropped: ${e.error.message}`);
+        options.onConnectionLost?.();
+      },
     });
   }
 
