@@ -1,5 +1,10 @@
 import type { Logger } from '@mesh/daemonapi';
-import { RegistryClient, type NodeInfo, type RotateKeyResult } from '@mesh/registry-client';
+import {
+  RegistryClient,
+  type NodeInfo,
+  type RegistryTlsClientOptions,
+  type RotateKeyResult,
+} from '@mesh/registry-client';
 import type { EventBus } from '../events/event-bus.js';
 import type { IdentitySigner } from '../identity/identity-holder.js';
 import { RegistryLink } from './registry-link.js';
@@ -24,6 +29,10 @@ export interface RegistrySessionOptions {
   readonly host: string;
   /** Parsed registry port. */
   readonly port: number;
+  /** Every registry instance to try in turn (fleet); `host`/`port` is the first. */
+  readonly addresses?: readonly { readonly host: string; readonly port: number }[];
+  /** TLS to the registry (pinned fingerprint, for self-signed registries). */
+  readonly tls?: RegistryTlsClientOptions;
   /** Wire mode. */
   readonly mode: 'binary' | 'json';
   /** Request timeout, ms. */
@@ -86,6 +95,8 @@ export class RegistrySession {
       logger: options.logger,
       host: options.host,
       port: options.port,
+      ...(options.addresses === undefined ? {} : { addresses: options.addresses }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       mode: options.mode,
       signer: (challenge) => identity.sign(new TextEncoder().encode(challenge)),
       timeoutMs: options.timeoutMs,
