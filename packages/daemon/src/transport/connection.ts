@@ -534,7 +534,10 @@ export class Connection extends Duplex {
     if (this.segsSinceAck === 0) return;
     // A lone short segment is most likely a request whose answer follows: hold its ACK on the
     // delayed-ACK timer, as the reference does for a single segment, so the answer carries it.
-    if (this.segsSinceAck < this.tuning.delayedAckSegments && this.lastDataLength < this.tuning.segmentSize)
+    if (
+      this.segsSinceAck < this.tuning.delayedAckSegments &&
+      this.lastDataLength < this.tuning.segmentSize
+    )
       this.delackTimer.ensure(this.tuning.delayedAckMs);
     else this.sendAck();
   }
