@@ -3,6 +3,9 @@
  * The shared tsup (esbuild) build: ESM only, `.d.ts` beside each entry, source maps, one output
  * file per exports-map entry (`src/<name>.ts` → `dist/<name>.js`).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { defineConfig } from 'tsup';
 
 /** Escapes a package name for a regular expression. */
@@ -32,16 +35,54 @@ const asciiOnly = {
 };
 
 /**
+ * Resolves the named `@mesh/*` packages to their TypeScript source (`dist/<name>.js` of the
+ * exports map → `src/<name>.ts`) instead of their built `dist/`. Each package's `dist/index.js`
+ * is one file, and a bundle keeps a file's external imports as soon as one export of it is used
+ * (meshctl's IPC client brought the IPC server's `node:fs/promises` and the attach tokens'
+ * `node:crypto`); from source, with the packages' `sideEffects: false`, only the files actually
+ * used are compiled in, and code splitting can put them in the chunk of the dynamic `import()`
+ * that needs them. Only for packages whose own build is plain (no `define`, no banner):
+ * `@mesh/daemon` stamps its build info at build time, for instance. Falls back to normal
+ * resolution when no source file matches.
+ * @type {(packages: readonly string[]) => NonNullable<import('tsup').Options['esbuildPlugins']>[number]}
+ */
+const meshSource = (packages) => ({
+  name: 'mesh-source',
+  setup(build) {
+    build.onResolve({ filter: /^@mesh\/[^/]+(\/.*)?$/ }, (args) => {
+      const [, name, sub] = /^(@mesh\/[^/]+)(\/.*)?$/.exec(args.path) ?? [];
+      if (!name || !packages.includes(name) || !args.importer) return undefined;
+      let manifest;
+      try {
+        manifest = createRequire(args.importer).resolve(`${name}/package.json`);
+      } catch {
+        return undefined;
+      }
+      const dir = path.dirname(manifest);
+      const exportsMap = JSON.parse(readFileSync(manifest, 'utf8')).exports ?? {};
+      const target = exportsMap[`.${sub ?? ''}`];
+      const built = typeof target === 'string' ? target : target?.import;
+      const match = typeof built === 'string' ? /^\.\/dist\/(.+)\.js$/.exec(built) : null;
+      if (!match) return undefined;
+      const source = path.join(dir, 'src', `${match[1]}.ts`);
+      return existsSync(source) ? { path: source } : undefined;
+    });
+  },
+});
+
+/**
  * @param {{
  *   entry: Record<string, string>,
  *   platform?: 'node' | 'neutral',
  *   banner?: string,
- *   bundle?: { except?: readonly string[] },
+ *   bundle?: { except?: readonly string[], source?: readonly string[] },
  * }} options
  *   `platform: 'neutral'` for runtime-neutral packages (browsers, Deno, Bun).
  *   `bundle` (binaries): the `@mesh/*` workspace packages are compiled into the output, so a
  *   start loads one file instead of a graph of packages and chunks; `except` names `@mesh`
  *   packages that stay imports (loaded on demand, e.g. `@mesh/plugin-host` with grpc-js).
+ *   `source` names `@mesh` packages compiled from their TypeScript source rather than their
+ *   `dist/` (file-level tree shaking; see `meshSource`).
  *   Third-party packages stay imports either way and must be dependencies of the binary.
  *   `MESH_UNBUNDLED=1 tsup` builds the unbundled layout instead, to measure the difference.
  */
@@ -71,6 +112,7 @@ export function meshTsup({ entry, platform = 'node', banner, bundle }) {
             ),
           ],
           plugins: [asciiOnly],
+          esbuildPlugins: [meshSource(bundle?.source ?? [])],
           // Less source text to scan and to keep in the heap; names stay (stack traces, errors).
           minifyWhitespace: true,
           minifySyntax: true,

@@ -12,9 +12,12 @@ export interface MeshTsupOptions {
    * Binaries: compile the `@mesh/*` workspace packages into the output (one file to load at
    * start). `except` lists `@mesh` packages that stay imports (loaded on demand). Third-party
    * packages always stay imports and must be dependencies of the binary. `MESH_UNBUNDLED=1`
-   * in the environment builds the unbundled layout instead.
+   * in the environment builds the unbundled layout instead. `source` lists `@mesh` packages
+   * compiled from their TypeScript sources instead of their `dist/` (only the files used are
+   * kept, and code splitting can move them into a lazily imported chunk); only for packages
+   * whose own build is plain (no `define` or banner).
    */
-  bundle?: { except?: readonly string[] };
+  bundle?: { except?: readonly string[]; source?: readonly string[] };
 }
 
 /** The shared tsup configuration: ESM only, `.d.ts` per entry, source maps. */

@@ -1,12 +1,12 @@
 // The meshctl binary.
-import { runCli } from './cli/run.js';
+import { releaseStdin, runCli } from './cli/run.js';
 import { TABLE } from './commands/table.js';
 
 runCli(process.argv.slice(2), TABLE).then(
   (code) => {
     process.exitCode = code;
     // Streams to the daemon are closed; nothing should keep the loop alive, but stdin might.
-    process.stdin.unref?.();
+    releaseStdin();
   },
   (err: unknown) => {
     process.stderr.write(

@@ -40,5 +40,7 @@ describe('meshd start-up imports', () => {
     expect(loaded.filter((m) => /^(tls|_tls_wrap|https?|_http_\w+|http2|zlib)$/.test(m))).toEqual(
       [],
     );
+    // DNS only for a webhook host (first delivery) or a registry/beacon given by name.
+    expect(loaded.filter((m) => /^dns(\/promises)?$/.test(m))).toEqual([]);
   });
 });

@@ -2,7 +2,9 @@
  * One engine (`@mesh/daemon`) in its own process, for the engine-level row of sdk-streams.ts:
  * `recv <registry> <beacon> <port>` prints `{"addr": …}`, then `{"done": bytes}` once one stream
  * ended; `send <registry> <beacon> <addr> <port> <bytes>` prints `{"start": true}` when the
- * stream is open and `{"sent": bytes}` when it is closed. Both exit when stdin closes.
+ * stream is open and `{"sent": bytes}` when it is closed; `echo <registry> <beacon> <port>` echoes
+ * every stream it accepts; `ping <registry> <beacon> <addr> <port> <count>` times `count` 64-byte
+ * round trips on one warm stream and prints `{"rtt": {"p50": ms, "p99": ms}}`. All exit when stdin closes.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,38 @@ const say = (v: object): boolean => process.stdout.write(JSON.stringify(v) + '\n
 process.stdin.on('end', () => void daemon.stop().then(() => process.exit(0)));
 process.stdin.resume();
 
-if (role === 'recv') {
+if (role === 'echo') {
+  const listener = daemon.listen(Number(rest[0]));
+  say({ addr: formatAddr(daemon.addr()) });
+  for (;;) {
+    const conn = await listener.accept();
+    conn.pipe(conn);
+  }
+} else if (role === 'ping') {
+  const [addr, port, count] = rest;
+  const conn = await daemon.dial(parseAddr(addr), Number(port));
+  const msg = Buffer.alloc(64, 1);
+  const once = (): Promise<number> =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      let got = 0;
+      const onData = (c: Buffer): void => {
+        got += c.length;
+        if (got < 64) return;
+        conn.off('data', onData);
+        resolve(performance.now() - t0);
+      };
+      conn.on('data', onData);
+      conn.write(msg);
+    });
+  for (let i = 0; i < 100; i++) await once();
+  const rtts: number[] = [];
+  for (let i = 0; i < Number(count); i++) rtts.push(await once());
+  rtts.sort((a, b) => a - b);
+  const at = (p: number): number => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))];
+  say({ rtt: { p50: at(0.5), p99: at(0.99) } });
+  conn.end();
+} else if (role === 'recv') {
   const listener = daemon.listen(Number(rest[0]));
   say({ addr: formatAddr(daemon.addr()) });
   const conn = await listener.accept();

@@ -7,10 +7,13 @@
  * - raw TCP on loopback, and js-libp2p (TCP + noise + yamux) in this process;
  * - 64-byte round trips on a warm stream through the SDK (p50 / p99), beside raw TCP.
  * Run: pnpm --filter @mesh/client run bench   (needs meshd, mesh-rendezvous and @mesh/daemon built)
+ * BENCH_MESHD=<file> runs another meshd build (before / after comparisons on one machine).
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each meshd process there (open in Chrome
+ * DevTools); BENCH_ONLY=oneway|rtt runs only the SDK rows of that kind (for profiles).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +26,7 @@ import { libp2pOneWay } from './libp2p.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const apps = path.resolve(here, '../../../apps');
-const MESHD = path.join(apps, 'meshd/dist/index.js');
+const MESHD = process.env['BENCH_MESHD'] ?? path.join(apps, 'meshd/dist/index.js');
 const RENDEZVOUS = path.join(apps, 'rendezvous/dist/index.js');
 for (const f of [MESHD, RENDEZVOUS])
   if (!existsSync(f)) throw new Error(`${f} is missing: run "pnpm turbo run build" first`);
@@ -32,8 +35,49 @@ const MB = 1024 * 1024;
 const BYTES = Number(process.env['BENCH_MB'] ?? 100) * MB;
 const PINGS = Number(process.env['BENCH_PINGS'] ?? 2000);
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
+const PROF = process.env['BENCH_CPU_PROF'];
+const ONLY = process.env['BENCH_ONLY'];
 const root = mkdtempSync(path.join(tmpdir(), 'mesh-bench-sdk-'));
 const children: ChildProcessWithoutNullStreams[] = [];
+
+/** CPU time (user + system, or system only) a process used so far, ms; undefined off Linux. */
+function cpuMs(pid: number | undefined, systemOnly = false): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name), in 1/100 s.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((systemOnly ? 0 : Number(f[11])) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+const selfCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** CPU per process during one measured section: the figure that load on a shared host does not skew. */
+async function cpuOf<T>(
+  label: string,
+  pids: [string, number | undefined][],
+  section: () => Promise<T>,
+): Promise<T> {
+  const before = pids.map(([, pid]) => cpuMs(pid));
+  const sysBefore = pids.map(([, pid]) => cpuMs(pid, true));
+  const self0 = selfCpuMs();
+  const out = await section();
+  const parts = pids.map(([name, pid], i) => {
+    const a = before[i];
+    const b = cpuMs(pid);
+    const sys = (cpuMs(pid, true) ?? 0) - (sysBefore[i] ?? 0);
+    return `${name} ${a === undefined || b === undefined ? '?' : (b - a).toFixed(0)} ms (system ${sys.toFixed(0)})`;
+  });
+  cpuNotes.push(
+    `# cpu during ${label}: ${[...parts, `bench ${(selfCpuMs() - self0).toFixed(0)} ms`].join(', ')}`,
+  );
+  return out;
+}
+const cpuNotes: string[] = [];
+const meshdPids: number[] = [];
 
 function row(name: string, value: string): void {
   console.log(`${name.padEnd(62)} ${value}`);
@@ -159,10 +203,37 @@ async function tcpRtt(): Promise<number[]> {
   return rtts;
 }
 
+// A process that forwards every connection on `listen` to `target` (unix socket paths), both ways.
+const RELAY = `const net = require('node:net');
+const [listen, target] = process.argv.slice(1);
+net.createServer((s) => { const t = net.connect(target); s.pipe(t).pipe(s); })
+  .listen(listen, () => console.log('ready'));`;
+
+/**
+ * The process hops of an SDK round trip without the engine: this process → relay A → relay B →
+ * echo in this process → B → A → back, over unix sockets. The floor for six hops between Node
+ * processes on this machine, so the SDK row's distance from it is what meshd adds.
+ */
+async function relayRtt(): Promise<number[]> {
+  const sock = (n: string): string => path.join(root, `relay-${n}.sock`);
+  const echo = createServer((s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(sock('echo'), r));
+  await start(['-e', RELAY, sock('b'), sock('echo')], (l) => l === 'ready');
+  await start(['-e', RELAY, sock('a'), sock('b')], (l) => l === 'ready');
+  const conn = tcpConnect(sock('a'));
+  await new Promise((r) => conn.once('connect', r));
+  await pingPong(conn, 100);
+  const rtts = await pingPong(conn, PINGS);
+  conn.destroy();
+  echo.close();
+  return rtts;
+}
+
 async function engineOneWay(registry: string, beacon: string): Promise<number> {
   const peer = path.join(here, 'engine-peer.ts');
   const tsx = ['--import', 'tsx', peer];
   const recv = await start([...tsx, 'recv', registry, beacon, '6000'], (l) => l.includes('"addr"'));
+  const recvPid = recv.child.pid;
   const addr = (JSON.parse(recv.line) as { addr: string }).addr;
   const done = nextJson(recv.child, 'done');
   const send = spawn(process.execPath, [
@@ -177,13 +248,40 @@ async function engineOneWay(registry: string, beacon: string): Promise<number> {
   children.push(send);
   await nextJson(send, 'start');
   const t0 = performance.now();
-  const got = (await done)['done'];
+  const got = await cpuOf(
+    'the engine transfer',
+    [
+      ['sender', send.pid],
+      ['receiver', recvPid],
+    ],
+    async () => (await done)['done'],
+  );
   const ms = performance.now() - t0;
   if (got !== BYTES) throw new Error(`engine lost bytes: ${String(got)}`);
   await nextJson(send, 'sent');
   recv.child.stdin.end();
   send.stdin.end();
   return ms;
+}
+
+async function engineRtt(registry: string, beacon: string): Promise<{ p50: number; p99: number }> {
+  const tsx = ['--import', 'tsx', path.join(here, 'engine-peer.ts')];
+  const echo = await start([...tsx, 'echo', registry, beacon, '6001'], (l) => l.includes('"addr"'));
+  const addr = (JSON.parse(echo.line) as { addr: string }).addr;
+  const ping = spawn(process.execPath, [
+    ...tsx,
+    'ping',
+    registry,
+    beacon,
+    addr,
+    '6001',
+    String(PINGS),
+  ]);
+  children.push(ping);
+  const rtt = (await nextJson(ping, 'rtt'))['rtt'] as { p50: number; p99: number };
+  echo.child.stdin.end();
+  ping.stdin.end();
+  return rtt;
 }
 
 async function sdkOneWay(a: MeshClient, b: MeshClient, bAddr: string): Promise<number> {
@@ -194,8 +292,17 @@ async function sdkOneWay(a: MeshClient, b: MeshClient, bAddr: string): Promise<n
   const inbound = (await accepted)!;
   const counted = countUntilEnd(inbound);
   const t0 = performance.now();
-  await writeAll(stream, BYTES);
-  const got = await counted;
+  const got = await cpuOf(
+    'the SDK transfer',
+    [
+      ['meshd a', meshdPids[0]],
+      ['meshd b', meshdPids[1]],
+    ],
+    async () => {
+      await writeAll(stream, BYTES);
+      return counted;
+    },
+  );
   const ms = performance.now() - t0;
   inbound.end();
   await listener.close();
@@ -234,8 +341,9 @@ try {
   const { registry, beacon } = JSON.parse(rv.line) as { registry: string; beacon: string };
   const meshd = async (name: string): Promise<MeshClient> => {
     const home = path.join(root, name);
-    await start(
+    const { child } = await start(
       [
+        ...(PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
         MESHD,
         '--registry',
         registry,
@@ -250,6 +358,7 @@ try {
       (l) => /\bready\b/.test(l),
       { MESH_HOME: home, MESH_SOCKET: '' },
     );
+    meshdPids[name === 'a' ? 0 : 1] = child.pid!;
     return connect(path.join(home, 'mesh.sock'));
   };
   const [a, b] = await Promise.all([meshd('a'), meshd('b')]);
@@ -258,35 +367,73 @@ try {
     `# node ${process.version}, ${BYTES / MB} MiB one-way, ${PINGS} pings of 64 B, loopback, ${new Date().toISOString().slice(0, 10)}`,
   );
 
-  const sdk = await sdkOneWay(a, b, bAddr);
-  const engine = await engineOneWay(registry, beacon);
-  const tcp = await tcpOneWay();
-  let libp2p: number | undefined;
-  try {
-    libp2p = await libp2pOneWay(BYTES);
-  } catch (err) {
-    console.log(`# js-libp2p row skipped: ${err instanceof Error ? err.message : String(err)}`);
+  if (ONLY === 'oneway') console.log(`one-way SDK only: ${mbps(await sdkOneWay(a, b, bAddr))}`);
+  if (ONLY === 'rtt') {
+    const r = await cpuOf(
+      'the SDK round trips',
+      [
+        ['meshd a', meshdPids[0]],
+        ['meshd b', meshdPids[1]],
+      ],
+      () => sdkRtt(a, b, bAddr),
+    );
+    const q = [50, 90, 95, 99, 99.9].map((p) => `p${p} ${pct(r, p).toFixed(3)}`).join(', ');
+    console.log(`SDK 64 B round trip only, ms: ${q}, max ${Math.max(...r).toFixed(3)}`);
+    const e = await engineRtt(registry, beacon);
+    console.log(`engine 64 B round trip, ms: p50 ${e.p50.toFixed(3)}, p99 ${e.p99.toFixed(3)}`);
+    const relay = await relayRtt();
+    console.log(
+      `relay 64 B round trip, ms: p50 ${pct(relay, 50).toFixed(3)}, p99 ${pct(relay, 99).toFixed(3)}`,
+    );
   }
-  row(
-    'one-way, @mesh/client between two meshd processes',
-    `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`,
-  );
-  row('baseline: one-way, two engines in their own processes (no IPC)', mbps(engine));
-  row('baseline: one-way, raw TCP', mbps(tcp));
-  if (libp2p !== undefined) row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
+  if (ONLY !== undefined) {
+    for (const n of cpuNotes) console.log(n);
+    await Promise.all([a.close(), b.close()]);
+    process.exitCode = 0;
+  }
+  const sdk = ONLY === undefined ? await sdkOneWay(a, b, bAddr) : 0;
+  if (ONLY === undefined) {
+    const engine = await engineOneWay(registry, beacon);
+    const tcp = await tcpOneWay();
+    let libp2p: number | undefined;
+    try {
+      libp2p = await libp2pOneWay(BYTES);
+    } catch (err) {
+      console.log(`# js-libp2p row skipped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    row(
+      'one-way, @mesh/client between two meshd processes',
+      `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`,
+    );
+    row('baseline: one-way, two engines in their own processes (no IPC)', mbps(engine));
+    row('baseline: one-way, raw TCP', mbps(tcp));
+    if (libp2p !== undefined)
+      row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
+    for (const n of cpuNotes) console.log(n);
 
-  const rtt = await sdkRtt(a, b, bAddr);
-  const tcpRtts = await tcpRtt();
-  const ms = (v: number): string => `${v.toFixed(3)} ms`;
-  row(
-    '64 B round trip, warm stream through @mesh/client, p50 / p99',
-    `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`,
-  );
-  row(
-    'baseline: 64 B round trip, raw TCP, p50 / p99',
-    `${ms(pct(tcpRtts, 50))} / ${ms(pct(tcpRtts, 99))}`,
-  );
-  await Promise.all([a.close(), b.close()]);
+    const rtt = await sdkRtt(a, b, bAddr);
+    const engineRtts = await engineRtt(registry, beacon);
+    const relayRtts = await relayRtt();
+    const tcpRtts = await tcpRtt();
+    const ms = (v: number): string => `${v.toFixed(3)} ms`;
+    row(
+      '64 B round trip, warm stream through @mesh/client, p50 / p99',
+      `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`,
+    );
+    row(
+      'baseline: 64 B round trip, two engines (no IPC), p50 / p99',
+      `${ms(engineRtts.p50)} / ${ms(engineRtts.p99)}`,
+    );
+    row(
+      'baseline: 64 B round trip, same 6 process hops via plain relays, p50 / p99',
+      `${ms(pct(relayRtts, 50))} / ${ms(pct(relayRtts, 99))}`,
+    );
+    row(
+      'baseline: 64 B round trip, raw TCP, p50 / p99',
+      `${ms(pct(tcpRtts, 50))} / ${ms(pct(tcpRtts, 99))}`,
+    );
+    await Promise.all([a.close(), b.close()]);
+  }
 } finally {
   await Promise.all(
     children

@@ -21,20 +21,46 @@ export interface Rendezvous {
   restartRegistry(): Promise<void>;
   /** Stops only the registry (until `startRegistry`). */
   stopRegistry(): Promise<void>;
-  /** Starts the registry again on the same port over the same store. */
-  startRegistry(): Promise<void>;
+  /** Starts the registry again on the same port over the same store (or an empty one). */
+  startRegistry(options?: { emptyStore?: boolean }): Promise<void>;
+  /**
+   * Restarts the whole rendezvous as its process would: registry and beacon stop (dropping every
+   * connection and binding), then start again on the same ports, beacon first.
+   */
+  restart(options?: { emptyStore?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts a registry and a beacon (UDP + WebSocket) on loopback. */
-export async function startRendezvous(options: { adminToken?: string } = {}): Promise<Rendezvous> {
-  const store = new MemoryStore();
+/**
+ * Starts a registry and a beacon (UDP + WebSocket) on loopback.
+ * @param options.requireProof the beacon binds a node only on proof of its registered key
+ *   (checked against the registry, as the rendezvous app does), never from a Discover or relay
+ */
+export async function startRendezvous(
+  options: { adminToken?: string; requireProof?: boolean } = {},
+): Promise<Rendezvous> {
+  let store = new MemoryStore();
   const extra = options.adminToken === undefined ? {} : { adminToken: options.adminToken };
   let registry = new RegistryServer({ host: '127.0.0.1', port: 0, store, ...extra });
   const addr = await registry.listen();
-  const beacon = new Beacon({
+  const proof =
+    options.requireProof === true
+      ? {
+          requireProof: true,
+          nodeKey: async (id: number): Promise<Uint8Array | undefined> => {
+            const r = await registry.handleMessage({ type: 'lookup', node_id: id }, '127.0.0.1');
+            const key =
+              typeof r['public_key'] === 'string'
+                ? Buffer.from(r['public_key'], 'base64')
+                : undefined;
+            return key?.length === 32 ? new Uint8Array(key) : undefined;
+          },
+        }
+      : {};
+  let beacon = new Beacon({
     udp: { host: '127.0.0.1', port: 0 },
     ws: { host: '127.0.0.1', port: 0 },
+    ...proof,
   });
   await beacon.listen();
   const b = beacon.address();
@@ -48,10 +74,23 @@ export async function startRendezvous(options: { adminToken?: string } = {}): Pr
     stopRegistry: async () => {
       await registry.close();
     },
-    startRegistry: async () => {
+    startRegistry: async ({ emptyStore = false } = {}) => {
+      if (emptyStore) r.store = store = new MemoryStore();
       registry = new RegistryServer({ host: '127.0.0.1', port: addr.port, store, ...extra });
       await registry.listen();
       r.registry = registry;
+    },
+    restart: async (restartOptions = {}) => {
+      await registry.close();
+      await beacon.close();
+      beacon = new Beacon({
+        udp: { host: '127.0.0.1', port: b.udp!.port },
+        ws: { host: '127.0.0.1', port: b.ws!.port },
+        ...proof,
+      });
+      await beacon.listen();
+      r.beacon = beacon;
+      await r.startRegistry(restartOptions);
     },
     restartRegistry: async () => {
       await r.stopRegistry();

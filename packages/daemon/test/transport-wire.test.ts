@@ -139,6 +139,39 @@ describe('wire behaviour', () => {
     expect(sent.at(-1)!.ack).toBe(seq);
   });
 
+  it('holds the ACK of a lone short segment so the answer carries it, or the timer sends it', async () => {
+    setup();
+    const conn = await established();
+    const data = (seq: number): Packet =>
+      peer({ flags: Flags.ACK, seq, ack: 1, payload: new Uint8Array(10) });
+    let seq = 1;
+    for (let i = 0; i < 32; i++, seq += 10) transport.receive(data(seq), B.node);
+    sent.length = 0;
+    // A request: one short segment in its read batch. No pure ACK once the batch is over...
+    transport.receive(data(seq), B.node);
+    seq += 10;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(0);
+    // ...the answer carries it.
+    conn.write(new Uint8Array(20));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ flags: Flags.ACK, ack: seq });
+    expect(sent[0].payload.length).toBe(20);
+    // Without an answer the delayed-ACK timer sends it.
+    sent.length = 0;
+    transport.receive(
+      peer({ flags: Flags.ACK, seq, ack: 21, payload: new Uint8Array(10) }),
+      B.node,
+    );
+    seq += 10;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(0);
+    await new Promise<void>((resolve) => (onSend = resolve));
+    onSend = undefined;
+    expect(sent[0]).toMatchObject({ flags: Flags.ACK, ack: seq });
+    expect(sent[0].payload.length).toBe(0);
+  });
+
   it('never lets a data segment look like a SACK payload', async () => {
     setup();
     const conn = await established();

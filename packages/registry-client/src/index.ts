@@ -57,6 +57,7 @@ export type {
   ReportTrustResult,
   RegistryClientLogger,
   RegistryClientOptions,
+  RegistryConnectionLost,
   RegistryTlsClientOptions,
   RegistrySigner,
   ResolveResult,

@@ -1,3 +1,5 @@
+import type { RegistryClientError } from './errors.js';
+
 /**
  * Signs one challenge string with the node's Ed25519 identity and returns the 64-byte signature.
  * The client calls it once per signed request; see `challenges` for the exact strings.
@@ -63,6 +65,22 @@ export interface RegistryClientOptions {
   readonly reconnect?: ReconnectOptions;
   /** Log sink. @default no-op */
   readonly logger?: RegistryClientLogger;
+  /**
+   * Called when the registry closes the client's connection or the socket fails, at once and
+   * whether or not a call is in flight (an idle client would otherwise learn it only at its next
+   * call). Not called when the client drops the connection itself (a call's timeout or abort,
+   * `close()`). The client reconnects on its next call as usual; an owner uses this to make that
+   * call early, e.g. a daemon re-registering with a restarted registry.
+   */
+  readonly onConnectionLost?: (event: RegistryConnectionLost) => void;
+}
+
+/** What {@link RegistryClientOptions.onConnectionLost} is told. */
+export interface RegistryConnectionLost {
+  /** The registry the connection went to, `host:port`. */
+  readonly address: string;
+  /** Why it ended (`TRANSPORT`: the registry closed it, or the socket failed). */
+  readonly error: RegistryClientError;
 }
 
 /** TLS settings of {@link RegistryClientOptions}. */

@@ -2,7 +2,12 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashRequestBody, parseEnvelope } from '@mesh/wire';
-import { RegistryClient, challenges, isRegistryClientError } from '../src/index.js';
+import {
+  RegistryClient,
+  challenges,
+  isRegistryClientError,
+  type RegistryConnectionLost,
+} from '../src/index.js';
 import { FakeRegistry, frame, message } from './fake-registry.js';
 import type { Reply, SeenRequest } from './fake-registry.js';
 
@@ -326,6 +331,40 @@ describe('transport behaviour', () => {
     await expect(client.heartbeat()).rejects.toMatchObject({ code: 'NO_IDENTITY' });
     await client.close();
     await expect(client.beaconList()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('tells the owner at once when the registry drops the connection, not when the client does', async () => {
+    const lost: RegistryConnectionLost[] = [];
+    let notify = (): void => {};
+    let n = 0;
+    const { fake, client, port } = await setup(
+      () => (n++ === 1 ? null : ok({ type: 'beacon_list_ok', beacons: [] })),
+      {
+        onConnectionLost: (e) => {
+          lost.push(e);
+          notify();
+        },
+      },
+    );
+    // An idle connection closed by the registry: reported with no call in flight.
+    expect(await client.beaconList()).toEqual([]);
+    const reported = new Promise<void>((resolve) => (notify = resolve));
+    for (const s of fake.sockets) s.destroy();
+    await reported;
+    expect(lost).toHaveLength(1);
+    expect(lost[0].address).toBe(`127.0.0.1:${port}`);
+    expect(lost[0].error).toMatchObject({ code: 'TRANSPORT' });
+    // A connection the client drops itself (a call's timeout, close()) is not reported: the
+    // server sees each close only after the client's socket closed.
+    await expect(client.beaconList({ timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const timedOut = fake.seen[1].socket;
+    if (!timedOut.destroyed) await new Promise((r) => timedOut.once('close', r));
+    expect(await client.beaconList()).toEqual([]);
+    const last = fake.seen[2].socket;
+    await client.close();
+    if (!last.destroyed) await new Promise((r) => last.once('close', r));
+    expect(lost).toHaveLength(1);
+    expect(fake.connections).toBe(3);
   });
 
   it('close() during a reconnect backoff ends the call at once with CLOSED', async () => {

@@ -1,5 +1,4 @@
 // Runs one meshctl invocation under the output contract and returns the exit code.
-import { connect, meshHome, resolveSocketPath } from '@mesh/client';
 import type { MeshClient } from '@mesh/client';
 import { parseArgv, usageOf } from './argv.js';
 import { completions } from './complete.js';
@@ -20,14 +19,32 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** The process's real IO. */
+let stdinOpened = false;
+
+/**
+ * The process's real IO. `stdin` is a getter: Node builds `process.stdin` (a socket, a TTY or a
+ * file stream) on first access, which a command that never reads it should not pay for.
+ */
 export const processIo: CliIo = {
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
-  stdin: process.stdin,
-  stdout: process.stdout,
+  get stdin() {
+    stdinOpened = true;
+    return process.stdin;
+  },
+  get stdout() {
+    return process.stdout;
+  },
   env: process.env,
 };
+
+/**
+ * Lets the process exit once a command is done, even if it opened standard input (an open
+ * `process.stdin` keeps the event loop alive); does not create `process.stdin` when unused.
+ */
+export function releaseStdin(): void {
+  if (stdinOpened) process.stdin.unref?.();
+}
 
 function helpText(table: readonly Command[], command?: Command): string {
   if (command) {
@@ -90,6 +107,9 @@ export async function runCli(
       return 0;
     }
     const command = parsed.command;
+    // The client (and `node:net` with it) loads only when a command runs: `--help`, completion
+    // and usage errors never pay for it.
+    const { connect, meshHome, resolveSocketPath } = await import('@mesh/client');
     const socketFlag =
       typeof parsed.flags['socket'] === 'string' ? parsed.flags['socket'] : undefined;
     const socketPath = resolveSocketPath(socketFlag, io.env);
@@ -105,8 +125,12 @@ export async function runCli(
         if (!json) io.err(line + '\n');
       },
       emit: (line) => io.out(line + '\n'),
-      stdin: io.stdin,
-      stdout: io.stdout,
+      get stdin() {
+        return io.stdin;
+      },
+      get stdout() {
+        return io.stdout;
+      },
     };
     const data = await command.run(ctx);
     if (json) io.out(JSON.stringify({ status: 'ok', data: data ?? null }) + '\n');

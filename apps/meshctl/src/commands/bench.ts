@@ -1,5 +1,4 @@
 // meshctl bench: push N MiB through the peer's echo service and time both directions.
-import { randomBytes } from 'node:crypto';
 import { Port } from '@mesh/protocol';
 import type { Command } from '../cli/types.js';
 import { parseDuration, stringFlag, dialTimeoutOf } from '../util/parse.js';
@@ -27,6 +26,7 @@ export const bench: Command = {
     if (!Number.isFinite(mb) || mb <= 0 || mb > 1024)
       throw usageError('size_mb must be a number in (0, 1024]');
     const size = Math.round(mb * 1024 * 1024);
+    const { randomBytes } = await import('node:crypto'); // only this command needs it
     const data = randomBytes(size);
     const stream = await dialQuiet(
       await ctx.client(),

@@ -1,13 +1,22 @@
 // meshctl compose: pick plugins, get a daemon. Writes a package whose entry point has one import
 // line per chosen plugin followed by meshd, and installs it with plain npm.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { CliError, usageError } from '../cli/errors.js';
 import type { Command } from '../cli/types.js';
 
-const run = promisify(execFile);
+/** `execFile` as a promise; `node:child_process` loads only when compose runs a program. */
+async function run(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  const [{ execFile }, { promisify }] = await Promise.all([
+    import('node:child_process'),
+    import('node:util'),
+  ]);
+  return promisify(execFile)(file, args, { ...options, encoding: 'utf8' });
+}
 const USAGE = 'meshctl compose <dir> <plugins...> [--meshd <spec>] [--with <specs>] [--no-install]';
 
 /** A dependency: its package name and the spec npm installs it from. */

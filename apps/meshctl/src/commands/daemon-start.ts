@@ -1,5 +1,4 @@
 // meshctl daemon start: fork meshd detached with its log file and wait until it answers.
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { CliError } from '../cli/errors.js';
 import type { Command } from '../cli/types.js';
@@ -116,6 +115,8 @@ export const daemonStart: Command = {
     for (const f of Object.keys(FORWARDED_BOOLEANS)) if (ctx.flags[f] === true) args.push(`--${f}`);
     const script = findMeshd(ctx.env);
     const log = openLog(files.log);
+    // Loaded here: every other command starts faster without `node:child_process`.
+    const { spawn } = await import('node:child_process');
     const child = spawn(
       script === undefined ? 'meshd' : process.execPath,
       script === undefined ? args : [script, ...args],

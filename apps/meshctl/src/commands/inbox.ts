@@ -1,7 +1,6 @@
 // meshctl inbox / received: what the data-exchange service saved under $MESH_HOME (list, show, clear).
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../cli/errors.js';
 import type { Command, CommandContext } from '../cli/types.js';
@@ -24,12 +23,15 @@ export interface ReceivedEntry {
   readonly path: string;
 }
 
+/** `node:fs/promises`, loaded when an inbox command runs (not at every meshctl start). */
+const fsp = (): Promise<typeof FsPromises> => import('node:fs/promises');
+
 const dirOf = (ctx: CommandContext, which: 'inbox' | 'received'): string =>
   path.join(ctx.home, which);
 
 async function names(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+    return (await (await fsp()).readdir(dir)).filter((n) => !n.startsWith('.')).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -49,7 +51,7 @@ function entryPath(dir: string, id: string, list: string): string {
 }
 
 async function readRecord(file: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(await (await fsp()).readFile(file, 'utf8')) as Record<string, unknown>;
 }
 
 export const inbox: Command = {
@@ -116,6 +118,7 @@ export const inboxClear: Command = {
   async run(ctx) {
     const dir = dirOf(ctx, 'inbox');
     const all = await names(dir);
+    const { rm } = await fsp();
     await Promise.all(all.map((n) => rm(path.join(dir, n), { force: true })));
     return { removed: all.length };
   },
@@ -131,7 +134,7 @@ export const received: Command = {
     const dir = dirOf(ctx, 'received');
     const files: ReceivedEntry[] = [];
     for (const n of await names(dir)) {
-      const s = await stat(path.join(dir, n)).catch(() => undefined);
+      const s = await (await fsp()).stat(path.join(dir, n)).catch(() => undefined);
       if (!s?.isFile()) continue;
       files.push({
         name: n,
@@ -158,7 +161,7 @@ export const receivedShow: Command = {
   returns: 'name, path, bytes, sha256, received_at',
   async run(ctx) {
     const file = entryPath(dirOf(ctx, 'received'), ctx.args[0], 'meshctl received');
-    const s = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    const s = await (await fsp()).stat(file).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'ENOENT'
         ? new CliError(
             'not_found',
@@ -168,7 +171,7 @@ export const receivedShow: Command = {
         : err;
     });
     // Streamed, so a large file is hashed in bounded memory.
-    const hash = createHash('sha256');
+    const hash = (await import('node:crypto')).createHash('sha256');
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
     return {
       name: ctx.args[0],
@@ -190,6 +193,7 @@ export const receivedClear: Command = {
   async run(ctx) {
     const dir = dirOf(ctx, 'received');
     const all = await names(dir);
+    const { rm } = await fsp();
     await Promise.all(all.map((n) => rm(path.join(dir, n), { force: true })));
     return { removed: all.length };
   },

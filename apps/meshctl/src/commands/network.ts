@@ -1,6 +1,5 @@
 // meshctl network …: membership and administration of custom networks through the daemon
 // (its signed registry client). Admin-token commands take --admin-token or MESH_ADMIN_TOKEN.
-import { readFile } from 'node:fs/promises';
 import { CliError, usageError } from '../cli/errors.js';
 import type { Command, CommandContext, FlagSpec } from '../cli/types.js';
 import { parseNodeId, stringFlag } from '../util/parse.js';
@@ -232,7 +231,7 @@ export const networkProvision: Command = {
       throw usageError('missing <blueprint.json>', 'meshctl network provision <blueprint.json>');
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await (await import('node:fs/promises')).readFile(file, 'utf8');
     } catch (err) {
       throw new CliError('not_found', `cannot read ${file}: ${(err as Error).message}`);
     }

@@ -1,6 +1,5 @@
 // meshctl policy …: the policy plugin's runners (policy.* methods) and the registry's policy of
 // a network (set with --push, which every member's daemon then syncs).
-import { readFile } from 'node:fs/promises';
 import { CliError, usageError } from '../cli/errors.js';
 import type { Command } from '../cli/types.js';
 import { adminToken, callDaemon, parseNetworkId } from './network.js';
@@ -41,7 +40,7 @@ export const policySet: Command = {
     if (file === undefined) throw usageError('missing <file>', usage);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await (await import('node:fs/promises')).readFile(file, 'utf8');
     } catch (err) {
       throw new CliError('not_found', `cannot read ${file}: ${(err as Error).message}`);
     }

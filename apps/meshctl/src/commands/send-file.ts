@@ -1,8 +1,6 @@
 // meshctl send-file: a chunked, resumable file stream to the peer's data-exchange service (port
 // 1001), SHA-256 end to end, with progress; one FILE frame for receivers without the extension.
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
@@ -48,7 +46,7 @@ export const sendFile: Command = {
     const file = ctx.args[1];
     let size: number;
     try {
-      const info = await stat(file);
+      const info = await (await import('node:fs/promises')).stat(file);
       if (!info.isFile()) throw new Error('not a regular file');
       size = info.size;
     } catch (err) {
@@ -110,7 +108,7 @@ export const sendFile: Command = {
 
 /** SHA-256 of a file, read in a stream (bounded memory). */
 async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = (await import('node:crypto')).createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
@@ -145,7 +143,7 @@ async function sendChunks(
   progress: (line: string) => void,
 ): Promise<string> {
   const report = progressPrinter(filename, size, progress);
-  const handle = await open(file, 'r');
+  const handle = await (await import('node:fs/promises')).open(file, 'r');
   try {
     let sent = offset;
     let inFlight = 0;
@@ -191,7 +189,7 @@ async function sendFrame(
   size: number,
   progress: (line: string) => void,
 ): Promise<string> {
-  const handle = await open(file, 'r');
+  const handle = await (await import('node:fs/promises')).open(file, 'r');
   let data: Buffer;
   try {
     data = await handle.readFile();

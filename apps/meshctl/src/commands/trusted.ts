@@ -1,5 +1,4 @@
 // meshctl trusted list: the trusted-agents list the daemon's trustedagents plugin holds.
-import { ErrorCode, IpcError } from '@mesh/client';
 import { CliError } from '../cli/errors.js';
 import type { Command } from '../cli/types.js';
 
@@ -21,6 +20,8 @@ export const trustedList: Command = {
     try {
       return await (await ctx.client()).ipc.callRaw('trustedagents.list');
     } catch (err) {
+      // The client is loaded already (ctx.client() ran); this import costs nothing more.
+      const { ErrorCode, IpcError } = await import('@mesh/client');
       if (err instanceof IpcError && err.code === ErrorCode.methodNotFound)
         throw new CliError(
           'unavailable',

@@ -2,7 +2,6 @@
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { connect } from '@mesh/client';
 
 /** Files of a daemon under MESH_HOME (the same names meshd uses). */
 export function daemonFiles(home: string): { pid: string; log: string } {
@@ -64,6 +63,7 @@ export async function probe(
   socketPath: string,
 ): Promise<{ pid: number; node_id: number; address: string; hostname: string } | undefined> {
   try {
+    const { connect } = await import('@mesh/client');
     const c = await connect({ socketPath, timeoutMs: 2000 });
     try {
       const info = await c.info();

@@ -65,6 +65,7 @@ import type { WsRelayLink } from '../tunnel/ws-relay-link.js';
 import { AdmissionGate, type PortEvent } from './admission-gate.js';
 import { BUILD_INFO, DAEMON_VERSION } from './build-info.js';
 import { ConnReadWriterAdapter, ConnectionHandle, ListenerAdapter } from './contract-adapters.js';
+import { EarlyHeartbeat } from './early-heartbeat.js';
 import type { DaemonOptions } from './options.js';
 import { RegistrySession, type NodeSettingsState } from './registry-session.js';
 import { RxWatchdog } from './rx-watchdog.js';
@@ -109,7 +110,10 @@ export class Daemon {
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #rxWatchdog: RxWatchdog | undefined;
   #heartbeatFailures = 0;
-  #heartbeating = false;
+  /** Heartbeats queued or running: one at a time, in call order. */
+  #heartbeats: Promise<unknown> = Promise.resolve();
+  #heartbeatsPending = 0;
+  #earlyHeartbeat: EarlyHeartbeat | undefined;
   readonly #stopped: Promise<void>;
   #resolveStopped: () => void = () => {};
 
@@ -241,6 +245,7 @@ export class Daemon {
       },
       ...(opts.owner === undefined ? {} : { owner: opts.owner }),
       version: DAEMON_VERSION,
+      onConnectionLost: () => this.#earlyHeartbeat?.trigger(),
     });
     this.#session = session;
     this.#pluginRegistry = new PluginRegistryClient(session.client);
@@ -428,19 +433,38 @@ export class Daemon {
 
   #scheduleHeartbeat(): void {
     const interval = this.#opts.keepaliveMs ?? 60_000;
-    this.#heartbeatTimer = setInterval(() => void this.heartbeatNow(), interval);
+    // A tick while a heartbeat is queued or running (e.g. an early one) adds nothing.
+    this.#heartbeatTimer = setInterval(() => {
+      if (this.#heartbeatsPending === 0) void this.heartbeatNow();
+    }, interval);
     this.#heartbeatTimer.unref();
+    // The registry dropped the connection (restarted?): heartbeat early, not a whole interval later.
+    this.#earlyHeartbeat = new EarlyHeartbeat({
+      beat: () => this.heartbeatNow(),
+      maxDelayMs: interval,
+    });
   }
 
   /**
-   * Runs one heartbeat now (the loop calls it every `keepaliveMs`): on success re-announces to
-   * the beacon; after `reregisterAfterFailures` consecutive failures re-registers (same key →
-   * same node id) with the current node settings. Never throws.
-   * @returns whether the heartbeat (or the re-registration) succeeded
+   * Runs one heartbeat now (the loop calls it every `keepaliveMs`, and early, with backoff, after
+   * the registry dropped the connection): on success re-announces to the beacon; when the
+   * registry does not know the node, or after `reregisterAfterFailures` consecutive failures,
+   * re-registers (same key → same node id) with the current node settings. Heartbeats never
+   * overlap: a call while one runs waits for it, then runs its own. Never throws.
+   * @returns whether the heartbeat (or the re-registration) succeeded; `false` once stopping
    */
-  async heartbeatNow(): Promise<boolean> {
-    if (this.#state !== 'running' || this.#heartbeating) return false;
-    this.#heartbeating = true;
+  heartbeatNow(): Promise<boolean> {
+    this.#heartbeatsPending += 1;
+    const run = this.#heartbeats.then(() => this.#heartbeatOnce());
+    const done = (): void => {
+      this.#heartbeatsPending -= 1;
+    };
+    this.#heartbeats = run.then(done, done);
+    return run;
+  }
+
+  async #heartbeatOnce(): Promise<boolean> {
+    if (this.#state !== 'running') return false;
     try {
       // A rotation whose outcome was unknown: settle it before signing with either key.
       if (this.#rotation?.hasPending === true) await this.#rotation.reconcile();
@@ -468,8 +492,6 @@ export class Daemon {
         this.#log.warn('re-registration failed', { error: String(regError) });
         return false;
       }
-    } finally {
-      this.#heartbeating = false;
     }
   }
 
@@ -477,6 +499,7 @@ export class Daemon {
     this.#state = 'stopping';
     if (graceful) await this.#plugins.stop();
     if (this.#heartbeatTimer !== undefined) clearInterval(this.#heartbeatTimer);
+    this.#earlyHeartbeat?.stop();
     this.#rxWatchdog?.stop();
     this.#heartbeatTimer = undefined;
     // FIN every open connection first (services' connections included, so their peers see a clean

@@ -1,5 +1,10 @@
 import type { Logger } from '@mesh/daemonapi';
-import { RegistryClient, type NodeInfo, type RotateKeyResult } from '@mesh/registry-client';
+import {
+  RegistryClient,
+  type NodeInfo,
+  type RegistryTlsClientOptions,
+  type RotateKeyResult,
+} from '@mesh/registry-client';
 import type { EventBus } from '../events/event-bus.js';
 import type { IdentitySigner } from '../identity/identity-holder.js';
 import { RegistryLink } from './registry-link.js';
@@ -24,6 +29,10 @@ export interface RegistrySessionOptions {
   readonly host: string;
   /** Parsed registry port. */
   readonly port: number;
+  /** Every registry instance to try in turn (fleet); `host`/`port` is the first. */
+  readonly addresses?: readonly { readonly host: string; readonly port: number }[];
+  /** TLS to the registry (pinned fingerprint, for self-signed registries). */
+  readonly tls?: RegistryTlsClientOptions;
   /** Wire mode. */
   readonly mode: 'binary' | 'json';
   /** Request timeout, ms. */
@@ -40,6 +49,8 @@ export interface RegistrySessionOptions {
   readonly owner?: string;
   /** Version string sent at registration. */
   readonly version: string;
+  /** The registry dropped the connection (after `registry.disconnected` is published). */
+  readonly onConnectionLost?: () => void;
 }
 
 /** What {@link RegistrySession.register} learned. */
@@ -84,10 +95,17 @@ export class RegistrySession {
       logger: options.logger,
       host: options.host,
       port: options.port,
+      ...(options.addresses === undefined ? {} : { addresses: options.addresses }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       mode: options.mode,
       signer: (challenge) => identity.sign(new TextEncoder().encode(challenge)),
       timeoutMs: options.timeoutMs,
       reconnect: { attempts: 2, initialDelayMs: 200, maxDelayMs: 1000 },
+      // Learnt at once, not at the next call: the owner heartbeats early (see EarlyHeartbeat).
+      onConnectionLost: (e) => {
+        this.link.lost(`connection dropped: ${e.error.message}`);
+        options.onConnectionLost?.();
+      },
     });
   }
 

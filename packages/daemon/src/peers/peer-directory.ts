@@ -1,24 +1,54 @@
-import * as ed from '@noble/ed25519';
 import type { Logger, PeerDirectory, PeerDirectoryEvent, PeerInfoSource } from '@mesh/daemonapi';
 
 /** The field prime of Curve25519 / edwards25519, 2^255 - 19. */
 const P = 2n ** 255n - 19n;
+/** The edwards25519 curve constant d = -121665 / 121666 mod p (RFC 8032 §5.1). */
+const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+
+const mod = (a: bigint): bigint => {
+  const r = a % P;
+  return r >= 0n ? r : r + P;
+};
+
+/** b^e mod p, square and multiply. */
+function pow(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  let x = mod(b);
+  for (; e > 0n; e >>= 1n) {
+    if (e & 1n) r = (r * x) % P;
+    x = (x * x) % P;
+  }
+  return r;
+}
 
 /**
  * The X25519 public key of an Ed25519 public key: the birational map from the twisted Edwards
  * curve to its Montgomery form, u = (1 + y) / (1 - y) mod p (RFC 7748 §4.1), little-endian.
+ * Plain BigInt arithmetic: a pure-JS curve library here cost every daemon its module at start
+ * for one map (idle RSS, issue 17).
  * @param ed25519PublicKey 32-byte Ed25519 public key
  * @returns the 32-byte X25519 public key
  * @throws Error when the bytes are not a point on the curve
  */
 export function ed25519ToX25519(ed25519PublicKey: Uint8Array): Uint8Array {
-  const { y } = ed.Point.fromBytes(ed25519PublicKey).toAffine();
-  const u = ed.etc.mod((1n + y) * ed.etc.invert(ed.etc.mod(1n - y, P), P), P);
+  if (ed25519PublicKey.length !== 32) throw new Error('Ed25519 public key must be 32 bytes');
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(ed25519PublicKey[i]);
+  const xOdd = y >> 255n === 1n;
+  y &= (1n << 255n) - 1n;
+  // A point (RFC 8032 §5.1.3 decoding): y < p, and x^2 = (y^2 - 1) / (d y^2 + 1) has a root.
+  if (y >= P) throw new Error('invalid Ed25519 public key: y is not reduced');
+  const y2 = (y * y) % P;
+  const x2 = mod((y2 - 1n) * pow(D * y2 + 1n, P - 2n));
+  if (x2 === 0n ? xOdd : pow(x2, (P - 1n) / 2n) !== 1n)
+    throw new Error('invalid Ed25519 public key: not a point on the curve');
+  // y = 1 is the neutral element: no Montgomery image.
+  if (y === 1n) throw new Error('invalid Ed25519 public key: the identity point');
+  let u = mod((1n + y) * pow(1n - y, P - 2n));
   const out = new Uint8Array(32);
-  let v = u;
   for (let i = 0; i < 32; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+    out[i] = Number(u & 0xffn);
+    u >>= 8n;
   }
   return out;
 }

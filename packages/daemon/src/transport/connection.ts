@@ -218,6 +218,8 @@ export class Connection extends Duplex {
   /** Received segments still to see before ACKs are combined again (set after loss). */
   private ackEachUntil = 0;
   private ackQueued = false;
+  /** Payload bytes of the last in-order segment (a short lone one may wait for an answer). */
+  private lastDataLength = 0;
   private lastAdvWindow = 0;
   private lastRecvAt: number;
   private lastKeepaliveAt = 0;
@@ -505,6 +507,7 @@ export class Connection extends Duplex {
         this.ackEachUntil = this.stats.segmentsReceived + this.tuning.receiveWindow;
     } else if (gotData) {
       this.segsSinceAck++;
+      this.lastDataLength = data.length;
       if (this.stats.segmentsReceived <= this.tuning.quickAckSegments) {
         this.sendAck();
       } else if (this.tuning.combinedAcks && this.stats.segmentsReceived > this.ackEachUntil) {
@@ -528,7 +531,15 @@ export class Connection extends Duplex {
   flushAck(): void {
     if (!this.ackQueued) return;
     this.ackQueued = false;
-    if (this.segsSinceAck > 0) this.sendAck();
+    if (this.segsSinceAck === 0) return;
+    // A lone short segment is most likely a request whose answer follows: hold its ACK on the
+    // delayed-ACK timer, as the reference does for a single segment, so the answer carries it.
+    if (
+      this.segsSinceAck < this.tuning.delayedAckSegments &&
+      this.lastDataLength < this.tuning.segmentSize
+    )
+      this.delackTimer.ensure(this.tuning.delayedAckMs);
+    else this.sendAck();
   }
 
   private onRst(): void {

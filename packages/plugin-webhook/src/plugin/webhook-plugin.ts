@@ -9,7 +9,6 @@ import type {
   WebhookManager,
   WebhookStats,
 } from '@mesh/daemonapi';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { WebhookError } from '../errors.js';
 import { WebhookDispatcher } from '../delivery/dispatcher.js';
 import type { WebhookDispatcherOptions, WebhookStatus } from '../delivery/dispatcher.js';
@@ -78,7 +77,9 @@ async function checkResolved(url: string): Promise<void> {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   let addresses: { address: string }[];
   try {
-    addresses = await dnsLookup(host, { all: true });
+    // Loaded here: a daemon that never sets a webhook never loads `node:dns`.
+    const { lookup } = await import('node:dns/promises');
+    addresses = await lookup(host, { all: true });
   } catch {
     return; // unresolvable now: delivery retries and its guarded lookup checks again
   }

@@ -1,6 +1,5 @@
 // Which webhook targets are allowed: http(s) only, never link-local or cloud metadata endpoints,
 // checked on the URL and again on every address the host name resolves to.
-import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { WebhookError } from '../errors.js';
@@ -110,12 +109,21 @@ export type LookupFunction = (
  * Wraps a DNS lookup so the connection is refused when the host resolves to a forbidden
  * address. Handing it to `http.request` checks the address actually dialled, so a name that
  * changes its answer between the check and the request (DNS rebinding) cannot slip through.
- * @param base - the lookup to wrap. @defaultValue `dns.lookup`
+ * @param base - the lookup to wrap. @defaultValue `dns.lookup`, loaded at the first delivery (a
+ * daemon with no webhook never loads `node:dns`)
  * @returns a lookup for `http.request`.
  */
-export function guardedLookup(base: LookupFunction = dnsLookup): LookupFunction {
+export function guardedLookup(base?: LookupFunction): LookupFunction {
+  const resolve: LookupFunction =
+    base ??
+    ((hostname, options, callback) => {
+      import('node:dns').then(
+        ({ lookup }) => lookup(hostname, options, callback),
+        (err: NodeJS.ErrnoException) => callback(err, ''),
+      );
+    });
   return (hostname, options, callback) => {
-    base(hostname, options, (error, address, family) => {
+    resolve(hostname, options, (error, address, family) => {
       if (error) {
         callback(error, address, family);
         return;

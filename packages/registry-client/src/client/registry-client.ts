@@ -50,6 +50,7 @@ import type {
   RegisterResult,
   RegistryClientLogger,
   RegistryClientOptions,
+  RegistryConnectionLost,
   RegistrySigner,
   ReportTrustResult,
   ResolveResult,
@@ -97,6 +98,7 @@ export class RegistryClient {
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #logger: RegistryClientLogger;
+  readonly #onConnectionLost: ((event: RegistryConnectionLost) => void) | undefined;
   #signer: RegistrySigner | undefined;
   readonly #envelopes: boolean;
   readonly #clock: () => number;
@@ -123,6 +125,7 @@ export class RegistryClient {
     this.#initialDelayMs = options.reconnect?.initialDelayMs ?? 500;
     this.#maxDelayMs = options.reconnect?.maxDelayMs ?? 10_000;
     this.#logger = options.logger ?? noopLogger;
+    this.#onConnectionLost = options.onConnectionLost;
     this.#signer = options.signer;
     this.#envelopes = options.envelopes ?? true;
     this.#clock = options.clock ?? Date.now;
@@ -1055,6 +1058,7 @@ export class RegistryClient {
             this.#binary,
             this.#connectTimeoutMs,
             this.#tls,
+            (error) => this.#dropped(formatHostPort(host, port), error),
           );
           // close() ran while connecting: do not keep a socket nobody will close.
           if (this.#closed) {
@@ -1085,6 +1089,16 @@ export class RegistryClient {
       `could not reach the registry at ${this.#addresses.map((a) => formatHostPort(a.host, a.port)).join(', ')} after ${this.#attempts} attempts`,
       { cause: lastErr },
     );
+  }
+
+  /** The registry ended the connection: tell the owner (never after close(); a throw is logged). */
+  #dropped(address: string, error: RegistryClientError): void {
+    if (this.#closed || this.#onConnectionLost === undefined) return;
+    try {
+      this.#onConnectionLost({ address, error });
+    } catch (err) {
+      this.#logger.warn('onConnectionLost listener threw', { error: String(err) });
+    }
   }
 
   async #json(

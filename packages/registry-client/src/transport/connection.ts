@@ -22,9 +22,11 @@ export class RegistryConnection {
   readonly #reader = new LengthPrefixedReader();
   #waiter: Waiter | undefined;
   #closedError: Error | undefined;
+  readonly #onDropped: ((reason: RegistryClientError) => void) | undefined;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, onDropped?: (reason: RegistryClientError) => void) {
     this.#socket = socket;
+    this.#onDropped = onDropped;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) =>
@@ -39,13 +41,18 @@ export class RegistryConnection {
     );
   }
 
-  /** Opens a connection; in binary mode the PILT preamble is written first. */
+  /**
+   * Opens a connection; in binary mode the PILT preamble is written first.
+   * @param onDropped called once when the registry closes the connection or the socket fails
+   *   (not when this side destroys it: a timeout, an abort, a close)
+   */
   static open(
     host: string,
     port: number,
     binary: boolean,
     timeoutMs: number,
     tlsOptions?: RegistryTlsClientOptions,
+    onDropped?: (reason: RegistryClientError) => void,
   ): Promise<RegistryConnection> {
     return new Promise((resolve, reject) => {
       const pin = tlsOptions?.fingerprint?.replace(/:/g, '').toLowerCase();
@@ -102,7 +109,7 @@ export class RegistryConnection {
             return;
           }
         }
-        const conn = new RegistryConnection(socket);
+        const conn = new RegistryConnection(socket, onDropped);
         if (binary) socket.write(PREAMBLE);
         resolve(conn);
       });
@@ -194,7 +201,8 @@ export class RegistryConnection {
    * applied it.
    */
   #lost(err: RegistryClientError): void {
-    if (!this.#closedError) this.#closedError = err;
+    if (this.#closedError) return;
+    this.#closedError = err;
     this.#waiter?.reject(
       new RegistryClientError(
         'CONNECTION_LOST',
@@ -202,6 +210,7 @@ export class RegistryConnection {
         { cause: err },
       ),
     );
+    this.#onDropped?.(err);
   }
 
   #fail(err: Error): void {

@@ -2,6 +2,14 @@
 import type { Socket } from 'node:net';
 import type { EngineConnection } from '../engine.js';
 
+/**
+ * Bytes each side may hold in Node's write buffer before the other side is paused. The sockets'
+ * default (16 KiB) is one large engine segment: pausing at it stalled the engine stream after
+ * every segment (and shrank the receive window it advertises), so a stream ran at a fraction of
+ * the engine's rate. The engine's receive and send windows bound what can queue here anyway.
+ */
+export const BRIDGE_BUFFER_BYTES = 256 * 1024;
+
 /** What a bridge needs from its owner. */
 export interface StreamBridgeHooks {
   /** Tells the client why the stream ended (`fin`, `closed`, or a reset reason). */
@@ -77,7 +85,8 @@ export class StreamBridge {
     // socket -> engine
     socket.on('data', (chunk: Buffer) => {
       if (this.#reset) return;
-      if (!conn.write(chunk)) socket.pause();
+      conn.write(chunk);
+      if (conn.writableLength >= BRIDGE_BUFFER_BYTES) socket.pause();
     });
     conn.on('drain', () => {
       if (!this.#reset) socket.resume();
@@ -96,12 +105,13 @@ export class StreamBridge {
           socket.uncork();
         });
       }
-      if (!socket.write(chunk)) conn.pause();
+      socket.write(chunk);
+      if (socket.writableLength >= BRIDGE_BUFFER_BYTES) conn.pause();
     });
     socket.on('drain', () => {
       if (!this.#reset && !conn.destroyed) conn.resume();
     });
-    if (head.length > 0 && !conn.write(head)) socket.pause();
+    if (head.length > 0) conn.write(head);
     socket.resume();
     conn.resume();
   }
