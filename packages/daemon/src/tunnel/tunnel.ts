@@ -1470,7 +1470,7 @@ const SKIP_CHECKSUM = Object.freeze({ verifyChecksum: false });
  * @param copy always return a fresh buffer (the caller keeps it), even for a single piece
  */
 function joinPieces(pieces: readonly Uint8Array[], copy: boolean): Uint8Array {
-  if (pieces.length === 1 && !copy) return pieces[0]!;
+  if (pieces.length === 1 && !copy) return pieces[0];
   let length = 0;
   for (const p of pieces) length += p.length;
   const out = new Uint8Array(length);
