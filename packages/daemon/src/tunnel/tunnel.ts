@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import type { LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import {
   authChallenge,
@@ -1497,7 +1497,11 @@ function literalFirstLookup(
     callback(null, host, literal);
     return;
   }
-  dnsLookup(host, typeof family === 'number' ? { family } : family, callback);
+  // Loaded on first use: most daemons never resolve a name here, and start-up loads no DNS.
+  void import('node:dns').then(
+    ({ lookup }) => lookup(host, typeof family === 'number' ? { family } : family, callback),
+    (error: unknown) => callback(error as NodeJS.ErrnoException, '', 0),
+  );
 }
 
 /** Whether two IP texts name the same address (IPv4-mapped IPv6 folded). */
