@@ -144,3 +144,26 @@ describe('TunnelSession.sealFrame', () => {
     expect(out.ok && out.plaintext.toString()).toBe('framed');
   });
 });
+
+describe('TunnelSession.sealPieces', () => {
+  it('seals a packet given in pieces into the frame sealFrame builds from the joined packet', async () => {
+    const { decodeTunnelFrame } = await import('@mesh/protocol');
+    const a = generateX25519KeyPair();
+    const b = generateX25519KeyPair();
+    const key = deriveTunnelKey(a.privateKey, b.publicKey);
+    const prefix = Buffer.from([1, 2, 3, 4]);
+    const joined = new TunnelSession(key, b.publicKey, prefix);
+    const pieced = new TunnelSession(key, b.publicKey, prefix);
+    const head = Buffer.from('header-34-bytes-or-so');
+    const body = Buffer.alloc(20_000, 0x5a);
+    const expected = joined.sealFrame(Buffer.concat([head, body]), 9);
+    const pieces = pieced.sealPieces([head, new Uint8Array(0), body], 9);
+    expect(pieces.length).toBeGreaterThanOrEqual(4); // header, two ciphertexts, tag: no joining
+    expect(Buffer.concat(pieces).equals(expected)).toBe(true);
+    const rx = new TunnelSession(deriveTunnelKey(b.privateKey, a.publicKey), a.publicKey);
+    const frame = decodeTunnelFrame(Buffer.concat(pieces));
+    if (frame.kind !== 'encrypted') throw new Error('not a PILS frame');
+    const out = rx.open(frame.nonce, frame.ciphertext, 9);
+    expect(out.ok && out.plaintext.equals(Buffer.concat([head, body]))).toBe(true);
+  });
+});

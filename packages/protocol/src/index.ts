@@ -74,10 +74,11 @@ export {
   formatFlags,
   hasFlags,
 } from './packet/constants.js';
-export type { Packet, PacketInit } from './packet/packet.js';
+export type { DecodePacketOptions, Packet, PacketInit } from './packet/packet.js';
 export {
   decodePacket,
   encodePacket,
+  encodePacketHeaderInto,
   encodePacketInto,
   encodedPacketSize,
   packetChecksum,

@@ -6,6 +6,7 @@ import {
   Proto,
   decodePacket,
   encodePacket,
+  encodePacketHeaderInto,
   encodePacketInto,
   formatFlags,
   hasFlags,
@@ -108,6 +109,20 @@ describe('packet layout', () => {
     expect(toHex(target.subarray(4))).toBe(toHex(hex(SYN_PACKET)));
     expect(codeOf(() => encodePacketInto(base, new Uint8Array(33)))).toBe('invalid-field');
   });
+
+  it('encodes a header whose checksum covers a payload it does not copy', () => {
+    const payload = new TextEncoder().encode('hello');
+    const packet = { ...base, flags: Flags.ACK, seq: 1, ack: 1, window: 512, payload };
+    const header = new Uint8Array(2 + PACKET_HEADER_SIZE);
+    expect(encodePacketHeaderInto(packet, header, 2)).toBe(PACKET_HEADER_SIZE);
+    const joined = new Uint8Array([...header.subarray(2), ...payload]);
+    expect(toHex(joined)).toBe(toHex(encodePacket(packet)));
+    expect(decodePacket(joined).payload).toEqual(payload);
+    expect(codeOf(() => encodePacketHeaderInto(packet, new Uint8Array(33)))).toBe('invalid-field');
+    expect(codeOf(() => encodePacketHeaderInto({ ...packet, window: 1 << 16 }, header))).toBe(
+      'invalid-field',
+    );
+  });
 });
 
 describe('packet rejection', () => {
@@ -124,6 +139,20 @@ describe('packet rejection', () => {
     const before = toHex(bytes);
     expect(codeOf(() => decodePacket(bytes))).toBe('checksum-mismatch');
     expect(toHex(bytes)).toBe(before);
+  });
+
+  it('skips only the checksum when told the bytes were authenticated otherwise', () => {
+    const bytes = hex(HELLO_PACKET);
+    bytes[31] ^= 0x01; // the checksum field itself
+    expect(codeOf(() => decodePacket(bytes))).toBe('checksum-mismatch');
+    const p = decodePacket(bytes, { verifyChecksum: false });
+    expect(new TextDecoder().decode(p.payload)).toBe('hello');
+    expect(codeOf(() => decodePacket(bytes.subarray(0, 38), { verifyChecksum: false }))).toBe(
+      'truncated',
+    );
+    const v2 = hex(HELLO_PACKET);
+    v2[0] = 0x21;
+    expect(codeOf(() => decodePacket(v2, { verifyChecksum: false }))).toBe('unsupported-version');
   });
 
   it('rejects another version even with a valid checksum', () => {

@@ -173,6 +173,33 @@ export class TunnelSession {
     return frame;
   }
 
+  /**
+   * Encrypts one packet given in pieces (its header and its payload) into a `PILS` frame
+   * returned in pieces — `[PILS ‖ sender ‖ nonce, ciphertext of each piece…, tag]` — for one
+   * scatter/gather send: neither the packet nor the ciphertext is ever copied into a joined
+   * buffer. GCM is a stream mode, so the pieces' ciphertexts are those of the joined packet.
+   * @param pieces the marshalled inner packet, in order
+   * @param senderNodeId own node id (written into the frame and used as AAD)
+   * @returns the frame's pieces; joined they equal {@link TunnelSession.sealFrame}'s frame
+   */
+  sealPieces(pieces: readonly Uint8Array[], senderNodeId: number): Buffer[] {
+    this.#counter += 1;
+    const header = Buffer.allocUnsafe(ENCRYPTED_FRAME_HEADER_SIZE);
+    header.writeUInt32BE(TunnelMagic.ENCRYPTED, 0);
+    header.writeUInt32BE(senderNodeId >>> 0, 4);
+    this.#prefix.copy(header, 8);
+    header.writeUInt32BE(Math.floor(this.#counter / 0x1_0000_0000), 12);
+    header.writeUInt32BE(this.#counter >>> 0, 16);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, header.subarray(8));
+    cipher.setAAD(this.#aadFor(senderNodeId));
+    const out: Buffer[] = [header];
+    for (const piece of pieces) if (piece.length > 0) out.push(cipher.update(piece));
+    const final = cipher.final();
+    if (final.length > 0) out.push(final);
+    out.push(cipher.getAuthTag());
+    return out;
+  }
+
   #aadFor(nodeId: number): Buffer {
     if (this.#aadNode !== nodeId) {
       this.#aad = nodeIdBytes(nodeId);

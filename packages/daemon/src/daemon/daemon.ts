@@ -22,9 +22,11 @@ import {
 } from '@mesh/daemonapi';
 import {
   BROADCAST_NODE,
+  PACKET_HEADER_SIZE,
   PLUGIN_PAYLOAD_PORT,
   Proto,
   encodePacket,
+  encodePacketHeaderInto,
   formatAddr,
   type Addr,
   type Packet,
@@ -309,7 +311,7 @@ export class Daemon {
       localAddr: () => this.addr(),
       send: (packet) => {
         if (packet.dst.node === BROADCAST_NODE) this.#broadcast(packet);
-        else tunnel.send(packet.dst.node, encodePacket(packet));
+        else sendPacket(tunnel, packet);
       },
       ...(opts.streams === undefined ? {} : { tuning: opts.streams }),
       ...(opts.limits === undefined ? {} : { limits: opts.limits }),
@@ -1397,4 +1399,16 @@ function isNotFound(err: unknown): boolean {
     err !== null &&
     (err as { remoteCode?: unknown }).remoteCode === 'NOT_FOUND'
   );
+}
+
+/**
+ * Hands one outgoing packet to the tunnel as two pieces, its 34-byte header (checksum over the
+ * payload included) and the payload as the stream holds it: the payload is never copied into
+ * a packet buffer (the tunnel seals and sends the pieces as one datagram).
+ */
+function sendPacket(tunnel: Tunnel, packet: Packet): void {
+  const header = Buffer.allocUnsafe(PACKET_HEADER_SIZE); // from Node's pool: no allocation
+  encodePacketHeaderInto(packet, header);
+  if (packet.payload.length === 0) tunnel.sendPieces(packet.dst.node, [header]);
+  else tunnel.sendPieces(packet.dst.node, [header, packet.payload]);
 }

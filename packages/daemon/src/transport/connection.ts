@@ -746,6 +746,10 @@ export class Connection extends Duplex {
       return false;
     }
     if (s.data.length > this.tuning.segmentSize) {
+      // A large segment lost twice: have the path re-validated now, not only after an RTO —
+      // loss detection driven by ACKs can otherwise use up every attempt on a path that
+      // stopped carrying large datagrams before any RTO fires.
+      if (s.attempts === 2) this.host.pathLoss(this.remoteAddr.node);
       // The path may have shrunk since (path MTU fallback): resend in pieces that fit.
       this.mss = this.host.segmentSize(this.remoteAddr.node);
       if (s.data.length > this.mss) this.split(s);

@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import {
   authChallenge,
@@ -15,6 +16,8 @@ import {
   type KeyExchangeFrame,
   type Packet,
   type TunnelFrame,
+  TUNNEL_MAGIC_SIZE,
+  TunnelMagic,
 } from '@mesh/protocol';
 import {
   TunnelSession,
@@ -335,7 +338,11 @@ export class Tunnel {
    */
   async bind(): Promise<UdpEndpoint> {
     const host = this.#opts.host ?? '0.0.0.0';
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = createSocket({
+      type: isIPv6(host) ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      lookup: literalFirstLookup,
+    });
     this.#socket = socket;
     socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
     socket.on('error', (error) => this.#log.warn('tunnel socket error', { error: String(error) }));
@@ -423,12 +430,25 @@ export class Tunnel {
    * @param packet the encoded packet (header + payload)
    */
   send(nodeId: number, packet: Uint8Array): void {
+    this.sendPieces(nodeId, [packet]);
+  }
+
+  /**
+   * {@link Tunnel.send} for a packet given in pieces (e.g. its 34-byte header and the stream's
+   * payload): they are sealed piece by piece and leave as one scatter/gather datagram, so the
+   * hot path never joins them into a fresh buffer. Only a queued or relayed packet is joined.
+   * @param nodeId destination node
+   * @param pieces the encoded packet, in order; not modified, not kept after the call unless
+   *   queued (then copied)
+   */
+  sendPieces(nodeId: number, pieces: readonly Uint8Array[]): void {
     if (this.#closed || this.#socket === undefined) return;
     if (nodeId === this.#nodeId && this.#nodeId !== 0) {
       // Loopback to self: deliver without touching the network.
       this.stats.pktsSent += 1;
+      const packet = joinPieces(pieces, true);
       queueMicrotask(() =>
-        this.#deliver(packet, { peer: nodeId, authenticated: true, relay: false }),
+        this.#deliver(packet, { peer: nodeId, authenticated: true, relay: false }, false),
       );
       return;
     }
@@ -436,17 +456,18 @@ export class Tunnel {
     this.stats.pktsSent += 1;
     if (!this.#encrypt) {
       if (peer.endpoint === undefined && !peer.relay) {
-        this.#enqueue(peer, packet);
+        this.#enqueue(peer, joinPieces(pieces, true));
         this.#resolve(peer);
         return;
       }
-      this.#sendFrame(peer, encodeTunnelFrame({ kind: 'plain', packet }));
+      this.#sendFrame(peer, [PLAIN_MAGIC, ...pieces]);
       return;
     }
     if (peer.session !== undefined) {
-      this.#sendSealed(peer, packet);
+      this.#sendFrame(peer, peer.session.sealPieces(pieces, this.#nodeId));
       return;
     }
+    const packet = joinPieces(pieces, true);
     this.#enqueue(peer, packet);
     if (this.#opts.allowPlaintext === true && (peer.endpoint !== undefined || peer.relay)) {
       this.#sendFrame(peer, encodeTunnelFrame({ kind: 'plain', packet }));
@@ -591,31 +612,56 @@ export class Tunnel {
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
-  #pendingSends = 0;
-  #drainWaiters: (() => void)[] = [];
+  // Sends to a host name wait for a DNS answer before the socket queues them: counted here.
+  #resolvingSends = 0;
+  // Datagrams to literal IPs made during this turn, sent together when it ends (one nextTick
+  // per burst, not per datagram): the peer reads a burst as one batch and answers it with one
+  // combined ACK.
+  readonly #outbox: (Uint8Array | readonly Uint8Array[])[] = [];
+  readonly #outboxPorts: number[] = [];
+  readonly #outboxAddresses: string[] = [];
 
-  /** Sends one datagram from the tunnel socket, counting it until the OS has taken it. */
-  #udpSend(bytes: Uint8Array, port: number, address: string): void {
+  /**
+   * Sends one datagram (one buffer, or pieces sent as one with scatter/gather) from the tunnel
+   * socket. Sends to literal IPs (every peer path) take no callback: on success there is
+   * nothing to do, and a failed send is a lost datagram the transport recovers from — so no
+   * closure per datagram; the socket's own queue count tells `close()` when they have left.
+   */
+  #udpSend(bytes: Uint8Array | readonly Uint8Array[], port: number, address: string): void {
     const socket = this.#socket;
     if (socket === undefined) return;
-    this.#pendingSends += 1;
-    socket.send(bytes, port, address, () => {
-      this.#pendingSends -= 1;
-      if (this.#pendingSends === 0) for (const wake of this.#drainWaiters.splice(0)) wake();
+    if (isIP(address) !== 0) {
+      if (this.#outbox.length === 0) process.nextTick(this.#sendOutbox);
+      this.#outbox.push(bytes);
+      this.#outboxPorts.push(port);
+      this.#outboxAddresses.push(address);
+      return;
+    }
+    this.#resolvingSends += 1;
+    socket.send(bytes as Uint8Array, port, address, () => {
+      this.#resolvingSends -= 1;
     });
   }
 
-  /** Resolves once every counted send has completed, or after `maxMs`. */
+  readonly #sendOutbox = (): void => {
+    const socket = this.#socket;
+    const n = this.#outbox.length;
+    for (let i = 0; socket !== undefined && i < n; i++)
+      socket.send(this.#outbox[i] as Uint8Array, this.#outboxPorts[i], this.#outboxAddresses[i]);
+    this.#outbox.length = 0;
+    this.#outboxPorts.length = 0;
+    this.#outboxAddresses.length = 0;
+  };
+
+  /** Resolves once the socket has sent every queued datagram, or after `maxMs`. */
   async #sendsDrained(maxMs: number): Promise<void> {
-    if (this.#pendingSends === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, maxMs);
-      timer.unref();
-      this.#drainWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    const idle = (): boolean =>
+      this.#outbox.length === 0 && this.#resolvingSends === 0 && socket.getSendQueueCount() === 0;
+    const end = Date.now() + maxMs;
+    // Only at shutdown, and only while datagrams are still queued (a full socket buffer).
+    while (!idle() && Date.now() < end) await new Promise((r) => setTimeout(r, 2).unref());
   }
 
   /**
@@ -670,7 +716,7 @@ export class Tunnel {
         return;
       }
     }
-    peer.queue.push(new Uint8Array(packet));
+    peer.queue.push(packet); // a fresh copy (joinPieces), never the caller's buffer
     if (peer.queue.length > (this.#opts.maxQueuedFrames ?? 64)) {
       peer.queue.shift();
       this.stats.queueDrops += 1;
@@ -873,21 +919,23 @@ export class Tunnel {
     }
   }
 
-  #sendFrame(peer: PeerState, frame: Uint8Array): void {
+  #sendFrame(peer: PeerState, frame: Uint8Array | readonly Uint8Array[]): void {
     const socket = this.#socket;
     if (socket === undefined) return;
     if (peer.relay || peer.endpoint === undefined) {
+      const joined = frame instanceof Uint8Array ? frame : joinPieces(frame, false);
       const link = this.#opts.relayLink;
       if (link !== undefined && (link.preferred || this.#opts.beacon === undefined)) {
-        this.stats.bytesSent += frame.length;
-        link.send(this.#nodeId, peer.nodeId, frame);
+        this.stats.bytesSent += joined.length;
+        link.send(this.#nodeId, peer.nodeId, joined);
         return;
       }
       if (this.#opts.beacon === undefined) return;
-      this.#sendBeacon({ kind: 'relay', sender: this.#nodeId, dest: peer.nodeId, frame });
+      this.#sendBeacon({ kind: 'relay', sender: this.#nodeId, dest: peer.nodeId, frame: joined });
       return;
     }
-    this.stats.bytesSent += frame.length;
+    if (frame instanceof Uint8Array) this.stats.bytesSent += frame.length;
+    else for (const piece of frame) this.stats.bytesSent += piece.length;
     this.#udpSend(frame, peer.endpoint.port, peer.endpoint.address);
   }
 
@@ -1340,11 +1388,11 @@ export class Tunnel {
       peer.lastDirectRx = Date.now();
       if (peer.relay) this.#restoreDirect(peer, from);
     }
-    this.#deliver(result.plaintext, {
-      peer: sender,
-      authenticated: peer.authenticated,
-      relay: from === undefined,
-    });
+    this.#deliver(
+      result.plaintext,
+      { peer: sender, authenticated: peer.authenticated, relay: from === undefined },
+      true,
+    );
   }
 
   #restoreDirect(peer: PeerState, to: UdpEndpoint): void {
@@ -1358,11 +1406,15 @@ export class Tunnel {
     this.#sendSealed(peer, new Uint8Array(0));
   }
 
-  #deliver(bytes: Uint8Array, origin: Omit<PacketOrigin, 'spoofed'>): void {
+  /**
+   * @param sealed whether the bytes come out of an AEAD-opened frame: then the GCM tag already
+   *   proved they are exactly what the peer sealed, and the packet's CRC-32 is not computed again
+   */
+  #deliver(bytes: Uint8Array, origin: Omit<PacketOrigin, 'spoofed'>, sealed: boolean): void {
     if (bytes.length === 0) return; // a direct-path probe carries nothing
     let packet: Packet;
     try {
-      packet = decodePacket(bytes);
+      packet = decodePacket(bytes, sealed ? SKIP_CHECKSUM : undefined);
     } catch {
       return;
     }
@@ -1406,6 +1458,50 @@ export function parseEndpoint(text: string): UdpEndpoint | undefined {
   } catch {
     return undefined;
   }
+}
+
+const PLAIN_MAGIC = new Uint8Array(TUNNEL_MAGIC_SIZE);
+new DataView(PLAIN_MAGIC.buffer).setUint32(0, TunnelMagic.PLAIN);
+const SKIP_CHECKSUM = Object.freeze({ verifyChecksum: false });
+
+/**
+ * The pieces of a packet or frame as one buffer.
+ * @param pieces the pieces, in order
+ * @param copy always return a fresh buffer (the caller keeps it), even for a single piece
+ */
+function joinPieces(pieces: readonly Uint8Array[], copy: boolean): Uint8Array {
+  if (pieces.length === 1 && !copy) return pieces[0];
+  let length = 0;
+  for (const p of pieces) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of pieces) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/**
+ * The tunnel socket's resolver: a literal IP (every peer endpoint) is answered at once — dgram's
+ * default goes through `dns.lookup`, which defers every send by a tick — a host name (a beacon
+ * configured by name) is looked up as usual.
+ */
+function literalFirstLookup(
+  host: string,
+  family: number | LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const literal = isIP(host);
+  if (literal !== 0) {
+    callback(null, host, literal);
+    return;
+  }
+  // Loaded on first use: most daemons never resolve a name here, and start-up loads no DNS.
+  void import('node:dns').then(
+    ({ lookup }) => lookup(host, typeof family === 'number' ? { family } : family, callback),
+    (error: unknown) => callback(error as NodeJS.ErrnoException, '', 0),
+  );
 }
 
 /** Whether two IP texts name the same address (IPv4-mapped IPv6 folded). */
