@@ -3,8 +3,9 @@
  * `recv <registry> <beacon> <port>` prints `{"addr": …}`, then `{"done": bytes}` once one stream
  * ended; `send <registry> <beacon> <addr> <port> <bytes>` prints `{"start": true}` when the
  * stream is open and `{"sent": bytes}` when it is closed; `echo <registry> <beacon> <port>` echoes
- * every stream it accepts; `ping <registry> <beacon> <addr> <port> <count>` times `count` 64-byte
- * round trips on one warm stream and prints `{"rtt": {"p50": ms, "p99": ms}}`. All exit when stdin closes.
+ * every stream it accepts; `ping <registry> <beacon> <addr> <port> <count> <warmupMs>` times
+ * 64-byte round trips on one stream, fresh and after `warmupMs` of pings, and prints
+ * `{"rtt": {"fresh": {"p50": ms, "p99": ms}, "warm": {…}}}`. All exit when stdin closes.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ if (role === 'echo') {
     conn.pipe(conn);
   }
 } else if (role === 'ping') {
-  const [addr, port, count] = rest;
+  const [addr, port, count, warmupMs] = rest;
   const conn = await daemon.dial(parseAddr(addr), Number(port));
   const msg = Buffer.alloc(64, 1);
   const once = (): Promise<number> =>
@@ -51,12 +52,20 @@ if (role === 'echo') {
       conn.on('data', onData);
       conn.write(msg);
     });
+  // As in sdk-streams.ts: 100 untimed, 2000 timed (fresh process), pings until `warmupMs` after
+  // the start, then `count` timed (warm).
+  const timed = async (n: number): Promise<{ p50: number; p99: number }> => {
+    const rtts: number[] = [];
+    for (let i = 0; i < n; i++) rtts.push(await once());
+    rtts.sort((x, y) => x - y);
+    const at = (p: number): number => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))];
+    return { p50: at(0.5), p99: at(0.99) };
+  };
+  const until = performance.now() + Number(warmupMs);
   for (let i = 0; i < 100; i++) await once();
-  const rtts: number[] = [];
-  for (let i = 0; i < Number(count); i++) rtts.push(await once());
-  rtts.sort((a, b) => a - b);
-  const at = (p: number): number => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))];
-  say({ rtt: { p50: at(0.5), p99: at(0.99) } });
+  const fresh = await timed(2000);
+  while (performance.now() < until) for (let i = 0; i < 100; i++) await once();
+  say({ rtt: { fresh, warm: await timed(Number(count)) } });
   conn.end();
 } else if (role === 'recv') {
   const listener = daemon.listen(Number(rest[0]));

@@ -4,8 +4,10 @@
  * - one-way transfer (BENCH_MB, default 100 MiB) through `@mesh/client`: dial, write, end; the
  *   receiving client counts bytes until FIN;
  * - the same transfer between two engines (`@mesh/daemon`) in their own processes, no IPC;
+ * - the same three-process shape through two plain unix-socket relays (no engine, no crypto);
  * - raw TCP on loopback, and js-libp2p (TCP + noise + yamux) in this process;
- * - 64-byte round trips on a warm stream through the SDK (p50 / p99), beside raw TCP.
+ * - 64-byte round trips through the SDK (p50 / p99), fresh and warm (see WARMUP_MS), beside two
+ *   engines without IPC, the same six process hops through plain relays, and raw TCP.
  * Run: pnpm --filter @mesh/client run bench   (needs meshd, mesh-rendezvous and @mesh/daemon built)
  * BENCH_MESHD=<file> runs another meshd build (before / after comparisons on one machine).
  * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each meshd process there (open in Chrome
@@ -33,7 +35,16 @@ for (const f of [MESHD, RENDEZVOUS])
 
 const MB = 1024 * 1024;
 const BYTES = Number(process.env['BENCH_MB'] ?? 100) * MB;
-const PINGS = Number(process.env['BENCH_PINGS'] ?? 2000);
+const PINGS = Number(process.env['BENCH_PINGS'] ?? 10_000);
+/**
+ * Every round-trip row is measured twice on one stream: `fresh`, the first 2000 round trips
+ * after 100 untimed ones (processes a few seconds old: V8 still runs the packet path in its
+ * lower tiers and compiles in the background on the same two cores, which shows as a
+ * multi-millisecond p99), and `warm`, {@link PINGS} round trips once the stream has carried
+ * pings for at least this long, as in a long-running daemon. Every row warms up alike.
+ */
+const WARMUP_MS = Number(process.env['BENCH_WARMUP_MS'] ?? 5000);
+const FRESH_PINGS = 2000;
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
 const PROF = process.env['BENCH_CPU_PROF'];
 const ONLY = process.env['BENCH_ONLY'];
@@ -167,6 +178,21 @@ async function tcpOneWay(): Promise<number> {
   return ms;
 }
 
+/** Round trips of one stream: the first ones of fresh processes, and warm ones. */
+interface Rtts {
+  readonly fresh: number[];
+  readonly warm: number[];
+}
+
+/** 100 untimed pings, {@link FRESH_PINGS} timed, pings until {@link WARMUP_MS}, {@link PINGS} timed. */
+async function freshAndWarm(stream: Duplex | Socket): Promise<Rtts> {
+  const until = performance.now() + WARMUP_MS;
+  await pingPong(stream, 100);
+  const fresh = await pingPong(stream, FRESH_PINGS);
+  while (performance.now() < until) await pingPong(stream, 100);
+  return { fresh, warm: await pingPong(stream, PINGS) };
+}
+
 async function pingPong(stream: Duplex | Socket, n: number): Promise<number[]> {
   const msg = Buffer.alloc(64, 1);
   const out: number[] = [];
@@ -190,14 +216,13 @@ async function pingPong(stream: Duplex | Socket, n: number): Promise<number[]> {
   return out;
 }
 
-async function tcpRtt(): Promise<number[]> {
+async function tcpRtt(): Promise<Rtts> {
   const server = createServer((s) => s.pipe(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const sock = tcpConnect((server.address() as { port: number }).port, '127.0.0.1');
   sock.setNoDelay(true);
   await new Promise((r) => sock.once('connect', r));
-  await pingPong(sock, 100);
-  const rtts = await pingPong(sock, PINGS);
+  const rtts = await freshAndWarm(sock);
   sock.destroy();
   server.close();
   return rtts;
@@ -214,7 +239,7 @@ net.createServer((s) => { const t = net.connect(target); s.pipe(t).pipe(s); })
  * echo in this process → B → A → back, over unix sockets. The floor for six hops between Node
  * processes on this machine, so the SDK row's distance from it is what meshd adds.
  */
-async function relayRtt(): Promise<number[]> {
+async function relayRtt(): Promise<Rtts> {
   const sock = (n: string): string => path.join(root, `relay-${n}.sock`);
   const echo = createServer((s) => s.pipe(s));
   await new Promise<void>((r) => echo.listen(sock('echo'), r));
@@ -222,11 +247,43 @@ async function relayRtt(): Promise<number[]> {
   await start(['-e', RELAY, sock('a'), sock('b')], (l) => l === 'ready');
   const conn = tcpConnect(sock('a'));
   await new Promise((r) => conn.once('connect', r));
-  await pingPong(conn, 100);
-  const rtts = await pingPong(conn, PINGS);
+  const rtts = await freshAndWarm(conn);
   conn.destroy();
   echo.close();
   return rtts;
+}
+
+/**
+ * The SDK one-way transfer's process shape without the engine: this process → relay A → relay B
+ * → back to this process, over unix sockets, no crypto, no UDP. The CPU of moving the bytes
+ * through the two daemons' sockets alone, so the SDK row's distance from the engine row can be
+ * told apart from the I/O every extra process costs on two cores.
+ */
+async function relayOneWay(): Promise<number> {
+  const sock = (n: string): string => path.join(root, `oneway-${n}.sock`);
+  let counted: Promise<number> = Promise.resolve(0);
+  const sink = createServer((s) => (counted = countUntilEnd(s)));
+  await new Promise<void>((r) => sink.listen(sock('sink'), r));
+  const relayB = await start(['-e', RELAY, sock('b'), sock('sink')], (l) => l === 'ready');
+  const relayA = await start(['-e', RELAY, sock('a'), sock('b')], (l) => l === 'ready');
+  const conn = tcpConnect(sock('a'));
+  await new Promise((r) => conn.once('connect', r));
+  const t0 = performance.now();
+  const got = await cpuOf(
+    'the relay transfer',
+    [
+      ['relay a', relayA.child.pid],
+      ['relay b', relayB.child.pid],
+    ],
+    async () => {
+      await writeAll(conn, BYTES);
+      return counted;
+    },
+  );
+  const ms = performance.now() - t0;
+  sink.close();
+  if (got !== BYTES) throw new Error(`relays lost bytes: ${got}`);
+  return ms;
 }
 
 async function engineOneWay(registry: string, beacon: string): Promise<number> {
@@ -264,7 +321,16 @@ async function engineOneWay(registry: string, beacon: string): Promise<number> {
   return ms;
 }
 
-async function engineRtt(registry: string, beacon: string): Promise<{ p50: number; p99: number }> {
+/** p50 and p99 of one set of round trips. */
+interface Quantiles {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+async function engineRtt(
+  registry: string,
+  beacon: string,
+): Promise<{ fresh: Quantiles; warm: Quantiles }> {
   const tsx = ['--import', 'tsx', path.join(here, 'engine-peer.ts')];
   const echo = await start([...tsx, 'echo', registry, beacon, '6001'], (l) => l.includes('"addr"'));
   const addr = (JSON.parse(echo.line) as { addr: string }).addr;
@@ -276,9 +342,10 @@ async function engineRtt(registry: string, beacon: string): Promise<{ p50: numbe
     addr,
     '6001',
     String(PINGS),
+    String(WARMUP_MS),
   ]);
   children.push(ping);
-  const rtt = (await nextJson(ping, 'rtt'))['rtt'] as { p50: number; p99: number };
+  const rtt = (await nextJson(ping, 'rtt'))['rtt'] as { fresh: Quantiles; warm: Quantiles };
   echo.child.stdin.end();
   ping.stdin.end();
   return rtt;
@@ -310,14 +377,13 @@ async function sdkOneWay(a: MeshClient, b: MeshClient, bAddr: string): Promise<n
   return ms;
 }
 
-async function sdkRtt(a: MeshClient, b: MeshClient, bAddr: string): Promise<number[]> {
+async function sdkRtt(a: MeshClient, b: MeshClient, bAddr: string): Promise<Rtts> {
   const listener = await b.listen(7001);
   void (async () => {
     for await (const s of listener) s.pipe(s);
   })();
   const stream = await a.dial(bAddr, 7001);
-  await pingPong(stream, 100);
-  const rtts = await pingPong(stream, PINGS);
+  const rtts = await freshAndWarm(stream);
   stream.end();
   await listener.close();
   return rtts;
@@ -364,7 +430,7 @@ try {
   const [a, b] = await Promise.all([meshd('a'), meshd('b')]);
   const bAddr = (await b.info()).address;
   console.log(
-    `# node ${process.version}, ${BYTES / MB} MiB one-way, ${PINGS} pings of 64 B, loopback, ${new Date().toISOString().slice(0, 10)}`,
+    `# node ${process.version}, ${BYTES / MB} MiB one-way, ${PINGS} pings of 64 B after ${WARMUP_MS} ms of warm-up pings, loopback, ${new Date().toISOString().slice(0, 10)}`,
   );
 
   if (ONLY === 'oneway') console.log(`one-way SDK only: ${mbps(await sdkOneWay(a, b, bAddr))}`);
@@ -377,14 +443,18 @@ try {
       ],
       () => sdkRtt(a, b, bAddr),
     );
-    const q = [50, 90, 95, 99, 99.9].map((p) => `p${p} ${pct(r, p).toFixed(3)}`).join(', ');
-    console.log(`SDK 64 B round trip only, ms: ${q}, max ${Math.max(...r).toFixed(3)}`);
+    const q = (xs: number[]): string =>
+      [50, 90, 95, 99, 99.9].map((p) => `p${p} ${pct(xs, p).toFixed(3)}`).join(', ') +
+      `, max ${Math.max(...xs).toFixed(3)}`;
+    console.log(`SDK 64 B round trip only, ms, fresh: ${q(r.fresh)}`);
+    console.log(`SDK 64 B round trip only, ms, warm: ${q(r.warm)}`);
     const e = await engineRtt(registry, beacon);
-    console.log(`engine 64 B round trip, ms: p50 ${e.p50.toFixed(3)}, p99 ${e.p99.toFixed(3)}`);
+    const pq = (v: Quantiles): string => `p50 ${v.p50.toFixed(3)}, p99 ${v.p99.toFixed(3)}`;
+    console.log(`engine 64 B round trip, ms: fresh ${pq(e.fresh)}; warm ${pq(e.warm)}`);
     const relay = await relayRtt();
-    console.log(
-      `relay 64 B round trip, ms: p50 ${pct(relay, 50).toFixed(3)}, p99 ${pct(relay, 99).toFixed(3)}`,
-    );
+    const rq = (xs: number[]): string =>
+      `p50 ${pct(xs, 50).toFixed(3)}, p99 ${pct(xs, 99).toFixed(3)}`;
+    console.log(`relay 64 B round trip, ms: fresh ${rq(relay.fresh)}; warm ${rq(relay.warm)}`);
   }
   if (ONLY !== undefined) {
     for (const n of cpuNotes) console.log(n);
@@ -394,6 +464,7 @@ try {
   const sdk = ONLY === undefined ? await sdkOneWay(a, b, bAddr) : 0;
   if (ONLY === undefined) {
     const engine = await engineOneWay(registry, beacon);
+    const relays = await relayOneWay();
     const tcp = await tcpOneWay();
     let libp2p: number | undefined;
     try {
@@ -406,6 +477,7 @@ try {
       `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`,
     );
     row('baseline: one-way, two engines in their own processes (no IPC)', mbps(engine));
+    row('baseline: one-way, same 3 processes via plain relays (no engine)', mbps(relays));
     row('baseline: one-way, raw TCP', mbps(tcp));
     if (libp2p !== undefined)
       row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
@@ -415,23 +487,19 @@ try {
     const engineRtts = await engineRtt(registry, beacon);
     const relayRtts = await relayRtt();
     const tcpRtts = await tcpRtt();
-    const ms = (v: number): string => `${v.toFixed(3)} ms`;
-    row(
-      '64 B round trip, warm stream through @mesh/client, p50 / p99',
-      `${ms(pct(rtt, 50))} / ${ms(pct(rtt, 99))}`,
-    );
+    const ms = (v: number): string => v.toFixed(3);
+    const both = (r: Rtts): string =>
+      `warm ${ms(pct(r.warm, 50))} / ${ms(pct(r.warm, 99))} ms; fresh ${ms(pct(r.fresh, 50))} / ${ms(pct(r.fresh, 99))} ms`;
+    row('64 B round trip through @mesh/client, p50 / p99', both(rtt));
     row(
       'baseline: 64 B round trip, two engines (no IPC), p50 / p99',
-      `${ms(engineRtts.p50)} / ${ms(engineRtts.p99)}`,
+      `warm ${ms(engineRtts.warm.p50)} / ${ms(engineRtts.warm.p99)} ms; fresh ${ms(engineRtts.fresh.p50)} / ${ms(engineRtts.fresh.p99)} ms`,
     );
     row(
       'baseline: 64 B round trip, same 6 process hops via plain relays, p50 / p99',
-      `${ms(pct(relayRtts, 50))} / ${ms(pct(relayRtts, 99))}`,
+      both(relayRtts),
     );
-    row(
-      'baseline: 64 B round trip, raw TCP, p50 / p99',
-      `${ms(pct(tcpRtts, 50))} / ${ms(pct(tcpRtts, 99))}`,
-    );
+    row('baseline: 64 B round trip, raw TCP, p50 / p99', both(tcpRtts));
     await Promise.all([a.close(), b.close()]);
   }
 } finally {

@@ -257,6 +257,9 @@ async function engineRole(role: 'recv' | 'send', args: string[]): Promise<void> 
     identityPath: path.join(dir, 'identity.json'),
     public: true,
     loadPlugins: false,
+    ...(process.env['CEILING_MSS'] === undefined
+      ? {}
+      : { tunnel: { pathMtu: { maxSegmentSize: Number(process.env['CEILING_MSS']) } } }),
   });
   await daemon.start();
   const stop = async (): Promise<void> => {
