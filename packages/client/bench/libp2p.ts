@@ -1,13 +1,15 @@
 /**
  * js-libp2p baseline for sdk-streams.ts: one stream over TCP + noise + yamux on loopback, `total`
- * bytes from a dialer to a listener, both in this process.
+ * bytes from a dialer to a listener, both in this process (`libp2pOneWay`) or each in its own
+ * process like the engine row (`libp2p-peer.ts`).
  */
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 
-const PROTOCOL = '/mesh-bench/1.0.0';
+/** The protocol id both bench nodes speak. */
+export const PROTOCOL = '/mesh-bench/1.0.0';
 
 // js-libp2p 3 calls Promise.withResolvers (Node ≥ 22); supply it on Node 20 (spec behaviour).
 const PromiseCtor = Promise as PromiseConstructor & { withResolvers?: unknown };
@@ -21,21 +23,24 @@ PromiseCtor.withResolvers ??= function withResolvers<T>() {
   return { promise, resolve, reject };
 };
 
+/** A libp2p node listening on loopback TCP with noise and yamux, as every libp2p row uses. */
+export function createBenchNode(): ReturnType<typeof createLibp2p> {
+  return createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+  });
+}
+
 /**
  * Sends `total` bytes in 64 KiB writes over one libp2p stream.
  * @param total - bytes to send.
  * @returns elapsed ms from the first write to the last byte received.
  */
 export async function libp2pOneWay(total: number): Promise<number> {
-  const make = () =>
-    createLibp2p({
-      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-    });
-  const server = await make();
-  const client = await make();
+  const server = await createBenchNode();
+  const client = await createBenchNode();
   try {
     let received = 0;
     let done: () => void = () => {};

@@ -5,13 +5,16 @@
  *   receiving client counts bytes until FIN;
  * - the same transfer between two engines (`@mesh/daemon`) in their own processes, no IPC;
  * - the same three-process shape through two plain unix-socket relays (no engine, no crypto);
- * - raw TCP on loopback, and js-libp2p (TCP + noise + yamux) in this process;
+ * - raw TCP on loopback, and js-libp2p (TCP + noise + yamux) both in this process and with each
+ *   node in its own process (the engine row's shape: the fair comparison on two cores);
  * - 64-byte round trips through the SDK (p50 / p99), fresh and warm (see WARMUP_MS), beside two
  *   engines without IPC, the same six process hops through plain relays, and raw TCP.
  * Run: pnpm --filter @mesh/client run bench   (needs meshd, mesh-rendezvous and @mesh/daemon built)
  * BENCH_MESHD=<file> runs another meshd build (before / after comparisons on one machine).
  * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each meshd process there (open in Chrome
- * DevTools); BENCH_ONLY=oneway|rtt runs only the SDK rows of that kind (for profiles).
+ * DevTools); BENCH_ONLY=oneway|rtt runs only the SDK rows of that kind (for profiles);
+ * BENCH_ONLY=engine-vs-libp2p runs the engine and both js-libp2p one-way rows alternately,
+ * BENCH_ROUNDS (default 5) times each, with their CPU (the two swing a lot between runs here).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -110,7 +113,9 @@ function start(
   children.push(child);
   return new Promise((resolve, reject) => {
     let buf = '';
+    let seen = ''; // the child's output so far, for the error if it exits before `match`
     const onData = (c: Buffer): void => {
+      seen = (seen + c.toString()).slice(-2000);
       buf += c.toString();
       const lines = buf.split('\n');
       buf = lines.pop()!;
@@ -119,7 +124,9 @@ function start(
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited ${code}; its output ended:\n${seen}`)),
+    );
   });
 }
 
@@ -286,14 +293,43 @@ async function relayOneWay(): Promise<number> {
   return ms;
 }
 
-async function engineOneWay(registry: string, beacon: string): Promise<number> {
-  const peer = path.join(here, 'engine-peer.ts');
-  const tsx = ['--import', 'tsx', peer];
-  const recv = await start([...tsx, 'recv', registry, beacon, '6000'], (l) => l.includes('"addr"'));
-  const recvPid = recv.child.pid;
+/**
+ * One-way transfer between two peer processes (`engine-peer.ts`, `libp2p-peer.ts`): starts the
+ * receiver with `recvArgs`, then the sender with `sendArgs(addr)`, and times from the sender's
+ * `start` line to the receiver's `done` line, with both processes' CPU.
+ */
+async function twoProcessOneWay(
+  what: string,
+  recvArgs: string[],
+  sendArgs: (addr: string) => string[],
+): Promise<number> {
+  const recv = await start(recvArgs, (l) => l.includes('"addr"'));
   const addr = (JSON.parse(recv.line) as { addr: string }).addr;
   const done = nextJson(recv.child, 'done');
-  const send = spawn(process.execPath, [
+  const send = spawn(process.execPath, sendArgs(addr));
+  children.push(send);
+  const sent = nextJson(send, 'sent'); // a sender may print it before the receiver is done
+  await nextJson(send, 'start');
+  const t0 = performance.now();
+  const got = await cpuOf(
+    `the ${what} transfer`,
+    [
+      ['sender', send.pid],
+      ['receiver', recv.child.pid],
+    ],
+    async () => (await done)['done'],
+  );
+  const ms = performance.now() - t0;
+  if (got !== BYTES) throw new Error(`${what} lost bytes: ${String(got)}`);
+  await sent;
+  recv.child.stdin.end();
+  send.stdin.end();
+  return ms;
+}
+
+function engineOneWay(registry: string, beacon: string): Promise<number> {
+  const tsx = ['--import', 'tsx', path.join(here, 'engine-peer.ts')];
+  return twoProcessOneWay('engine', [...tsx, 'recv', registry, beacon, '6000'], (addr) => [
     ...tsx,
     'send',
     registry,
@@ -302,23 +338,17 @@ async function engineOneWay(registry: string, beacon: string): Promise<number> {
     '6000',
     String(BYTES),
   ]);
-  children.push(send);
-  await nextJson(send, 'start');
-  const t0 = performance.now();
-  const got = await cpuOf(
-    'the engine transfer',
-    [
-      ['sender', send.pid],
-      ['receiver', recvPid],
-    ],
-    async () => (await done)['done'],
-  );
-  const ms = performance.now() - t0;
-  if (got !== BYTES) throw new Error(`engine lost bytes: ${String(got)}`);
-  await nextJson(send, 'sent');
-  recv.child.stdin.end();
-  send.stdin.end();
-  return ms;
+}
+
+/** The libp2p transfer with each node in its own process, as the engine row runs. */
+function libp2pTwoProcessOneWay(): Promise<number> {
+  const tsx = ['--import', 'tsx', path.join(here, 'libp2p-peer.ts')];
+  return twoProcessOneWay('js-libp2p (two processes)', [...tsx, 'recv', String(BYTES)], (addr) => [
+    ...tsx,
+    'send',
+    addr,
+    String(BYTES),
+  ]);
 }
 
 /** p50 and p99 of one set of round trips. */
@@ -456,6 +486,32 @@ try {
       `p50 ${pct(xs, 50).toFixed(3)}, p99 ${pct(xs, 99).toFixed(3)}`;
     console.log(`relay 64 B round trip, ms: fresh ${rq(relay.fresh)}; warm ${rq(relay.warm)}`);
   }
+  if (ONLY === 'engine-vs-libp2p') {
+    const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+    const engine: number[] = [];
+    const p2p: number[] = [];
+    const p2pApart: number[] = [];
+    // Each engine row registers two nodes and the registry allows 10 registrations per minute
+    // from one address, so rounds start at least 16 s apart.
+    let lastRound = 0;
+    for (let i = 0; i < rounds; i++) {
+      const wait = lastRound + 16_000 - performance.now();
+      if (i > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
+      lastRound = performance.now();
+      engine.push(await engineOneWay(registry, beacon));
+      p2p.push(
+        await cpuOf('the js-libp2p transfer (both nodes in the bench)', [], () =>
+          libp2pOneWay(BYTES),
+        ),
+      );
+      p2pApart.push(await libp2pTwoProcessOneWay());
+    }
+    const list = (xs: number[]): string =>
+      `${xs.map(mbps).join(', ')} (median ${mbps(pct(xs, 50))})`;
+    row('one-way, two engines in their own processes', list(engine));
+    row('one-way, js-libp2p (TCP + noise + yamux), one process', list(p2p));
+    row('one-way, js-libp2p, each node in its own process', list(p2pApart));
+  }
   if (ONLY !== undefined) {
     for (const n of cpuNotes) console.log(n);
     await Promise.all([a.close(), b.close()]);
@@ -468,10 +524,14 @@ try {
     const tcp = await tcpOneWay();
     let libp2p: number | undefined;
     try {
-      libp2p = await libp2pOneWay(BYTES);
+      // Both libp2p nodes run in this process: its CPU is the whole transfer's, both ends.
+      libp2p = await cpuOf('the js-libp2p transfer (both nodes in the bench)', [], () =>
+        libp2pOneWay(BYTES),
+      );
     } catch (err) {
       console.log(`# js-libp2p row skipped: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const libp2pApart = await libp2pTwoProcessOneWay();
     row(
       'one-way, @mesh/client between two meshd processes',
       `${mbps(sdk)} (${(engine / sdk).toFixed(2)} × engine)`,
@@ -480,7 +540,8 @@ try {
     row('baseline: one-way, same 3 processes via plain relays (no engine)', mbps(relays));
     row('baseline: one-way, raw TCP', mbps(tcp));
     if (libp2p !== undefined)
-      row('baseline: one-way, js-libp2p (TCP + noise + yamux)', mbps(libp2p));
+      row('baseline: one-way, js-libp2p (TCP + noise + yamux), one process', mbps(libp2p));
+    row('baseline: one-way, js-libp2p, each node in its own process', mbps(libp2pApart));
     for (const n of cpuNotes) console.log(n);
 
     const rtt = await sdkRtt(a, b, bAddr);
