@@ -80,7 +80,7 @@ const meshSource = (packages) => ({
  *   `platform: 'neutral'` for runtime-neutral packages (browsers, Deno, Bun).
  *   `bundle` (binaries): the `@mesh/*` workspace packages are compiled into the output, so a
  *   start loads one file instead of a graph of packages and chunks; `except` names `@mesh`
- *   packages that stay imports (loaded on demand, e.g. `@mesh/plugin-host` with grpc-js).
+ *   packages that stay imports (loaded on demand, e.g. `@mesh/exec-host` with grpc-js).
  *   `source` names `@mesh` packages compiled from their TypeScript source rather than their
  *   `dist/` (file-level tree shaking; see `meshSource`).
  *   Third-party packages stay imports either way and must be dependencies of the binary.

@@ -5,5 +5,5 @@ export default meshTsup({
   platform: 'node',
   banner: '#!/usr/bin/env node',
   // One file to load at start; the plugin host (grpc-js) only with --plugin-exec.
-  bundle: { except: ['@mesh/plugin-host'] },
+  bundle: { except: ['@mesh/exec-host'] },
 });

@@ -22,7 +22,7 @@ import (
 	"google.golang.org/grpc"
 )
 
-// Handshake is meshd's: the same cookie as @mesh/plugin-sdk, app protocol version 1.
+// Handshake is meshd's: the same cookie as @mesh/exec-sdk, app protocol version 1.
 var Handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  1,
 	MagicCookieKey:   "MESH_PLUGIN_MAGIC_COOKIE",

@@ -33,6 +33,14 @@ describe('boundary check on the bad fixture workspace', () => {
         '"@mesh/daemon" in dependencies',
       ),
     ).toBeDefined();
+    // No exception for wire-protocol packages: a plugin's only @mesh dependency is the contract.
+    expect(
+      find(
+        'plugin-dependencies',
+        'packages/plugin-leaky/package.json',
+        '"@mesh/goplugin" in dependencies',
+      ),
+    ).toBeDefined();
     expect(
       find('plugin-dependencies', 'packages/plugin-leaky/package.json', 'in peerDependencies'),
     ).toBeDefined();

@@ -31,7 +31,7 @@ const DAEMON_PACKAGES = [
   'packages/protocol',
   'packages/registry-client',
   'packages/wire',
-  'packages/plugin-host',
+  'packages/exec-host',
   'packages/goplugin',
   'packages/plugin-handshake',
   'packages/plugin-trustedagents',

@@ -1,5 +1,5 @@
 // Out-of-process plugins under the real meshd: the TypeScript example (examples/ts-greeter,
-// served by @mesh/plugin-sdk) and the Go example (examples/go-echo, HashiCorp go-plugin) load
+// served by @mesh/exec-sdk) and the Go example (examples/go-echo, HashiCorp go-plugin) load
 // with --plugin-exec, answer `meshctl call`, show pid and restarts in `meshctl plugins`, are
 // restarted after kill -9, and do not outlive a meshd that is killed with -9.
 import { execFile, spawn } from 'node:child_process';
@@ -27,8 +27,8 @@ import { buildGoExample } from '@mesh/tooling/go-example';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
-const SDK = path.join(repo, 'packages/plugin-sdk');
-assertBuilt({ ...BINARIES, '@mesh/plugin-sdk': path.join(SDK, 'dist/index.js') });
+const SDK = path.join(repo, 'packages/exec-sdk');
+assertBuilt({ ...BINARIES, '@mesh/exec-sdk': path.join(SDK, 'dist/index.js') });
 
 let root = '';
 let rendezvous: RendezvousProcess | undefined;
@@ -40,7 +40,7 @@ function tsExampleExecutable(): string {
   const dir = path.join(root, 'ts-greeter');
   mkdirSync(path.join(dir, 'node_modules/@mesh'), { recursive: true });
   cpSync(path.join(repo, 'examples/ts-greeter/src'), path.join(dir, 'src'), { recursive: true });
-  symlinkSync(SDK, path.join(dir, 'node_modules/@mesh/plugin-sdk'));
+  symlinkSync(SDK, path.join(dir, 'node_modules/@mesh/exec-sdk'));
   symlinkSync(
     path.join(repo, 'packages/daemonapi'),
     path.join(dir, 'node_modules/@mesh/daemonapi'),

@@ -1,10 +1,10 @@
 // Out-of-process plugins (--plugin-exec / "plugin-exec"): each executable is described once,
 // then registered like an imported plugin, so the engine loads, orders and stops it as any
-// other. @mesh/plugin-host launches and supervises the processes; it (with grpc-js) is imported
+// other. @mesh/exec-host launches and supervises the processes; it (with grpc-js) is imported
 // only when a --plugin-exec is given, so a daemon without one does not pay for loading it.
 import { registerPlugin } from '@mesh/daemonapi';
 import type { Logger } from '@mesh/daemonapi';
-import type { ProcessPlugin, ProcessPluginStatus } from '@mesh/plugin-host';
+import type { ProcessPlugin, ProcessPluginStatus } from '@mesh/exec-host';
 import { UsageError } from './config/flags.js';
 
 /** One parsed `--plugin-exec` value. */
@@ -56,7 +56,7 @@ export async function registerExecPlugins(specs: readonly string[], logger: Logg
   if (specs.length === 0) return;
   const parsed = specs.map(parsePluginExec);
   const { MESH_PLUGIN_COOKIE, MESH_PROTOCOL_VERSIONS, ProcessPlugin, describePlugin } =
-    await import('@mesh/plugin-host');
+    await import('@mesh/exec-host');
   for (const spec of parsed) {
     const launch = {
       path: spec.path,

@@ -2,7 +2,7 @@
  * HashiCorp go-plugin's wire protocol for Node: the handshake line and environment, version
  * negotiation, AutoMTLS one-time certificates, the gRPC broker, and the checked-in .proto
  * definitions of go-plugin's services, gRPC health and the mesh plugin protocol. Shared by
- * `@mesh/plugin-host` (the daemon side) and `@mesh/plugin-sdk` (the plugin side).
+ * `@mesh/exec-host` (the daemon side) and `@mesh/exec-sdk` (the plugin side).
  * @packageDocumentation
  */
 

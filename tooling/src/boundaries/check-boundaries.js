@@ -35,9 +35,6 @@ export const DEFAULT_ROLES = Object.freeze({
   contract: '@mesh/daemonapi',
   neutral: Object.freeze(['@mesh/wire', '@mesh/protocol']),
   pluginDirPrefix: 'packages/plugin-',
-  // Wire-protocol packages a plugin package may use: they depend on no @mesh package at all,
-  // so they cannot lead to the engine (checked below).
-  pluginAllowed: Object.freeze(['@mesh/goplugin']),
 });
 
 const RUNTIME_KINDS = ['dependencies', 'peerDependencies', 'optionalDependencies'];
@@ -111,16 +108,6 @@ export function checkBoundaries(root, roles = DEFAULT_ROLES) {
     }
 
     // Rule 3: plugins see the engine only through the contract.
-    const pluginAllowed = roles.pluginAllowed ?? [];
-    if (pluginAllowed.includes(pkg.name))
-      for (const kind of RUNTIME_KINDS)
-        for (const dep of Object.keys(pkg.manifest[kind] ?? {}))
-          if (dep.startsWith(roles.scope))
-            report(
-              'plugin-dependencies',
-              manifestFile,
-              `${pkg.name} is allowed to plugins because it depends on no @mesh package; it lists "${dep}" in ${kind}.`,
-            );
     /** Test tools a plugin may use in its own tests: private tooling and other plugin-* packages. */
     const devTool = (/** @type {string} */ dep) =>
       Object.hasOwn(pkg.manifest.devDependencies ?? {}, dep) &&
@@ -132,7 +119,6 @@ export function checkBoundaries(root, roles = DEFAULT_ROLES) {
           if (
             dep.startsWith(roles.scope) &&
             dep !== roles.contract &&
-            !pluginAllowed.includes(dep) &&
             !(kind === 'devDependencies' && devTool(dep))
           )
             report(
@@ -160,7 +146,6 @@ export function checkBoundaries(root, roles = DEFAULT_ROLES) {
             !isRelative(ref.specifier) &&
             name.startsWith(roles.scope) &&
             name !== roles.contract &&
-            !pluginAllowed.includes(name) &&
             !devTool(name)
           )
             report(

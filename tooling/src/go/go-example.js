@@ -1,5 +1,5 @@
 // @ts-check
-// Shared by the plugin-host and meshctl tests (tests may not import across packages).
+// Shared by the exec-host and meshctl tests (tests may not import across packages).
 // Builds the Go example plugin (examples/go-echo) with Debian's go-plugin packages, installing
 // them first when they are missing. No skip: without a Go toolchain the tests fail and say why.
 import { execFileSync } from 'node:child_process';

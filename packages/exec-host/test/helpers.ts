@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The fixture plugin script. */
 export const ECHO_FIXTURE = path.join(here, 'fixtures', 'echo-plugin.mjs');
-const SDK_DIST = path.resolve(here, '../../plugin-sdk/dist/index.js');
+const SDK_DIST = path.resolve(here, '../../exec-sdk/dist/index.js');
 
 /** Fails clearly when the SDK is not built (the fixture runs it from dist, as users do). */
 export function assertSdkBuilt(): void {

@@ -1,4 +1,4 @@
-// The cookie and versions of the mesh plugin protocol (the same values as @mesh/plugin-sdk's).
+// The cookie and versions of the mesh plugin protocol (the same values as @mesh/exec-sdk's).
 import type { MagicCookie } from '@mesh/goplugin';
 
 /** The magic cookie meshd sets for its plugins. */

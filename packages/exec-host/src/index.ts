@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { registerPlugin } from '@mesh/daemonapi';
- * import { MESH_PLUGIN_COOKIE, MESH_PROTOCOL_VERSIONS, ProcessPlugin, describePlugin } from '@mesh/plugin-host';
+ * import { MESH_PLUGIN_COOKIE, MESH_PROTOCOL_VERSIONS, ProcessPlugin, describePlugin } from '@mesh/exec-host';
  *
  * const launch = { path: '/opt/plugins/greeter', cookie: MESH_PLUGIN_COOKIE, versions: MESH_PROTOCOL_VERSIONS };
  * const description = await describePlugin(launch);

@@ -1,5 +1,5 @@
 // The plugin compliance suite, run on the same plugin in process and out of process (served
-// by @mesh/plugin-sdk in a child process, driven through ProcessPlugin).
+// by @mesh/exec-sdk in a child process, driven through ProcessPlugin).
 import { beforeAll } from 'vitest';
 import { noopLogger } from '@mesh/daemonapi';
 import { describePluginCompliance } from '@mesh/plugin-testkit';

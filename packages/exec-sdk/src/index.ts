@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * #!/usr/bin/env node
- * import { serve } from '@mesh/plugin-sdk';
+ * import { serve } from '@mesh/exec-sdk';
  * import { HelloPlugin } from './hello.js';
  *
  * await serve(new HelloPlugin());
