@@ -340,6 +340,11 @@ function engineOneWay(registry: string, beacon: string): Promise<number> {
   ]);
 }
 
+/** The libp2p transfer with both nodes in this process: its CPU is the whole transfer's. */
+function libp2pOneProcessOneWay(): Promise<number> {
+  return cpuOf('the js-libp2p transfer (both nodes in the bench)', [], () => libp2pOneWay(BYTES));
+}
+
 /** The libp2p transfer with each node in its own process, as the engine row runs. */
 function libp2pTwoProcessOneWay(): Promise<number> {
   const tsx = ['--import', 'tsx', path.join(here, 'libp2p-peer.ts')];
@@ -499,11 +504,7 @@ try {
       if (i > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
       lastRound = performance.now();
       engine.push(await engineOneWay(registry, beacon));
-      p2p.push(
-        await cpuOf('the js-libp2p transfer (both nodes in the bench)', [], () =>
-          libp2pOneWay(BYTES),
-        ),
-      );
+      p2p.push(await libp2pOneProcessOneWay());
       p2pApart.push(await libp2pTwoProcessOneWay());
     }
     const list = (xs: number[]): string =>
@@ -524,10 +525,7 @@ try {
     const tcp = await tcpOneWay();
     let libp2p: number | undefined;
     try {
-      // Both libp2p nodes run in this process: its CPU is the whole transfer's, both ends.
-      libp2p = await cpuOf('the js-libp2p transfer (both nodes in the bench)', [], () =>
-        libp2pOneWay(BYTES),
-      );
+      libp2p = await libp2pOneProcessOneWay();
     } catch (err) {
       console.log(`# js-libp2p row skipped: ${err instanceof Error ? err.message : String(err)}`);
     }
